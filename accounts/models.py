@@ -1,0 +1,191 @@
+"""People, missions, units, deployments, role grants and sign-in sessions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from database import TimestampMixin, utcnow
+from extensions import db
+
+
+class MissionKind(enum.StrEnum):
+    PEACEKEEPING = "peacekeeping"
+    POLITICAL = "political"
+    PEACEBUILDING = "peacebuilding"
+
+
+class Category(enum.StrEnum):
+    MILITARY = "military"
+    POLICE = "police"
+    CIVILIAN = "civilian"
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    MISSION_LEAD = "mission_lead"
+    HQ = "hq"
+    ADMIN = "admin"
+
+
+MISSION_KINDS = tuple(k.value for k in MissionKind)
+CATEGORIES = tuple(c.value for c in Category)
+ROLES = tuple(r.value for r in Role)
+LANGUAGES = ("en", "fr", "ar")
+
+
+class Mission(TimestampMixin, db.Model):
+    __tablename__ = "missions"
+    __table_args__ = (CheckConstraint(f"kind IN {MISSION_KINDS}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(100))
+    languages: Mapped[str] = mapped_column(String(40), default="en")  # comma-separated codes
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="mission", order_by="Unit.code")
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code for code in self.languages.split(",") if code]
+
+    def __repr__(self) -> str:
+        return f"<Mission {self.code}>"
+
+
+class Unit(TimestampMixin, db.Model):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("mission_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+
+    mission: Mapped[Mission] = relationship(back_populates="units")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"category IN {CATEGORIES}", name="category"),
+        CheckConstraint(f"preferred_language IN {LANGUAGES}", name="preferred_language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_number: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    category: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[str] = mapped_column(String(60), default="")
+    preferred_language: Mapped[str] = mapped_column(String(5), default="en")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)  # read by Flask-Login
+    deactivated_at: Mapped[datetime | None]
+
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="user", order_by="Deployment.arrival_on.desc()"
+    )
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
+    )
+
+    # Flask-Login stores get_id() in the session and remember cookie. It is the sign-in
+    # session's token, not the user id, so ending that session makes every copy of the
+    # cookie worthless. accounts.sessions sets it on load and on sign-in.
+    session_token = None  # str | None, set per request; not a column
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def roles(self) -> set[str]:
+        return {Role.LEARNER.value} | {grant.role for grant in self.role_grants}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles() & set(roles))
+
+    def lead_mission_ids(self) -> set[int]:
+        return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_LEAD.value and g.mission_id}
+
+    def current_deployment(self, on: date | None = None) -> Deployment | None:
+        on = on or date.today()
+        for deployment in self.deployments:  # newest arrival first
+            if deployment.is_current(on):
+                return deployment
+        return None
+
+    def __repr__(self) -> str:
+        return f"<User {self.service_number}>"
+
+
+class Deployment(TimestampMixin, db.Model):
+    """A person's stay in a mission. Rotation adds a row and closes the old one; none is deleted."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (
+        CheckConstraint("departure_on IS NULL OR departure_on >= arrival_on", name="dates_in_order"),
+        Index("ix_deployments_mission_current", "mission_id", "departure_on", "arrival_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    arrival_on: Mapped[date]
+    departure_on: Mapped[date | None]
+
+    user: Mapped[User] = relationship(back_populates="deployments")
+    mission: Mapped[Mission] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+    def is_current(self, on: date) -> bool:
+        return self.departure_on is None or self.departure_on >= on
+
+    @staticmethod
+    def current_clause(on: date):
+        """SQL condition for 'this deployment is the one a person counts in on `on`'."""
+        return or_(Deployment.departure_on.is_(None), Deployment.departure_on >= on)
+
+
+class RoleGrant(TimestampMixin, db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "mission_id"),
+        CheckConstraint(f"role IN {ROLES}", name="role"),
+        CheckConstraint("(role = 'mission_lead') = (mission_id IS NOT NULL)", name="scope_only_for_leads"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id"))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    mission: Mapped[Mission | None] = relationship()
+
+
+class SignInSession(db.Model):
+    """A signed-in browser. Signing out, changing the password or deactivation ends it for good."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(64), default="")

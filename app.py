@@ -1,0 +1,99 @@
+"""Application factory: wires extensions, blueprints, error pages and CLI. Does no work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+
+from config import INSTANCE_DIR, Config, get_config
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app.config.from_object(get_config() if config is None or isinstance(config, dict) else config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    _check_production_settings(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security_headers(app)
+    register_errors(app)
+    register_cli(app)
+    register_template_helpers(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _check_production_settings(app: Flask) -> None:
+    if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
+        raise RuntimeError("Set SECRET_KEY in the environment before running in production.")
+
+
+def select_locale() -> str:
+    supported = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.preferred_language in supported:
+        return current_user.preferred_language
+    return request.accept_languages.best_match(supported) or "en"
+
+
+def register_extensions(app: Flask) -> None:
+    from accounts.passwords import use_fast_hashing
+
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # sessions are server-side rows, see accounts.sessions
+    use_fast_hashing(app.config.get("PASSWORD_HASH_FAST", False))
+
+    from accounts.sessions import load_user_by_token
+
+    login_manager.user_loader(load_user_by_token)
+
+
+def register_blueprints(app: Flask) -> None:
+    from accounts.admin_views import bp as admin_bp
+    from accounts.views import bp as accounts_bp
+    from core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_security_headers(app: Flask) -> None:
+    from core.security import apply_security_headers
+
+    app.after_request(apply_security_headers)
+
+
+def register_errors(app: Flask) -> None:
+    from core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from accounts.cli import register as register_accounts_cli
+    from audit.cli import register as register_audit_cli
+
+    register_accounts_cli(app)
+    register_audit_cli(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from core.templating import register as register_templating
+
+    register_templating(app)

@@ -1,0 +1,66 @@
+"""Settings from environment variables. The defaults run the demo on SQLite in instance/."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    DEV_SECRET_KEY = "dev-only-not-secret"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'platform.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://"))
+    RATELIMIT_ENABLED = True
+    SIGNIN_LIMIT_PER_ADDRESS = os.environ.get("SIGNIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
+    SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("COOKIE_SECURE")
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _flag("COOKIE_SECURE")
+    WTF_CSRF_TIME_LIMIT = None  # the session bounds the token's life
+
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    LANGUAGES = ("en", "fr", "ar")
+    BABEL_DEFAULT_LOCALE = "en"
+    PEOPLE_PER_PAGE = 50
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
+
+
+class ProductionConfig(Config):
+    REQUIRE_SECRET_KEY = True
+    DEBUG = False
+    TESTING = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_FAST = True
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    name = name or os.environ.get("APP_CONFIG", "default")
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, Config)

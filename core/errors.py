@@ -1,0 +1,60 @@
+"""Error pages that say what happened in plain words and leak nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status: int, title: str, message: str):
+    if _wants_json():
+        return jsonify(error=title), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Go back and try again."),
+    403: ("Not allowed", "Your account does not give access to this page."),
+    404: ("Page not found", "There is nothing at this address. Check the link or go to the home page."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than this site accepts. Send a smaller file."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a few minutes, then try again."),
+    500: ("Something went wrong", "The error has been logged. Nothing you sent was half-saved: try again."),
+    503: ("Busy", "The service is busy for a moment. Nothing was saved: try again in a few seconds."),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        title, message = MESSAGES.get(error.code or 500, (error.name, ""))
+        response, status = _render(error.code or 500, title, message)
+        if error.code == 429:
+            return response, status, {"Retry-After": "60"}
+        return response, status
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        response, status = _render(503, *MESSAGES[503])
+        return response, status, {"Retry-After": "5"}
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, *MESSAGES[500])
