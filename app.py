@@ -43,10 +43,19 @@ def select_locale() -> str:
     return request.accept_languages.best_match(supported) or "en"
 
 
+def import_models() -> None:
+    """Load every feature's models so the metadata is complete (migrations, create_all)."""
+    import accounts.models
+    import audit.models
+    import certificates.models
+    import training.models  # noqa: F401
+
+
 def register_extensions(app: Flask) -> None:
     from accounts.passwords import use_fast_hashing
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
