@@ -61,7 +61,7 @@ def database(request, tmp_root):
 
 def _test_config(tmp_root: Path) -> dict:
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config["INSTANCE_FILES"] = str(tmp_root / "instance")
+    config["SIGNING_KEY_DIR"] = str(tmp_root / f"signing-keys-{WORKER}")
     return config
 
 

@@ -1,0 +1,140 @@
+"""Issuing, superseding and revoking certificates. Adds and flushes; the caller commits."""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from accounts.models import User
+from audit.services import record
+from certificates import keys, signing
+from certificates.models import Certificate, CertificateStatus
+from database import utcnow
+from extensions import db
+from training.i18n import pick
+from training.models import Course
+
+SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class CertificateError(ValueError):
+    """A request that breaks a rule; the message is safe to show."""
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1)
+    )
+
+
+def needs_new_certificate(current: Certificate | None, course: Course, moment: datetime) -> bool:
+    """A first completion, a completion after expiry or revocation, or one inside the renewal window."""
+    if current is None or current.status != CertificateStatus.VALID.value:
+        return True
+    expires = _aware(current.expires_at)
+    return moment >= expires - timedelta(days=course.renewal_window_days)
+
+
+def issue_for_course(user: User, course: Course, completed_at: datetime | None = None) -> Certificate | None:
+    """Issue the certificate for a completed course, exactly once per completion cycle.
+
+    Returns the new certificate, or the existing one when it is still valid and outside the
+    renewal window (completing a course twice in a row issues nothing new).
+    """
+    moment = _aware(completed_at or utcnow())
+    current = latest_certificate(user.id, course.id)
+    if not needs_new_certificate(current, course, moment):
+        return current
+    sequence = (db.session.scalar(select(func.count(Certificate.id)).where(
+        Certificate.user_id == user.id, Certificate.course_id == course.id)) or 0) + 1
+    issue_key = f"{user.id}:{course.id}:{sequence}"
+    try:
+        with db.session.begin_nested():
+            certificate = _build(user, course, moment, issue_key)
+            db.session.add(certificate)
+            db.session.flush()
+            if current is not None and current.status == CertificateStatus.VALID.value:
+                current.status = CertificateStatus.SUPERSEDED.value
+                current.superseded_by_id = certificate.id
+                certificate.supersedes_id = current.id
+                record("certificate_superseded", actor=user, target=f"certificate:{current.serial}",
+                       by=certificate.serial)
+            elif current is not None:
+                certificate.supersedes_id = current.id
+            record("certificate_issued", actor=user, target=f"certificate:{certificate.serial}",
+                   course=course.code, expires_at=certificate.expires_at.date().isoformat())
+            db.session.flush()
+    except IntegrityError:
+        # A parallel request issued this cycle's certificate first: that one is the certificate.
+        return db.session.scalar(select(Certificate).where(Certificate.issue_key == issue_key))
+    return certificate
+
+
+def _build(user: User, course: Course, moment: datetime, issue_key: str) -> Certificate:
+    key_id, private_key = keys.active_key()
+    language = user.preferred_language if user.preferred_language in course.language_list else course.default_language
+    expires_at = add_months(moment, course.validity_months)
+    serial = f"{course.code.upper()[:8]}-{moment:%Y}-" + "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(6))
+    course_title = pick(course.title, language, course.default_language)
+    claims = signing.Claims(serial=serial, name=user.name, course=course_title, issued=moment.date(),
+                            expires=expires_at.date(), key_id=key_id)
+    signature = signing.sign(claims, private_key)
+    return Certificate(
+        serial=serial, code=secrets.token_urlsafe(24), check_code=signing.check_code(signature),
+        issue_key=issue_key, user_id=user.id, course_id=course.id, course_version=course.version,
+        holder_name=user.name, course_title=course_title, language=language, issued_at=moment,
+        expires_at=expires_at, status=CertificateStatus.VALID.value, key_id=key_id, signature=signature,
+    )
+
+
+def claims_of(certificate: Certificate) -> signing.Claims:
+    return signing.Claims(serial=certificate.serial, name=certificate.holder_name, course=certificate.course_title,
+                          issued=_aware(certificate.issued_at).date(), expires=_aware(certificate.expires_at).date(),
+                          key_id=certificate.key_id)
+
+
+def payload_of(certificate: Certificate) -> str:
+    return signing.payload(claims_of(certificate), certificate.signature)
+
+
+def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError("Give a reason for the revocation.")
+    if certificate.status == CertificateStatus.REVOKED.value:
+        raise CertificateError("This certificate is already revoked.")
+    if certificate.status == CertificateStatus.SUPERSEDED.value:
+        raise CertificateError("This certificate was superseded; revoke the newer one instead.")
+    certificate.status = CertificateStatus.REVOKED.value
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason[:500]
+    certificate.revoked_by_id = actor.id
+    record("certificate_revoked", actor=actor, target=f"certificate:{certificate.serial}", reason=reason[:500])
+    db.session.flush()
+
+
+def unrevoke(certificate: Certificate, *, actor: User, reason: str) -> None:
+    if certificate.status != CertificateStatus.REVOKED.value:
+        raise CertificateError("Only a revoked certificate can be restored.")
+    certificate.status = CertificateStatus.VALID.value
+    certificate.revoked_at = None
+    certificate.revoked_reason = None
+    certificate.revoked_by_id = None
+    record("certificate_unrevoked", actor=actor, target=f"certificate:{certificate.serial}", reason=reason.strip()[:500])
+    db.session.flush()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
