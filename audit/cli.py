@@ -18,7 +18,10 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 def verify() -> None:
     """Check every event's hash and link; name the first broken row."""
     rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
-    broken = first_broken(rows)
+    try:
+        broken = first_broken(rows)
+    finally:
+        rows.close()  # stops the server-side cursor early when the chain breaks
     total = db.session.scalar(select(func.count(AuditEvent.id)))
     if broken:
         raise click.ClickException(f"audit chain broken at event {broken[0]}: {broken[1]}")
