@@ -39,6 +39,11 @@ def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
     )
 
 
+def certificate_count(user_id: int, course_id: int) -> int:
+    return db.session.scalar(select(func.count(Certificate.id)).where(
+        Certificate.user_id == user_id, Certificate.course_id == course_id)) or 0
+
+
 def needs_new_certificate(current: Certificate | None, course: Course, moment: datetime) -> bool:
     """A first completion, a completion after expiry or revocation, or one inside the renewal window."""
     if current is None or current.status != CertificateStatus.VALID.value:
@@ -57,8 +62,7 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
     current = latest_certificate(user.id, course.id)
     if not needs_new_certificate(current, course, moment):
         return current
-    sequence = (db.session.scalar(select(func.count(Certificate.id)).where(
-        Certificate.user_id == user.id, Certificate.course_id == course.id)) or 0) + 1
+    sequence = certificate_count(user.id, course.id) + 1
     issue_key = f"{user.id}:{course.id}:{sequence}"
     try:
         with db.session.begin_nested():

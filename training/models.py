@@ -149,11 +149,15 @@ class LessonView(db.Model):
 
 
 class Completion(db.Model):
-    """A learner completed a module version (lessons viewed and quiz passed)."""
+    """A learner completed a module version (lessons viewed and quiz passed).
+
+    `cycle` counts certification cycles: 0 leads to the first certificate, 1 to its renewal, and
+    so on, so recertifying records new completions instead of colliding with the old ones.
+    """
 
     __tablename__ = "completions"
     __table_args__ = (
-        UniqueConstraint("user_id", "module_version_id"),
+        UniqueConstraint("user_id", "module_version_id", "cycle"),
         Index("ix_completions_module_completed", "module_id", "completed_at"),
     )
 
@@ -163,6 +167,7 @@ class Completion(db.Model):
     module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"))
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempt_id: Mapped[int | None]  # the passing quiz attempt, when the module has a quiz
+    cycle: Mapped[int] = mapped_column(default=0)
 
 
 class Requirement(TimestampMixin, db.Model):
