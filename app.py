@@ -48,6 +48,7 @@ def import_models() -> None:
     import accounts.models
     import audit.models
     import certificates.models
+    import quizzes.models  # noqa: F401
     import training.models  # noqa: F401
 
 
@@ -82,6 +83,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
+    from certificates.verify_views import bp as verify_bp
+    from certificates.views import bp as certificates_bp
+
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(verify_bp)
+    from quizzes.author_views import bp as quiz_author_bp
+    from quizzes.views import bp as quizzes_bp
+
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quiz_author_bp)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -99,9 +110,17 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from accounts.cli import register as register_accounts_cli
     from audit.cli import register as register_audit_cli
+    from coursepack.cli import register as register_coursepack_cli
 
     register_accounts_cli(app)
     register_audit_cli(app)
+    register_coursepack_cli(app)
+    from certificates.cli import register as register_certificates_cli
+
+    register_certificates_cli(app)
+    from quizzes.cli import register as register_quizzes_cli
+
+    register_quizzes_cli(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -13,7 +13,11 @@ from accounts.services import grant_role
 from audit.services import record
 from extensions import db
 
-SEED_STEPS: list = []  # other features append (name, function) to give the demo their data
+
+def add_seed_step(app: Flask, name: str, step) -> None:
+    """Let a feature give the demo its data: `step()` runs inside seed-demo's transaction, in
+    the order added, and returns a short text saying what it did."""
+    app.extensions.setdefault("seed_steps", []).append((name, step))
 
 
 @click.command("seed-demo")
@@ -25,7 +29,7 @@ def seed_demo(people: int) -> None:
 
     try:
         created = seed_people(people)
-        for name, step in SEED_STEPS:
+        for name, step in current_app.extensions.get("seed_steps", []):
             click.echo(f"{name}: {step()}")
         db.session.commit()
     except Exception as error:
