@@ -96,7 +96,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     deactivated_at: Mapped[datetime | None]
 
     deployments: Mapped[list[Deployment]] = relationship(
-        back_populates="user", order_by="Deployment.arrival_on.desc()"
+        back_populates="user", order_by=lambda: (Deployment.arrival_on.desc(), Deployment.id.desc())
     )
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"

@@ -132,6 +132,11 @@ def revoke(certificate: Certificate, *, actor: User, reason: str) -> None:
 def unrevoke(certificate: Certificate, *, actor: User, reason: str) -> None:
     if certificate.status != CertificateStatus.REVOKED.value:
         raise CertificateError("Only a revoked certificate can be restored.")
+    newer = db.session.scalar(select(func.count(Certificate.id)).where(
+        Certificate.user_id == certificate.user_id, Certificate.course_id == certificate.course_id,
+        Certificate.issued_at > certificate.issued_at))
+    if newer:
+        raise CertificateError("A newer certificate exists for this course; this one cannot be restored.")
     certificate.status = CertificateStatus.VALID.value
     certificate.revoked_at = None
     certificate.revoked_reason = None
