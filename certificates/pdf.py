@@ -163,7 +163,7 @@ class CertificateRenderer:
         canvas.text(line(labels["verify"], rtl=rtl), x, 62, 9.5, align=layout.start_align, colour=GREY)
         url = line(data["verify_url"], rtl=False, cache=False)
         canvas.text(url, x, 49, self._fit(url, 8.5, 430, 5), align=layout.start_align, colour=INK)
-        key = line(f"{labels['key']}: {data['key_id']}", rtl=rtl)
+        key = line(f"{labels['key']}: \u200e{data['key_id']}", rtl=rtl)  # LRM: the id reads left to right
         canvas.text(key, x, 36, 6.5, align=layout.start_align, colour=GREY)
 
     @staticmethod

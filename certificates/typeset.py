@@ -263,18 +263,17 @@ def _shape_run(text: str, font: Font, rtl: bool) -> Run:
     buffer.guess_segment_properties()
     buffer.direction = "rtl" if rtl else "ltr"
     hb.shape(font.hb_font, buffer, {"kern": True, "liga": True})
-    encoded = text.encode("utf-8")
     infos, positions = buffer.glyph_infos, buffer.glyph_positions
-    # HarfBuzz clusters are byte offsets into the UTF-8 text; a glyph stands for its cluster's characters.
+    # uharfbuzz numbers clusters by code point; a glyph stands for its cluster's characters.
     starts = sorted({info.cluster for info in infos})
-    ends = {start: (starts[i + 1] if i + 1 < len(starts) else len(encoded)) for i, start in enumerate(starts)}
+    ends = {start: (starts[i + 1] if i + 1 < len(starts) else len(text)) for i, start in enumerate(starts)}
     seen: set[int] = set()
     glyphs = []
     for info, position in zip(infos, positions, strict=True):
         cluster_text = ""
         if info.cluster not in seen:
             seen.add(info.cluster)
-            cluster_text = encoded[info.cluster:ends[info.cluster]].decode("utf-8", "replace")
+            cluster_text = text[info.cluster:ends[info.cluster]]
         glyphs.append(Glyph(info.codepoint, position.x_advance, position.x_offset, position.y_offset, cluster_text))
     return Run(font=font, rtl=rtl, glyphs=tuple(glyphs))
 

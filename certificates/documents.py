@@ -1,0 +1,112 @@
+"""Reads: finding certificates, and turning one into the plain dicts that pages, PDFs and JSON use.
+
+Nothing here writes. PDFs are rendered from `certificate_document()` (a dict holding no database
+object), so a bulk export can let go of each row as soon as its dict is made.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from datetime import datetime, timezone
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import select
+
+from certificates import qr, services
+from certificates.models import Certificate, CertificateStatus
+from certificates.pdf import LABELS
+from database import utcnow
+from extensions import db
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url() -> str:
+    """Where printed QR codes point. Set PUBLIC_BASE_URL in production: paper outlives host names."""
+    configured = current_app.config.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return DEFAULT_BASE_URL
+
+
+def verify_url(code: str, base_url: str | None = None) -> str:
+    return f"{base_url or public_base_url()}/verify/{code}"
+
+
+def find_by_code(code: str) -> Certificate | None:
+    if not code or len(code) > 64:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def find_by_serial_and_check(serial: str, check_code: str) -> Certificate | None:
+    """The certificate whose serial and short check code both match; None for any mismatch."""
+    serial = "".join(serial.split()).upper()
+    check = "".join(check_code.split()).replace("-", "").upper()
+    if not serial or not check or len(serial) > 40:
+        return None
+    certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+    if certificate is None or not hmac.compare_digest(certificate.check_code.encode(), check.encode()):
+        return None
+    return certificate
+
+
+def current_status(certificate: Certificate, moment: datetime | None = None) -> str:
+    return certificate.status_on(moment or utcnow())
+
+
+def public_record(certificate: Certificate, moment: datetime | None = None) -> dict:
+    """What anyone may learn from a verification code: the contract of /verify/<code>.json.
+
+    Always these keys; the revocation and supersession ones are null unless they apply.
+    """
+    status = current_status(certificate, moment)
+    revoked = status == CertificateStatus.REVOKED.value
+    superseded = status == CertificateStatus.SUPERSEDED.value and certificate.superseded_by is not None
+    return {
+        "name": certificate.holder_name,
+        "course": certificate.course_title,
+        "issued": _aware(certificate.issued_at).date().isoformat(),
+        "expires": _aware(certificate.expires_at).date().isoformat(),
+        "status": status,
+        "revoked_at": _iso(certificate.revoked_at) if revoked else None,
+        "revocation_reason": certificate.revoked_reason if revoked else None,
+        "superseded_by": verify_url(certificate.superseded_by.code) if superseded else None,
+    }
+
+
+def certificate_document(certificate: Certificate, base_url: str | None = None,
+                         payload: str | None = None) -> dict:
+    """Everything the PDF shows, as plain values (see certificates.pdf for the keys)."""
+    url = verify_url(certificate.code, base_url)
+    return {
+        "language": certificate.language,
+        "holder_name": certificate.holder_name,
+        "course_title": certificate.course_title,
+        "issued_on": _aware(certificate.issued_at).date(),
+        "expires_on": _aware(certificate.expires_at).date(),
+        "serial": certificate.serial,
+        "check_code": certificate.check_code,
+        "key_id": certificate.key_id,
+        "verify_url": url,
+        "qr_text": qr.qr_text(url, payload or services.payload_of(certificate)),
+        "issuer": current_app.config.get("CERTIFICATE_ISSUER"),
+    }
+
+
+def issuer_name(language: str) -> str:
+    """The issuing body as printed on certificates (CERTIFICATE_ISSUER overrides the default)."""
+    return current_app.config.get("CERTIFICATE_ISSUER") or LABELS.get(language, LABELS["en"])["issuer"]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return _aware(moment).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,120 @@
+"""Public verification: /verify/<code> and its JSON, the short-code check, the public keys and
+the offline checker. Anyone may call these; they are rate-limited per address.
+
+These paths are printed on paper as QR codes (DESIGN.md section 4): never change them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+from sqlalchemy import select
+
+from certificates import documents
+from certificates.badge import public_jwk
+from certificates.forms import ShortCodeForm
+from certificates.models import SigningKey
+from extensions import db, limiter
+
+bp = Blueprint("verify", __name__)
+
+DEFAULT_LIMIT = "60 per minute"
+DEFAULT_FORM_LIMIT = "10 per minute"
+
+
+def _limit() -> str:
+    return current_app.config.get("VERIFY_RATE_LIMIT") or os.environ.get("VERIFY_RATE_LIMIT") or DEFAULT_LIMIT
+
+
+def _form_limit() -> str:
+    return (current_app.config.get("VERIFY_FORM_RATE_LIMIT") or os.environ.get("VERIFY_FORM_RATE_LIMIT")
+            or DEFAULT_FORM_LIMIT)
+
+
+# One budget per address shared by every verification route, so that alternating between the
+# page, the JSON and the form does not multiply it.
+verify_limit = limiter.shared_limit(_limit, scope="verify")
+
+
+def _public(response, max_age: int = 0):
+    """Verification answers change when a certificate is revoked: no stale copies, no search engines."""
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age else "no-cache"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _found(code: str):
+    certificate = documents.find_by_code(code)
+    if certificate is None:
+        abort(404)  # the same plain answer for a malformed, unknown or mistyped code
+    return certificate
+
+
+@bp.get("/verify/<code>")
+@verify_limit
+def certificate(code: str):
+    """Anyone: is this certificate genuine, current and not revoked? (HTML)"""
+    found = _found(code)
+    dates = {"issued": found.issued_at, "expires": found.expires_at, "revoked_at": found.revoked_at}
+    response = current_app.make_response(render_template(
+        "certificates/verify.html", record=documents.public_record(found), dates=dates, code=code))
+    return _public(response)
+
+
+@bp.get("/verify/<code>.json")
+@verify_limit
+def certificate_json(code: str):
+    """Anyone: the same answer as JSON: name, course, issued, expires, status (and why, if revoked)."""
+    response = jsonify(documents.public_record(_found(code)))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return _public(response)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@verify_limit
+@limiter.limit(_form_limit, methods=["POST"])
+def check():
+    """Anyone: type the serial and check code printed on a certificate to reach its page."""
+    form = ShortCodeForm()
+    if form.validate_on_submit():
+        found = documents.find_by_serial_and_check(form.serial.data, form.check_code.data)
+        if found is None:
+            abort(404)  # no hint whether the serial or the check code was wrong
+        return redirect(url_for("verify.certificate", code=found.code))
+    return render_template("certificates/check.html", form=form)
+
+
+def _key_rows() -> list[SigningKey]:
+    return list(db.session.scalars(select(SigningKey).order_by(SigningKey.id)))
+
+
+@bp.get("/verify/keys.json")
+@verify_limit
+def public_keys():
+    """Anyone: every signing key ever used (key id -> Ed25519 public key), retired ones flagged."""
+    rows = _key_rows()  # empty until the first certificate is signed
+    body = {
+        "algorithm": "Ed25519",
+        "payload_format": "CPT1.<base64url canonical JSON>.<base64url signature>",
+        "keys": {row.key_id: {"public_key": row.public_key, "retired": row.retired_at is not None,
+                              "created_at": row.created_at.date().isoformat(),
+                              "retired_at": row.retired_at.date().isoformat() if row.retired_at else None}
+                 for row in rows},
+        "jwks": {"keys": [public_jwk(row.key_id, row.public_key) for row in rows]},
+    }
+    response = jsonify(body)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return _public(response, max_age=3600)
+
+
+@bp.get("/verify/offline")
+@verify_limit
+def offline():
+    """Anyone: check a scanned or pasted payload in this browser, with the keys in the page, no network."""
+    rows = _key_rows()
+    embedded = json.dumps({row.key_id: {"public_key": row.public_key, "retired": row.retired_at is not None}
+                           for row in rows})
+    return _public(current_app.make_response(render_template("certificates/offline.html", keys_json=embedded,
+                                                             key_count=len(rows))))
