@@ -220,8 +220,20 @@ def _read_lesson(folder: Path, stem: str, languages: list[str], problems: list[s
 
 # ---- writing -------------------------------------------------------------------------------
 
+class _Dumper(yaml.SafeDumper):
+    """Double quotes where quotes are needed: easier to edit than YAML's doubled single quotes."""
+
+    def choose_scalar_style(self):
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)  # indent lists under their key
+
+
 def _dump_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100_000, default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100_000,
+                     default_flow_style=False)
 
 
 def write_package(package: CoursePackage, root: Path) -> None:

@@ -45,11 +45,11 @@ def start_draft(module: Module, *, actor) -> ModuleVersion:
         return draft
     number = (db.session.scalar(select(func.max(ModuleVersion.number)).where(ModuleVersion.module_id == module.id)) or 0) + 1
     source = latest_published(module)
-    draft = ModuleVersion(module=module, number=number, status=VersionStatus.DRAFT.value)
-    if source is not None:
-        write_content(draft, content_of(source))
+    draft = ModuleVersion(module_id=module.id, number=number, status=VersionStatus.DRAFT.value)
     db.session.add(draft)
     db.session.flush()
+    if source is not None:
+        write_content(draft, content_of(source))
     record("module_draft_started", actor=actor, target=f"module:{module.id}", version=number)
     return draft
 
