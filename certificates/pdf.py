@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.dates import format_date
 
@@ -151,7 +151,12 @@ class CertificateRenderer:
         line, rtl = self.shaper.line, layout.rtl
         qr_size = 128
         qr_x = 62 if rtl else WIDTH - 62 - qr_size
-        canvas.raw(qr.pdf_operators(qr.make(data["qr_text"]), qr_x, 62, qr_size))
+        symbol = qr.matrix(data["qr_text"])
+        module = qr_size / (symbol.size + 8)  # and 4 modules of white quiet zone all round
+        canvas.fill_colour((1, 1, 1))
+        canvas.rect(qr_x, 62, qr_size, qr_size, fill=True)
+        canvas.grey_image(symbol.modules, symbol.size, symbol.size, qr_x + 4 * module, 62 + 4 * module,
+                          symbol.size * module, symbol.size * module)
         canvas.text(line(labels["scan"], rtl=rtl), qr_x + qr_size / 2, 52, 7.5, align="center", colour=GREY)
         x = layout.start(70)
         rows = ((labels["serial"], data["serial"], 15), (labels["check"], data["check_code"], 15))
@@ -172,7 +177,7 @@ class CertificateRenderer:
         return size if width <= max_width else max(smallest, size * max_width / width)
 
     @staticmethod
-    @cache
+    @lru_cache(maxsize=4096)
     def format_day(day: date, language: str) -> str:
         return format_date(day, format="long", locale=language)
 

@@ -39,6 +39,7 @@ class Canvas:
         self._parts: list[str] = []
         self.font_names: dict[Font, str] = {}
         self.glyph_text: dict[Font, dict[int, str]] = {}
+        self.images: list[tuple[str, int, int, bytes]] = []
 
     # --- graphics -------------------------------------------------------------------------
     def raw(self, operators: str) -> None:
@@ -57,6 +58,12 @@ class Canvas:
 
     def line(self, x1: float, y1: float, x2: float, y2: float, width: float) -> None:
         self._parts.append(f"{_num(width)} w {_num(x1)} {_num(y1)} m {_num(x2)} {_num(y2)} l S")
+
+    def grey_image(self, pixels: bytes, columns: int, rows: int, x: float, y: float, w: float, h: float) -> None:
+        """An 8-bit grey image (0 black, 255 white) drawn into the box without smoothing (QR codes)."""
+        name = f"Im{len(self.images) + 1}"
+        self.images.append((name, columns, rows, pixels))
+        self._parts.append(f"q {_num(w)} 0 0 {_num(h)} {_num(x)} {_num(y)} cm /{name} Do Q")
 
     # --- text -----------------------------------------------------------------------------
     def text(self, line: ShapedLine, x: float, y: float, size: float, *, align: str = "left",
@@ -193,11 +200,15 @@ def build(canvas: Canvas, *, title: str, author: str, subject: str, language: st
     content = objects.stream(canvas.content())
     font_refs = {name: _embed_font(objects, font, canvas.glyph_text[font]) for font, name in canvas.font_names.items()}
     font_dict = " ".join(f"/{name} {ref} 0 R" for name, ref in font_refs.items())
+    image_refs = {name: objects.stream(pixels, f" /Type /XObject /Subtype /Image /Width {columns} /Height {rows} "
+                                               f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false")
+                  for name, columns, rows, pixels in canvas.images}
+    images = " ".join(f"/{name} {ref} 0 R" for name, ref in image_refs.items())
     objects.put(catalog, f"<< /Type /Catalog /Pages {pages} 0 R /Lang ({language}) "
                          f"/ViewerPreferences << /DisplayDocTitle true >> >>")
     objects.put(pages, f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>")
     objects.put(page, f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {_num(canvas.width)} {_num(canvas.height)}] "
-                      f"/Resources << /Font << {font_dict} >> >> /Contents {content} 0 R >>")
+                      f"/Resources << /Font << {font_dict} >> /XObject << {images} >> >> /Contents {content} 0 R >>")
     info = objects.add(f"<< /Title {_utf16_hex(title)} /Author {_utf16_hex(author)} /Subject {_utf16_hex(subject)} "
                        f"/Creator (Child Protection Training) /Producer (certificates.pdfdoc) "
                        f"/CreationDate ({_pdf_date(created)}) >>")
