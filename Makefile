@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export FLASK_DEBUG ?= 0
 
-.PHONY: run test install install-dev db demo lint clean
+.PHONY: run test install install-dev db demo lint clean translations compile-translations
 
 run: install db demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -20,9 +20,21 @@ $(BIN)/activate:
 
 install: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(MAKE) --no-print-directory compile-translations
 
 install-dev: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(MAKE) --no-print-directory compile-translations
+
+# Message catalogues: `make translations` refreshes the .po files after interface text changes
+# (then translate the new entries); the build compiles them to .mo, which are never committed.
+translations:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs=".venv tests bench migrations node_modules" -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+
+compile-translations:
+	@if [ -d translations ]; then $(BIN)/pybabel compile -q -d translations; fi
 
 db:
 	$(FLASK) db upgrade
