@@ -1,0 +1,292 @@
+"""Starting, answering, submitting and grading attempts. Add and flush; the view commits once.
+
+Every write path takes a per-person-and-quiz lock first (SQLite: the request's BEGIN
+IMMEDIATE already serialises writers; PostgreSQL: a transaction-scoped advisory lock), so
+a double click, two tabs or ten parallel requests see each other's work.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from accounts.models import User
+from audit.services import record
+from database import utcnow
+from extensions import db
+from quizzes import scoring
+from quizzes.models import Answer, Attempt, Quiz, QuizVersion, ReviewWhen
+from quizzes.registry import get_type
+from quizzes.services import QuizError, current_version, module_has_quiz, quiz_for_module
+from training import progress
+from training.models import ModuleVersion, VersionStatus
+
+GRACE = timedelta(seconds=30)  # a slow link still gets the last answer in
+_random = secrets.SystemRandom()
+
+
+class AttemptClosed(QuizError):
+    """The attempt was submitted or its time is up; nothing was saved."""
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def lock(user_id: int, quiz_id: int) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": user_id, "b": quiz_id})
+
+
+def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id,
+                                                   Attempt.submitted_at.is_(None))
+                             .execution_options(populate_existing=True))
+
+
+def attempts_of(user_id: int, quiz_id: int) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id)
+                                   .order_by(Attempt.number)))
+
+
+def time_is_up(attempt: Attempt, now: datetime) -> bool:
+    """Past the deadline and its grace: no write is accepted any more."""
+    return attempt.deadline_at is not None and now > aware(attempt.deadline_at) + GRACE
+
+
+# -- may I start? ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StartCheck:
+    allowed: bool
+    reason: str = ""              # a code: passed | limit | cooldown | empty
+    available_at: datetime | None = None
+    used: int = 0
+    limit: int | None = None
+
+
+def start_check(user: User, quiz: Quiz, now: datetime | None = None) -> StartCheck:
+    now = now or utcnow()
+    done = [a for a in attempts_of(user.id, quiz.id) if a.submitted_at is not None]
+    used, limit = len(done), quiz.attempt_limit
+    if any(a.is_passed for a in done):
+        return StartCheck(False, "passed", used=used, limit=limit)
+    if limit is not None and used >= limit:
+        return StartCheck(False, "limit", used=used, limit=limit)
+    if done and quiz.cooldown_minutes:
+        available = aware(done[-1].submitted_at) + timedelta(minutes=quiz.cooldown_minutes)
+        if now < available:
+            return StartCheck(False, "cooldown", available_at=available, used=used, limit=limit)
+    return StartCheck(True, used=used, limit=limit)
+
+
+START_MESSAGES = {
+    "passed": "You have passed this quiz.",
+    "limit": "You have used all your attempts at this quiz.",
+    "cooldown": "You can try again later.",
+    "empty": "This quiz has no questions yet.",
+}
+
+
+def draw(version: QuizVersion) -> list[dict]:
+    """Choose and order the questions (and their options) an attempt shows."""
+    settings, pool = version.settings, list(version.questions)
+    per_tag = settings.get("draw_per_tag") or {}
+    if per_tag:
+        chosen, taken = [], set()
+        for tag, count in sorted(per_tag.items()):
+            candidates = [q for q in pool if tag in q["tags"] and q["id"] not in taken]
+            picked = _random.sample(candidates, min(count, len(candidates)))
+            taken.update(q["id"] for q in picked)
+            chosen.extend(picked)
+    elif settings.get("draw_count") and settings["draw_count"] < len(pool):
+        chosen = _random.sample(pool, settings["draw_count"])
+    else:
+        chosen = pool
+    if settings.get("shuffle_questions"):
+        chosen = _random.sample(chosen, len(chosen))
+    else:  # bank order
+        order = {q["id"]: i for i, q in enumerate(pool)}
+        chosen = sorted(chosen, key=lambda q: order[q["id"]])
+    drawn = []
+    for question in chosen:
+        qtype = get_type(question["type"])
+        options = qtype.option_ids(question["content"], question["answer"])
+        if settings.get("shuffle_options") and qtype.shuffle_options:
+            options = _random.sample(options, len(options))
+        drawn.append({"id": question["id"], "options": options})
+    return drawn
+
+
+def start_attempt(user: User, quiz: Quiz, *, language: str, module_version_id: int | None = None,
+                  now: datetime | None = None) -> Attempt:
+    """Start an attempt, or return the one already open. Raises QuizError when not allowed."""
+    now = now or utcnow()
+    lock(user.id, quiz.id)
+    existing = open_attempt(user.id, quiz.id)
+    if existing is not None:
+        if not time_is_up(existing, now):
+            return existing
+        submit(existing, now=now)
+    check = start_check(user, quiz, now)
+    if not check.allowed:
+        raise QuizError(START_MESSAGES[check.reason])
+    version = current_version(quiz, actor=user)
+    if not version.questions:
+        raise QuizError(START_MESSAGES["empty"])
+    number = (db.session.scalar(select(func.max(Attempt.number)).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)) or 0) + 1
+    limit = version.settings.get("time_limit_minutes")
+    attempt = Attempt(user_id=user.id, quiz_id=quiz.id, quiz_version_id=version.id, number=number,
+                      module_version_id=module_version_id or published_version_id(quiz.module_id),
+                      language=language, started_at=now, drawn=draw(version),
+                      deadline_at=now + timedelta(minutes=limit) if limit else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # The unique indexes are the last line of defence if the lock was not taken.
+        existing = open_attempt(user.id, quiz.id)
+        if existing is None:
+            raise QuizError("Another attempt was started at the same moment; try again.") from None
+        return existing
+    record("attempt_started", actor=user, target=f"attempt:{attempt.id}", quiz=quiz.id, version=version.number,
+           number=number)
+    return attempt
+
+
+def published_version_id(module_id: int) -> int | None:
+    return db.session.scalar(select(ModuleVersion.id).where(
+        ModuleVersion.module_id == module_id, ModuleVersion.status == VersionStatus.PUBLISHED.value)
+        .order_by(ModuleVersion.number.desc()).limit(1))
+
+
+# -- answering ---------------------------------------------------------------------------------
+
+def save_answers(attempt: Attempt, responses: dict[int, list[str]], *, now: datetime | None = None,
+                 position: int | None = None) -> None:
+    """Record answers (one row per question however often saved). Raises AttemptClosed when too late."""
+    now = now or utcnow()
+    lock(attempt.user_id, attempt.quiz_id)
+    db.session.refresh(attempt)
+    if attempt.submitted_at is not None:
+        raise AttemptClosed("This attempt has already been submitted.")
+    if time_is_up(attempt, now):
+        raise AttemptClosed("Time is up: your answers saved before the end were kept.")
+    drawn = {d["id"]: d["options"] for d in attempt.drawn}
+    existing = {a.question_id: a for a in attempt.answers}
+    version_questions = attempt.quiz_version.question_map()
+    for question_id, values in responses.items():
+        if question_id not in drawn:
+            continue  # not a question of this attempt: ignored
+        qtype = get_type(version_questions[question_id]["type"])
+        response = qtype.read_response(list(values), drawn[question_id])
+        answer = existing.get(question_id)
+        if answer is None:
+            answer = Answer(attempt=attempt, question_id=question_id, response=response, saved_at=now)
+            db.session.add(answer)
+        elif answer.response != response:
+            answer.response, answer.saved_at = response, now
+    if position is not None:
+        attempt.position = max(0, min(position, len(attempt.drawn) - 1))
+    db.session.flush()
+
+
+# -- submitting and grading --------------------------------------------------------------------
+
+def submit(attempt: Attempt, *, now: datetime | None = None, responses: dict[int, list[str]] | None = None) -> bool:
+    """Submit and grade once. Returns True for the call that graded, False when it was already done.
+
+    Answers sent with a late submit are ignored, and the attempt is graded on what was saved in time.
+    """
+    now = now or utcnow()
+    lock(attempt.user_id, attempt.quiz_id)
+    db.session.refresh(attempt)
+    if responses and attempt.submitted_at is None and not time_is_up(attempt, now):
+        save_answers(attempt, responses, now=now)
+    submitted_at = now
+    if attempt.deadline_at is not None:
+        submitted_at = min(now, aware(attempt.deadline_at) + GRACE)
+    won = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=submitted_at).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(attempt)
+    if won:
+        _grade(attempt)
+    return won
+
+
+def _grade(attempt: Attempt) -> None:
+    version = attempt.quiz_version
+    questions = version.question_map()
+    answers = {a.question_id: a for a in attempt.answers}
+    items = []
+    for drawn in attempt.drawn:
+        question = questions[drawn["id"]]
+        answer = answers.get(drawn["id"])
+        if answer is None:  # unanswered: a row all the same, so item statistics count it
+            answer = Answer(attempt=attempt, question_id=drawn["id"], response=[], saved_at=attempt.submitted_at)
+            db.session.add(answer)
+        answer.score = get_type(question["type"]).score(question["answer"], answer.response or [])
+        items.append(scoring.ItemScore(drawn["id"], answer.score, question["critical"]))
+    result = scoring.grade(items, version.settings["pass_mark"])
+    attempt.points, attempt.score = result.points, result.percent
+    attempt.is_passed, attempt.is_critical_failed = result.passed, result.critical_failed
+    db.session.flush()
+    user = db.session.get(User, attempt.user_id)
+    record("attempt_submitted", actor=user, target=f"attempt:{attempt.id}", quiz=attempt.quiz_id,
+           version=version.number, number=attempt.number, score=result.percent, passed=result.passed,
+           critical_failed=result.critical_failed)
+    if result.passed:
+        _complete_module(user, attempt)
+
+
+def _complete_module(user: User, attempt: Attempt) -> None:
+    """Passing completes the module (and maybe the course and its certificate) in this transaction."""
+    module_version = db.session.get(ModuleVersion, attempt.module_version_id) if attempt.module_version_id else None
+    if module_version is not None:
+        progress.complete_module_if_done(user, module_version, attempt_id=attempt.id)
+
+
+def close_if_expired(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Grade an open attempt whose time is up. True if it is (now) closed."""
+    now = now or utcnow()
+    if attempt.submitted_at is None and time_is_up(attempt, now):
+        submit(attempt, now=now)
+    return attempt.submitted_at is not None
+
+
+# -- what the learner may see afterwards ---------------------------------------------------------
+
+def review_allowed(attempt: Attempt, attempts: list[Attempt]) -> bool:
+    """Whether the settings of the attempt's version allow its review to be shown now."""
+    settings = attempt.quiz_version.settings
+    if settings["review_mode"] == "none" or attempt.submitted_at is None:
+        return False
+    when = settings["review_when"]
+    passed = any(a.is_passed for a in attempts)
+    if when == ReviewWhen.AFTER_EACH.value:
+        return True
+    if when == ReviewWhen.AFTER_PASS.value:
+        return passed
+    limit = settings.get("attempt_limit")
+    used = sum(1 for a in attempts if a.submitted_at is not None)
+    return passed or (limit is not None and used >= limit)
+
+
+def quiz_gate(user: User, module_version: ModuleVersion) -> bool:
+    """For training.progress.MODULE_GATES: has `user` passed this module's quiz, or is there none?"""
+    quiz = quiz_for_module(module_version.module_id)
+    if quiz is None or not module_has_quiz(module_version.module_id):
+        return True
+    return db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.is_passed.is_(True))) > 0

@@ -1,0 +1,72 @@
+"""What a learner's pages show: questions of an open attempt (never the key) and the review.
+
+Everything here reads the attempt's own quiz version, so a question edited since the attempt
+started is shown (and was graded) as it was then.
+"""
+
+from __future__ import annotations
+
+from quizzes.attempts import review_allowed
+from quizzes.models import Attempt, ReviewMode
+from quizzes.registry import get_type
+from training.i18n import pick
+
+
+def localized(question: dict, lang: str) -> dict:
+    """The question's content in `lang` when it is complete there, else in another complete language."""
+    qtype = get_type(question["type"])
+    complete = {code: c for code, c in question["content"].items() if qtype.is_complete(c)}
+    return pick(complete, lang, "en") or pick(question["content"], lang, "en") or {}
+
+
+def _item(attempt: Attempt, index: int, lang: str, questions: dict, answers: dict) -> dict:
+    drawn = attempt.drawn[index]
+    question = questions[drawn["id"]]
+    qtype = get_type(question["type"])
+    lang_content = localized(question, lang)
+    view = qtype.view(lang_content)
+    answer = answers.get(drawn["id"])
+    return {
+        "id": drawn["id"], "number": index + 1, "type": qtype, "template": qtype.template,
+        "text": view["text"], "format": view.get("format", "plain"), "case": view.get("case", ""),
+        # The attempt's own option order; only ids and texts, nothing about which is right.
+        "options": [(option_id, view["options"].get(option_id, "")) for option_id in drawn["options"]],
+        "image_id": question.get("image_id"),
+        "chosen": list(answer.response) if answer and answer.response else [],
+        "_question": question, "_lang_content": lang_content, "_answer": answer,
+    }
+
+
+def attempt_questions(attempt: Attempt, lang: str, indexes: list[int]) -> list[dict]:
+    questions = attempt.quiz_version.question_map()
+    answers = {a.question_id: a for a in attempt.answers}
+    items = [_item(attempt, i, lang, questions, answers) for i in indexes]
+    for item in items:  # the open-attempt page gets no handle on the key
+        for private in ("_question", "_lang_content", "_answer"):
+            item.pop(private)
+    return items
+
+
+def build_review(attempt: Attempt, lang: str, attempts: list[Attempt]) -> dict:
+    """The result page's content: always the score and the reason; details as the settings allow."""
+    settings = attempt.quiz_version.settings
+    questions = attempt.quiz_version.question_map()
+    answers = {a.question_id: a for a in attempt.answers}
+    allowed = review_allowed(attempt, attempts)
+    mode = settings["review_mode"] if allowed else ReviewMode.NONE.value
+    review = {"allowed": allowed, "mode": mode, "questions": [], "settings": settings,
+              "critical_failed": attempt.is_critical_failed, "when": settings["review_when"]}
+    if mode == ReviewMode.NONE.value:
+        return review
+    for index in range(len(attempt.drawn)):
+        item = _item(attempt, index, lang, questions, answers)
+        question, lang_content, answer = item.pop("_question"), item.pop("_lang_content"), item.pop("_answer")
+        qtype = item["type"]
+        score = answer.score if answer and answer.score is not None else 0.0
+        item.update(score=score, is_right=score >= 1.0 - 1e-9, is_critical=question["critical"])
+        if mode == ReviewMode.FEEDBACK.value:
+            item["right_ids"] = qtype.right_ids(question["answer"])
+            item["feedback"] = qtype.feedback(lang_content, question["answer"], item["chosen"])
+            item["general_feedback"] = lang_content.get("general_feedback", "")
+        review["questions"].append(item)
+    return review

@@ -1,0 +1,220 @@
+"""Taking a quiz: the intro page, the attempt pages (no JavaScript needed), submitting, the result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from core.forms import EmptyForm
+from database import utcnow
+from extensions import db
+from quizzes import attempts as attempt_service
+from quizzes.attempts import GRACE, AttemptClosed, aware
+from quizzes.forms import FinishForm, attempt_form
+from quizzes.models import Attempt, Layout
+from quizzes.review import attempt_questions, build_review
+from quizzes.services import QuizError, bank, module_has_quiz, quiz_for_module
+from quizzes.text import render as render_text
+from training.i18n import pick
+from training.models import Module, ModuleVersion
+from training.progress import MODULE_GATES
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quiz")
+bp.add_app_template_global(render_text, "quiz_text")
+
+
+@bp.record_once
+def _install_gate(state) -> None:
+    """A module with a quiz is complete only once its quiz is passed (training.progress asks the gates)."""
+    if attempt_service.quiz_gate not in MODULE_GATES:
+        MODULE_GATES.append(attempt_service.quiz_gate)
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")
+
+
+def module_title(module: Module, lang: str) -> str:
+    version = db.session.scalar(select(ModuleVersion).where(ModuleVersion.module_id == module.id)
+                                .order_by((ModuleVersion.status == "published").desc(), ModuleVersion.number.desc())
+                                .limit(1))
+    return pick(version.title if version else {}, lang, module.default_language) or module.slug
+
+
+def _load_quiz(module_id: int):
+    module = db.get_or_404(Module, module_id)
+    quiz = quiz_for_module(module.id)
+    if quiz is None or not module_has_quiz(module.id):
+        abort(404)
+    return module, quiz
+
+
+def _load_attempt(attempt_id: int) -> Attempt:
+    attempt = db.get_or_404(Attempt, attempt_id)
+    if attempt.user_id != current_user.id:
+        abort(403)
+    return attempt
+
+
+def time_left(attempt: Attempt, now: datetime) -> dict | None:
+    if attempt.deadline_at is None:
+        return None
+    deadline = aware(attempt.deadline_at)
+    seconds = max(0, int((deadline - now).total_seconds()))
+    return {"minutes": seconds // 60, "seconds": seconds % 60, "deadline": deadline}
+
+
+@bp.get("/module/<int:module_id>")
+@login_required
+def intro(module_id: int):
+    """Any signed-in person: the quiz of a module, their attempts, and a start button."""
+    module, quiz = _load_quiz(module_id)
+    past = attempt_service.attempts_of(current_user.id, quiz.id)
+    current = next((a for a in past if a.is_open), None)
+    now = utcnow()
+    if current is not None and attempt_service.close_if_expired(current, now):
+        db.session.commit()
+        current = None
+    check = attempt_service.start_check(current_user, quiz, now)
+    return render_template("quizzes/intro.html", module=module, quiz=quiz, title=module_title(module, _lang()),
+                           attempts=[a for a in past if not a.is_open], current=current, check=check,
+                           form=EmptyForm(), count=_question_count(quiz))
+
+
+def _question_count(quiz) -> int:
+    per_tag = quiz.draw_per_tag or {}
+    total = len(bank(quiz.module_id))
+    if per_tag:
+        return sum(per_tag.values())
+    return min(quiz.draw_count, total) if quiz.draw_count else total
+
+
+@bp.post("/module/<int:module_id>/start")
+@login_required
+def start(module_id: int):
+    """Any signed-in person: start an attempt (or resume the open one)."""
+    _module, quiz = _load_quiz(module_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        attempt = attempt_service.start_attempt(current_user, quiz, language=_lang())
+    except QuizError as error:
+        db.session.rollback()
+        flash(_(str(error)), "error")
+        return redirect(url_for(".intro", module_id=module_id))
+    db.session.commit()
+    return redirect(url_for(".attempt", attempt_id=attempt.id))
+
+
+def _closed_redirect(attempt: Attempt, message: str | None = None):
+    if message:
+        flash(message, "error")
+    return redirect(url_for(".result", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    """The attempt's owner: all questions on one page, or a redirect to the page they were on."""
+    attempt = _load_attempt(attempt_id)
+    if attempt.quiz_version.settings["layout"] == Layout.ONE_PER_PAGE.value:
+        return redirect(url_for(".page", attempt_id=attempt.id, number=attempt.position + 1))
+    return _answer_page(attempt, list(range(len(attempt.drawn))), number=None)
+
+
+@bp.route("/attempts/<int:attempt_id>/q/<int:number>", methods=["GET", "POST"])
+@login_required
+def page(attempt_id: int, number: int):
+    """The attempt's owner: question `number` (from 1) of a one-question-per-page attempt."""
+    attempt = _load_attempt(attempt_id)
+    if not 1 <= number <= len(attempt.drawn):
+        abort(404)
+    return _answer_page(attempt, [number - 1], number=number)
+
+
+def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
+    now = utcnow()
+    if attempt.submitted_at is not None:
+        return _closed_redirect(attempt)
+    if attempt_service.close_if_expired(attempt, now):
+        db.session.commit()
+        return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
+    ids = [attempt.drawn[i]["id"] for i in indexes]
+    form = attempt_form(ids)
+    if form.validate_on_submit():
+        responses = {qid: form[f"q{qid}"].data or [] for qid in ids}
+        position = indexes[0]
+        try:
+            attempt_service.save_answers(attempt, responses, now=now, position=position)
+        except AttemptClosed as error:
+            db.session.rollback()
+            attempt_service.close_if_expired(attempt, now)
+            db.session.commit()
+            return _closed_redirect(attempt, _(str(error)))
+        if form.finish.data:
+            db.session.commit()
+            return redirect(url_for(".finish", attempt_id=attempt.id))
+        if number is not None and (form.next.data or form.previous.data):
+            target = number + (1 if form.next.data else -1)
+            if 1 <= target <= len(attempt.drawn):
+                attempt.position = target - 1
+                db.session.commit()
+                return redirect(url_for(".page", attempt_id=attempt.id, number=target))
+            if form.next.data:
+                db.session.commit()
+                return redirect(url_for(".finish", attempt_id=attempt.id))
+        db.session.commit()
+        flash(_("Your answers are saved."), "success")
+        return redirect(url_for(".page", attempt_id=attempt.id, number=number) if number
+                        else url_for(".attempt", attempt_id=attempt.id))
+    items = attempt_questions(attempt, _lang(), indexes)
+    for item in items:
+        form[f"q{item['id']}"].data = item["chosen"]
+    return render_template("quizzes/attempt.html", attempt=attempt, items=items, form=form, number=number,
+                           total=len(attempt.drawn), time_left=time_left(attempt, now), grace=int(GRACE.total_seconds()))
+
+
+@bp.route("/attempts/<int:attempt_id>/finish", methods=["GET", "POST"])
+@login_required
+def finish(attempt_id: int):
+    """The attempt's owner: check what is unanswered, then submit for grading."""
+    attempt = _load_attempt(attempt_id)
+    now = utcnow()
+    if attempt.submitted_at is not None:
+        return _closed_redirect(attempt)
+    form = FinishForm()
+    if form.validate_on_submit():
+        attempt_service.submit(attempt, now=now)
+        db.session.commit()
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    if attempt_service.close_if_expired(attempt, now):
+        db.session.commit()
+        return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
+    answered = {a.question_id for a in attempt.answers if a.response}
+    unanswered = [i + 1 for i, d in enumerate(attempt.drawn) if d["id"] not in answered]
+    return render_template("quizzes/finish.html", attempt=attempt, form=form, unanswered=unanswered,
+                           total=len(attempt.drawn), time_left=time_left(attempt, now),
+                           one_per_page=attempt.quiz_version.settings["layout"] == Layout.ONE_PER_PAGE.value)
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def result(attempt_id: int):
+    """The attempt's owner: the score, why it passed or not, and the review the settings allow."""
+    attempt = _load_attempt(attempt_id)
+    if attempt.submitted_at is None:
+        if not attempt_service.close_if_expired(attempt):
+            return redirect(url_for(".attempt", attempt_id=attempt.id))
+        db.session.commit()
+    module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
+    past = attempt_service.attempts_of(current_user.id, attempt.quiz_id)
+    review = build_review(attempt, _lang(), past)
+    check = attempt_service.start_check(current_user, attempt.quiz_version.quiz)
+    return render_template("quizzes/result.html", attempt=attempt, module=module, review=review, check=check,
+                           title=module_title(module, _lang()), form=EmptyForm())
