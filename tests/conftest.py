@@ -196,3 +196,9 @@ def login_as(client, user, password: str = factories.PASSWORD, remember: bool = 
 @pytest.fixture
 def login():
     return login_as
+
+
+@pytest.fixture
+def empty_tables(app):
+    """Call it to empty every table part-way through a test (the data is then rebuilt by the test)."""
+    return _empty_tables
