@@ -1,0 +1,172 @@
+"""Who may call which route: the answer every role must get from every endpoint.
+
+tests/test_permission_walker.py requests every rule in app.url_map as each role below and
+compares the answer with EXPECTED. A route that is not in EXPECTED fails that test: read the
+view, then add a line here saying who may call it. Set what the view *should* answer, never
+just what it happens to answer today.
+
+How a route is requested: GET when it accepts GET, otherwise POST with no data (CSRF is off
+in the test configuration, tests/test_csrf.py covers it, so the empty form reaches the view).
+URL parameters are filled from SAMPLES with real objects of mission A; when a parameter has
+a mission B value too, the route is requested a second time with mission B's objects.
+
+Roles: anonymous, learner (deployed in mission A), trainer, lead (mission lead of mission A
+only), hq and admin. Each signed-in role holds only that role (and learner, which everyone is).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+ROLES = ("anonymous", "learner", "trainer", "lead", "hq", "admin")
+SIGNED_IN = ROLES[1:]
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to `location`; {name} in it is the request's URL parameter of that name."""
+
+    location: str
+
+    def expected_location(self, requested_url: str, values: dict) -> str:
+        if self == LOGIN:
+            return "/sign-in?next=" + quote(requested_url, safe="")
+        return self.location.format(**values)
+
+    def __str__(self) -> str:
+        return "302 to sign-in" if self == LOGIN else f"302 to {self.location}"
+
+
+LOGIN = Redirect("/sign-in?next=<this page>")  # login_required sends anonymous people here
+HOME = Redirect("/")
+Expect = int | Redirect  # an int is a status code (a bare 302 means any redirect)
+
+
+@dataclass(frozen=True)
+class PerMission:
+    """Different answers for mission A's objects (`own`) and mission B's (`other`)."""
+
+    own: dict[str, Expect]
+    other: dict[str, Expect]
+
+
+def everyone(expect: Expect) -> dict[str, Expect]:
+    return dict.fromkeys(ROLES, expect)
+
+
+def signed_in(expect: Expect) -> dict[str, Expect]:
+    """Any signed-in person gets `expect`; anonymous people are sent to sign in."""
+    return {"anonymous": LOGIN, **dict.fromkeys(SIGNED_IN, expect)}
+
+
+def allowed_to(*roles: str, ok: Expect = 200, denied: Expect = 403) -> dict[str, Expect]:
+    """Holders of `roles` (admin always) get `ok`, other signed-in people `denied`, anonymous -> sign in."""
+    allowed = {*roles, "admin"}
+    return {"anonymous": LOGIN, **{role: ok if role in allowed else denied for role in SIGNED_IN}}
+
+
+def lead_refused(expected: dict[str, Expect], status: int = 403) -> dict[str, Expect]:
+    """The same answers, except that the lead of mission A is refused mission B's objects."""
+    return {**expected, "lead": status}
+
+
+ADMIN_ONLY = allowed_to("admin")
+ADMIN_AND_HQ = allowed_to("hq")
+TO_PERSON = Redirect("/admin/people/{user_id}")
+COURSE_AUTHORS = allowed_to("trainer")  # the sample courses are the trainer's own
+HOLDER_AND_COURSE_AUTHORS = allowed_to("learner", "trainer")  # the sample certificate is the learner's
+
+
+def owner_only(ok: Expect) -> dict[str, Expect]:
+    """Only the learner, whose the sample attempt and certificate are: not even an admin."""
+    return {"anonymous": LOGIN, **{role: ok if role == "learner" else 403 for role in SIGNED_IN}}
+
+
+EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
+    # core
+    "core.healthz": everyone(200),
+    "core.home": everyone(200),  # welcome page when signed out, role cards when signed in
+    "core.set_language": everyone(HOME),  # an empty choice changes nothing and goes home
+    # accounts
+    "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # signed in: nothing to do here
+    "accounts.sign_out": signed_in(Redirect("/sign-in")),  # the (CSRF-free here) empty form signs out
+    "accounts.change_password": signed_in(200),
+    # admin screens (accounts/admin_views.py): admins only, whatever the mission
+    "admin.missions": ADMIN_ONLY,
+    "admin.mission_new": ADMIN_ONLY,
+    "admin.mission": ADMIN_ONLY,
+    "admin.mission_edit": ADMIN_ONLY,
+    "admin.unit_new": ADMIN_ONLY,
+    "admin.unit_edit": ADMIN_ONLY,
+    "admin.people": ADMIN_ONLY,
+    "admin.person_new": ADMIN_ONLY,
+    "admin.person": ADMIN_ONLY,
+    "admin.person_move": ADMIN_ONLY,  # empty form: the person page again, with the errors
+    "admin.role_add": ADMIN_ONLY,  # empty form: the person page again, with the errors
+    "admin.role_remove": allowed_to(ok=TO_PERSON),  # the empty (CSRF-free here) form removes the grant
+    "admin.person_deactivate": allowed_to(ok=TO_PERSON),
+    "admin.person_reactivate": allowed_to(ok=TO_PERSON),  # already active: nothing to do
+    "admin.person_password": ADMIN_ONLY,  # empty form: the person page again, with the errors
+    "admin.roster_import": ADMIN_ONLY,
+    "admin.roster_apply": allowed_to(ok=400),  # no checked file to apply
+    # audit log
+    "audit.index": ADMIN_AND_HQ,  # HQ reads it; only admins export it
+    "audit.export_csv": ADMIN_ONLY,
+    # taking a quiz (quizzes/views.py)
+    "quizzes.intro": signed_in(200),
+    "quizzes.start": signed_in(302),  # the empty (CSRF-free here) form starts or resumes an attempt
+    "quizzes.attempt": owner_only(Redirect("/quiz/attempts/{attempt_id}/q/1")),  # one question per page
+    "quizzes.page": owner_only(200),
+    "quizzes.finish": owner_only(200),
+    "quizzes.result": owner_only(Redirect("/quiz/attempts/{attempt_id}")),  # not submitted yet
+    # certificates (certificates/views.py)
+    "certificates.mine": signed_in(200),
+    "certificates.download_pdf": HOLDER_AND_COURSE_AUTHORS,
+    "certificates.show_qr": HOLDER_AND_COURSE_AUTHORS,
+    "certificates.download_badge": owner_only(200),  # a credential only its holder may carry
+    "certificates.manage": COURSE_AUTHORS,
+    "certificates.detail": COURSE_AUTHORS,  # the holder sees theirs on certificates.mine
+    "certificates.revoke": allowed_to("trainer", ok=400),  # no reason given
+    "certificates.unrevoke": allowed_to("trainer", ok=400),  # no reason given
+    "certificates.mission_zip": PerMission(own=allowed_to("lead", "hq"), other=allowed_to("hq")),
+    # public verification (certificates/verify_views.py): printed on paper, open to anyone
+    "verify.certificate": everyone(200),
+    "verify.certificate_json": everyone(200),
+    "verify.check": everyone(200),
+    "verify.public_keys": everyone(200),
+    "verify.offline": everyone(200),
+    # writing quizzes (quizzes/author_views.py): the course's owner and co-authors, and admins
+    "quiz_author.bank": COURSE_AUTHORS,
+    "quiz_author.question_new": COURSE_AUTHORS,
+    "quiz_author.question_edit": COURSE_AUTHORS,
+    "quiz_author.question_archive": allowed_to("trainer", ok=302),  # the empty form archives, back to the bank
+    "quiz_author.settings": COURSE_AUTHORS,
+    "quiz_author.gift_import": COURSE_AUTHORS,
+    "quiz_author.gift_export": COURSE_AUTHORS,
+    "quiz_author.item_analysis": COURSE_AUTHORS,
+}
+
+
+# URL parameter -> (attribute path on the walker's world for mission A, for mission B or None);
+# a value that is not a string is used as it is. The world (tests/test_permission_walker.py,
+# class World) holds: mission_a, mission_b, unit_a, unit_b, the acting users (learner,
+# trainer, lead, hq, admin), subject_a and subject_b (people deployed in A and B whom nobody
+# acts as), their deployments deployment_a and deployment_b, a trainer grant for each
+# (grant_a, grant_b) and, built when first asked for, quiz_module (in a course the trainer
+# owns), quiz_question, learner_attempt and learner_certificate (in another course the trainer
+# owns). Add what new routes need there.
+SAMPLES: dict[str, tuple[str | int, str | None]] = {
+    "mission_id": ("mission_a.id", "mission_b.id"),
+    "unit_id": ("unit_a.id", "unit_b.id"),
+    "user_id": ("subject_a.id", "subject_b.id"),
+    "person_id": ("subject_a.id", "subject_b.id"),
+    "deployment_id": ("deployment_a.id", "deployment_b.id"),
+    "grant_id": ("grant_a.id", "grant_b.id"),
+    "module_id": ("quiz_module.id", None),
+    "question_id": ("quiz_question.id", None),
+    "attempt_id": ("learner_attempt.id", None),
+    "number": (1, None),  # the first question of an attempt
+    "certificate_id": ("learner_certificate.id", None),
+    "code": ("learner_certificate.code", None),
+}
