@@ -31,7 +31,9 @@ def _database_settings(engine: str, tmp_root: Path) -> dict:
         return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_root / f'test-{WORKER}.sqlite3'}",
                 "SQLALCHEMY_ENGINE_OPTIONS": {}}
     url = os.environ["TEST_DATABASE_URL"]
-    schema = f"test_{WORKER}"
+    # One schema per test run and worker: two runs at once (CI and a developer, or two
+    # developers on one server) never share tables. xdist workers share their parent's pid.
+    schema = f"test_{os.getppid() if WORKER != 'main' else os.getpid()}_{WORKER}"
     admin_engine = create_engine(url)
     with admin_engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -56,7 +58,17 @@ def database(request, tmp_root):
     with app.app_context():
         db.create_all()
         db.engine.dispose()
-    return {"engine": request.param, **settings}
+    yield {"engine": request.param, **settings}
+    if request.param == "postgresql":
+        _drop_schema(settings)
+
+
+def _drop_schema(settings: dict) -> None:
+    schema = settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"].split("=", 1)[1]
+    engine = create_engine(settings["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 def _test_config(tmp_root: Path) -> dict:
