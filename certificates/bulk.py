@@ -2,8 +2,9 @@
 
 The ZIP is written into a sink that hands its bytes out after every file, and the rows are
 read in keyset batches of plain columns (no ORM objects pile up in the session). The only
-thing that grows is the ZIP's central directory, about 100 bytes per file, which the format
-needs at the end of the archive.
+thing that grows is the list of entries for the ZIP's central directory, which the format
+writes at the end: about 1 KB of Python objects per file (5 MB for 5,000 people, against a
+100 MB archive; bench/bench_certificates.py measures it).
 """
 
 from __future__ import annotations

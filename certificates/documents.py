@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from datetime import datetime, timezone
 
 from flask import current_app, has_request_context, request
@@ -36,9 +37,13 @@ def verify_url(code: str, base_url: str | None = None) -> str:
     return f"{base_url or public_base_url()}/verify/{code}"
 
 
+_CODE_FORM = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_SERIAL_FORM = re.compile(r"[A-Z0-9-]{1,40}")
+
+
 def find_by_code(code: str) -> Certificate | None:
-    if not code or len(code) > 64:
-        return None
+    if not _CODE_FORM.fullmatch(code or ""):
+        return None  # not even shaped like a code (and no NUL byte reaches PostgreSQL)
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
@@ -46,7 +51,7 @@ def find_by_serial_and_check(serial: str, check_code: str) -> Certificate | None
     """The certificate whose serial and short check code both match; None for any mismatch."""
     serial = "".join(serial.split()).upper()
     check = "".join(check_code.split()).replace("-", "").upper()
-    if not serial or not check or len(serial) > 40:
+    if not _SERIAL_FORM.fullmatch(serial) or not check.isalnum() or len(check) > 12:
         return None
     certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
     if certificate is None or not hmac.compare_digest(certificate.check_code.encode(), check.encode()):
