@@ -93,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_author_bp)
+    from training.views import bp as training_bp
+
+    app.register_blueprint(training_bp)
 
 
 def register_security_headers(app: Flask) -> None:

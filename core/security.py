@@ -30,7 +30,8 @@ def apply_security_headers(response: Response) -> Response:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages drawn for a signed-in person carry personal data: keep them out of shared caches
     # and the back-button cache of a shared PC.
-    if not request.path.startswith("/static/") and _signed_in():
+    # /media/ holds lesson images named by their content hash: cached for a year (training.views.media).
+    if not request.path.startswith(("/static/", "/media/")) and _signed_in():
         headers["Cache-Control"] = "no-store"
     return response
 

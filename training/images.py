@@ -30,6 +30,8 @@ WEBP_QUALITY = 82
 MEDIA_TYPE = "image/webp"
 # Markup or script inside an image file makes it a polyglot: refuse it even if it decodes.
 _MARKUP = re.compile(rb"<\s*(script|html|svg|body|iframe|object|embed|\?php|!doctype)|javascript:", re.IGNORECASE)
+NOT_AN_IMAGE = "This is not a JPEG, PNG, WebP or GIF picture (SVG and other files are refused)."
+DAMAGED = "The picture is damaged or incomplete; save it again and upload the new file."
 
 
 class ImageError(ValueError):
@@ -69,9 +71,16 @@ def clean_image(raw: bytes) -> CleanImage:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise ImageError("The picture has too many pixels to be a normal photo or drawing.") from error
         except UnidentifiedImageError as error:
-            raise ImageError("This is not a JPEG, PNG, WebP or GIF picture (SVG and other files are refused).") from error
+            if _looks_like_accepted_image(raw):
+                raise ImageError(DAMAGED) from error
+            raise ImageError(NOT_AN_IMAGE) from error
         except (OSError, SyntaxError, ValueError, EOFError) as error:
-            raise ImageError("The picture is damaged or incomplete; save it again and upload the new file.") from error
+            raise ImageError(DAMAGED) from error
+
+
+def _looks_like_accepted_image(raw: bytes) -> bool:
+    return raw.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")) or (
+        raw[:4] == b"RIFF" and raw[8:12] == b"WEBP")
 
 
 def _reencode(raw: bytes) -> CleanImage:
@@ -97,7 +106,7 @@ def _reencode(raw: bytes) -> CleanImage:
 
 def _check_header(image: Image.Image) -> None:
     if image.format not in ACCEPTED_FORMATS:
-        raise ImageError("This is not a JPEG, PNG, WebP or GIF picture (SVG and other files are refused).")
+        raise ImageError(NOT_AN_IMAGE)
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageError("The picture has no pixels.")

@@ -1,0 +1,118 @@
+"""Forms for authoring courses, modules and lessons, and for setting requirements."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from accounts.models import CATEGORIES
+from core.templating import LANGUAGE_NAMES
+
+LANGUAGE_CHOICES = list(LANGUAGE_NAMES.items())
+CATEGORY_CHOICES = [("military", _l("Military")), ("police", _l("Police")), ("civilian", _l("Civilian"))]
+KIND_CHOICES = [("peacekeeping", _l("Peacekeeping")), ("political", _l("Political")),
+                ("peacebuilding", _l("Peacebuilding"))]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class CourseForm(FlaskForm):
+    code = StringField(_l("Course code"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lowercase letters, digits and dashes, e.g. cp-peace-ops."))])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
+    title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=200)])
+    title_ar = StringField(_l("Title in Arabic"), validators=[Optional(), Length(max=200)])
+    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=2000)])
+    description_fr = TextAreaField(_l("Description in French"), validators=[Optional(), Length(max=2000)])
+    description_ar = TextAreaField(_l("Description in Arabic"), validators=[Optional(), Length(max=2000)])
+    validity_months = IntegerField(_l("Certificate valid for (months)"), default=36,
+                                   validators=[InputRequired(), NumberRange(min=1, max=120)])
+    renewal_window_days = IntegerField(_l("Renewal opens this many days before expiry"), default=60,
+                                       validators=[InputRequired(), NumberRange(min=0, max=365)])
+    languages = MultiCheckboxField(_l("Languages offered"), choices=LANGUAGE_CHOICES, default=["en"],
+                                   validators=[DataRequired(message=_l("Choose at least one language."))])
+    default_language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES, default="en")
+    submit = SubmitField(_l("Save course"))
+
+    def texts(self, prefix: str) -> dict:
+        return {code: (getattr(self, f"{prefix}_{code}").data or "").strip() for code in LANGUAGE_NAMES}
+
+
+class CoAuthorForm(FlaskForm):
+    identifier = StringField(_l("Service number or email of a trainer"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Add co-author"))
+
+
+class ModuleNewForm(FlaskForm):
+    title = StringField(_l("Title of the new module"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Short name (optional)"), validators=[
+        Optional(), Length(max=60),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lowercase letters, digits and dashes."))])
+    submit = SubmitField(_l("Add module"))
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[AnyOf(["up", "down"])])
+
+
+class ModuleDetailsForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=2000)])
+    objectives = TextAreaField(_l("Learning objectives (one per line)"), validators=[Optional(), Length(max=4000)])
+    minutes = IntegerField(_l("Estimated minutes"), default=15, validators=[InputRequired(), NumberRange(min=1, max=600)])
+    sources = TextAreaField(_l("Sources (one per line, the same for every language)"),
+                            validators=[Optional(), Length(max=4000)])
+    submit = SubmitField(_l("Save details"))
+
+
+class LessonNewForm(FlaskForm):
+    title = StringField(_l("Title of the new lesson"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Add lesson"))
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[Optional(), Length(max=50_000)])
+    save = SubmitField(_l("Save lesson"))
+    preview = SubmitField(_l("Preview without saving"))
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("Picture (JPEG, PNG, WebP or GIF, up to 5 MB)"), validators=[FileRequired()])
+    alt = StringField(_l("What the picture shows (for people who cannot see it)"),
+                      validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Upload and add to the lesson"))
+
+
+class RequirementForm(FlaskForm):
+    course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
+    mission_kind = SelectField(_l("Every mission of this kind"), choices=KIND_CHOICES)
+    categories = MultiCheckboxField(_l("Required of"), choices=CATEGORY_CHOICES, default=list(CATEGORIES),
+                                    validators=[DataRequired(message=_l("Choose at least one category of staff."))])
+    due_days = IntegerField(_l("Due, in days after arrival (negative: before arrival)"), default=14,
+                            validators=[InputRequired(), NumberRange(min=-730, max=730)])
+    submit = SubmitField(_l("Add requirement"))
+
+
+class RequirementEditForm(FlaskForm):
+    categories = MultiCheckboxField(_l("Required of"), choices=CATEGORY_CHOICES,
+                                    validators=[DataRequired(message=_l("Choose at least one category of staff."))])
+    due_days = IntegerField(_l("Due, in days after arrival (negative: before arrival)"),
+                            validators=[InputRequired(), NumberRange(min=-730, max=730)])
+    submit = SubmitField(_l("Save requirement"))

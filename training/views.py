@@ -1,0 +1,166 @@
+"""Learners' pages: My training, a course, a module, the lesson player, the printable module, lesson images.
+
+Reading a page never writes: progress is recorded by the "mark as read" POST, which is
+idempotent (a repeated post records nothing twice).
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from core.forms import EmptyForm
+from extensions import db
+from training import author_views, learning, lesson_views, progress, requirement_views  # noqa: F401 (routes)
+from training.blueprint import bp
+from training.i18n import pick
+from training.markdown import render as render_markdown
+from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
+from training.player import interface_language, lesson_context
+
+MEDIA_MAX_AGE = 31_536_000  # one year: the name is the content's hash, so it never changes meaning
+
+
+def _visible_course(course_id: int) -> Course:
+    course = db.get_or_404(Course, course_id)
+    if not learning.is_visible(course):
+        abort(404)
+    return course
+
+
+def _studied_module(module_id: int) -> tuple[Module, ModuleVersion]:
+    module = db.get_or_404(Module, module_id)
+    version = learning.learner_version(current_user, module)
+    if version is None:
+        abort(404)
+    return module, version
+
+
+def _frozen_lesson(lesson_id: int) -> Lesson:
+    lesson = db.get_or_404(Lesson, lesson_id)
+    version = lesson.module_version
+    if version.status not in learning.FROZEN or version.module.is_archived or version.module.course.is_archived:
+        abort(404)
+    return lesson
+
+
+def _quiz_url(module: Module) -> str | None:
+    if "quizzes.intro" in current_app.view_functions:
+        return url_for("quizzes.intro", module_id=module.id)
+    return None
+
+
+@bp.get("/training")
+@login_required
+def my_training():
+    """Signed-in people: the courses their current deployment requires, with status, and the optional ones."""
+    required = learning.required_courses(current_user)
+    required_ids = {item.course.id for item in required}
+    optional = [c for c in learning.visible_courses() if c.id not in required_ids]
+    steps = {course.id: learning.next_step(current_user, course)
+             for course in [item.course for item in required] + optional if learning.is_visible(course)}
+    return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
+                           deployment=current_user.current_deployment(), lang=interface_language(), pick=pick)
+
+
+@bp.get("/training/courses/<int:course_id>")
+@login_required
+def course(course_id: int):
+    """Signed-in people: a course's modules, their progress in each, and where to continue."""
+    course = _visible_course(course_id)
+    modules = learning.course_progress(current_user, course)
+    requirement = next((item for item in learning.required_courses(current_user) if item.course.id == course.id), None)
+    return render_template("training/course.html", course=course, modules=modules, requirement=requirement,
+                           step=learning.next_step(current_user, course), lang=interface_language(), pick=pick,
+                           complete=bool(modules) and all(m.completed for m in modules))
+
+
+@bp.get("/training/modules/<int:module_id>")
+@login_required
+def module(module_id: int):
+    """Signed-in people: a module's summary, objectives and lessons, with a button to start or resume."""
+    module, version = _studied_module(module_id)
+    lang = learning.content_language(version, request.args.get("lang"), interface_language())
+    state = learning.module_progress(current_user, module)
+    return render_template("training/module.html", module=module, version=version, state=state, lang=lang,
+                           langs=learning.version_languages(version), quiz_url=_quiz_url(module),
+                           resume=learning.resume_lesson(version, state.viewed), pick=pick,
+                           newer=learning.published_version(module))
+
+
+@bp.get("/training/lessons/<int:lesson_id>")
+@login_required
+def lesson(lesson_id: int):
+    """Signed-in people: one lesson of the module version they study, with previous / next and where they are."""
+    lesson = _frozen_lesson(lesson_id)
+    module = lesson.module_version.module
+    mine = learning.learner_version(current_user, module)
+    if mine is None:
+        abort(404)
+    if mine.id != lesson.module_version_id:  # an old link, or a newer version: the same lesson in theirs
+        same = learning.lesson_in(mine, lesson.key)
+        target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=module.id)
+        return redirect(target)
+    lang = learning.content_language(mine, request.args.get("lang"), interface_language())
+    viewed = progress.viewed_lesson_ids(current_user.id, mine.id)
+    return render_template("training/lesson.html", form=EmptyForm(), preview=False,
+                           **lesson_context(lesson, lang, viewed))
+
+
+@bp.post("/training/lessons/<int:lesson_id>/done")
+@login_required
+def lesson_done(lesson_id: int):
+    """Signed-in people: mark a lesson of their version as read, complete the module if it is, go on."""
+    lesson = _frozen_lesson(lesson_id)
+    version = lesson.module_version
+    module, course = version.module, version.module.course
+    mine = learning.learner_version(current_user, module)
+    lang = request.args.get("lang")
+    if mine is None or mine.id != version.id:
+        return redirect(url_for(".module", module_id=module.id))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    cycle = progress.current_cycle(current_user.id, course)
+    course_was_complete = progress.course_complete(current_user.id, course, cycle)
+    already = progress.completion_for(current_user.id, module.id)
+    progress.record_lesson_view(current_user, lesson)
+    completion = progress.complete_module_if_done(current_user, version)
+    db.session.commit()
+    lessons = list(version.lessons)
+    index = lessons.index(lesson)
+    if index + 1 < len(lessons):
+        return redirect(url_for(".lesson", lesson_id=lessons[index + 1].id, lang=lang))
+    if completion is not None and (already is None or already.id != completion.id):
+        flash(_("Module complete. Well done."), "success")
+        if not course_was_complete and progress.course_complete(current_user.id, course, cycle):
+            flash(_("You have completed the course. Your certificate is on the My certificates page."), "success")
+    elif completion is None and _quiz_url(module):
+        flash(_("You have read every lesson. Take the quiz to complete the module."), "success")
+    return redirect(url_for(".module", module_id=module.id, lang=lang))
+
+
+@bp.get("/training/modules/<int:module_id>/print")
+@login_required
+def module_print(module_id: int):
+    """Signed-in people: every lesson of the module version they study on one page, for printing."""
+    module, version = _studied_module(module_id)
+    lang = learning.content_language(version, request.args.get("lang"), interface_language())
+    bodies = [(pick(lesson.title, lang, module.default_language),
+               render_markdown(pick(lesson.body, lang, module.default_language))) for lesson in version.lessons]
+    return render_template("training/print.html", module=module, version=version, lang=lang, bodies=bodies, pick=pick,
+                           langs=learning.version_languages(version))
+
+
+@bp.get("/media/<string(length=64):sha256>.webp")
+@login_required
+def media(sha256: str):
+    """Signed-in people: a lesson image, by the hash of its (re-encoded) bytes; cached for a year."""
+    image = db.session.scalar(select(LessonImage).filter_by(sha256=sha256.lower()))
+    if image is None:
+        abort(404)
+    response = current_app.response_class(image.data, mimetype=image.media_type)
+    response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}, immutable"
+    response.set_etag(image.sha256)
+    return response.make_conditional(request)
