@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from pathlib import Path
-
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from core import assets
 
 RTL_LANGUAGES = {"ar"}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 
 
-@cache
-def _fingerprint(static_folder: str, filename: str) -> str:
-    return hashlib.sha256((Path(static_folder) / filename).read_bytes()).hexdigest()[:12]
-
-
 def static_url(filename: str) -> str:
-    """URL of a static file with its content hash, so it can be cached for a year."""
-    return url_for("static", filename=filename, v=_fingerprint(current_app.static_folder, filename))
+    """URL of a static file under its content-hashed name (core.assets), so it can be cached for a year."""
+    return url_for("static", filename=assets.hashed_name(filename))
 
 
 def text_direction() -> str:
@@ -28,6 +21,7 @@ def text_direction() -> str:
 
 
 def register(app: Flask) -> None:
+    assets.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
