@@ -22,9 +22,14 @@ install: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(MAKE) --no-print-directory compile-translations
 
-install-dev: $(BIN)/activate
+install-dev: $(BIN)/activate node_modules/axe-core/axe.min.js
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(MAKE) --no-print-directory compile-translations
+
+# axe-core (pinned in package-lock.json) is injected into pages by the accessibility browser tests.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
 
 # Message catalogues: `make translations` refreshes the .po files after interface text changes
 # (then translate the new entries); the build compiles them to .mo, which are never committed.
@@ -46,4 +51,4 @@ lint:
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance/*.sqlite3*
+	rm -rf $(VENV) node_modules instance/*.sqlite3*
