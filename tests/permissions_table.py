@@ -145,6 +145,44 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "quiz_author.gift_import": COURSE_AUTHORS,
     "quiz_author.gift_export": COURSE_AUTHORS,
     "quiz_author.item_analysis": COURSE_AUTHORS,
+    # studying (training/views.py): any signed-in person may open any published course
+    "training.my_training": signed_in(200),
+    "training.course": signed_in(200),
+    "training.module": signed_in(200),
+    "training.lesson": signed_in(200),
+    "training.lesson_done": signed_in(302),  # records the view, then on to the next lesson
+    "training.module_print": signed_in(200),
+    "training.media": signed_in(200),  # lesson images: no personal data, named by content hash
+    # writing courses (training/author_views.py, lesson_views.py): the course's owner and co-authors, and admins.
+    # The sample module has only a published version and no draft, and the sample lesson is published,
+    # so the draft-only screens and buttons send authors back to the module page with a message.
+    "training.author_index": COURSE_AUTHORS,
+    "training.course_new": COURSE_AUTHORS,
+    "training.course_overview": COURSE_AUTHORS,
+    "training.course_edit": COURSE_AUTHORS,
+    "training.author_add": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
+    "training.author_remove": allowed_to("trainer", ok=302),  # not a co-author: back to the course, nothing done
+    "training.module_new": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
+    "training.module_edit": COURSE_AUTHORS,
+    "training.module_move": allowed_to("trainer", ok=302),
+    "training.draft_start": allowed_to("trainer", ok=302),  # the empty form starts a draft
+    "training.draft_discard": allowed_to("trainer", ok=302),  # no draft: nothing to discard
+    "training.module_publish": allowed_to("trainer", ok=302),  # no draft: nothing to publish
+    "training.module_archive": allowed_to("trainer", ok=302),  # the empty form archives it
+    "training.module_delete": allowed_to("trainer", ok=302),  # published: refused, archive instead
+    "training.module_details": allowed_to("trainer", ok=302),  # no draft: start one first
+    "training.module_preview": allowed_to("trainer", ok=302),  # no lessons: nothing to preview
+    "training.lesson_new": allowed_to("trainer", ok=302),  # no draft: start one first
+    "training.lesson_edit": allowed_to("trainer", ok=302),  # published lesson: start a draft first
+    "training.lesson_move": allowed_to("trainer", ok=302),
+    "training.lesson_delete": allowed_to("trainer", ok=302),
+    "training.lesson_image": allowed_to("trainer", ok=302),
+    # required training (training/requirement_views.py): admins set kind-wide rules, leads their missions', HQ reads
+    "training.requirements_index": allowed_to("lead", "hq"),
+    "training.mission_requirements": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
+    "training.requirement_edit": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "training.requirement_remove": PerMission(own=allowed_to("lead", ok=302),
+                                              other=lead_refused(allowed_to("lead", ok=302))),
 }
 
 
@@ -169,4 +207,8 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "number": (1, None),  # the first question of an attempt
     "certificate_id": ("learner_certificate.id", None),
     "code": ("learner_certificate.code", None),
+    "course_id": ("quiz_module.course_id", None),  # a course the trainer owns
+    "lesson_id": ("lesson.id", None),  # a lesson of a published version (authors cannot edit it in place)
+    "requirement_id": ("requirement_a.id", "requirement_b.id"),
+    "sha256": ("lesson_image.sha256", None),
 }

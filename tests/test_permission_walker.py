@@ -85,6 +85,48 @@ class World:
 
         return certificate_factories.issue(self.learner, certificate_factories.make_course(owner=self.trainer))
 
+    @cached_property
+    def lesson(self):
+        """The first lesson of a published two-lesson module, in a course the trainer owns."""
+        from tests import training_factories
+
+        module = training_factories.make_module(training_factories.make_course(owner=self.trainer), lessons=2)
+        db.session.commit()
+        return module.versions[0].lessons[0]
+
+    @cached_property
+    def lesson_image(self):
+        """A stored lesson image (any signed-in person may fetch it)."""
+        from io import BytesIO
+
+        from PIL import Image
+
+        from training import images
+
+        raw = BytesIO()
+        Image.new("RGB", (20, 10), (0, 90, 170)).save(raw, format="PNG")
+        image = images.store(raw.getvalue(), actor=self.trainer)
+        db.session.commit()
+        return image
+
+    def _requirement(self, mission):
+        from tests import training_factories
+
+        requirement = training_factories.make_requirement(training_factories.make_course(owner=self.trainer),
+                                                          mission=mission, due_days=14)
+        db.session.commit()
+        return requirement
+
+    @cached_property
+    def requirement_a(self):
+        """Mission A requires a course of the trainer's."""
+        return self._requirement(self.mission_a)
+
+    @cached_property
+    def requirement_b(self):
+        """Mission B requires a course of the trainer's."""
+        return self._requirement(self.mission_b)
+
 
 # --- reading the url map -------------------------------------------------------------------
 
