@@ -23,7 +23,7 @@ from quizzes.models import Answer, Attempt, Quiz, QuizVersion, ReviewWhen
 from quizzes.registry import get_type
 from quizzes.services import QuizError, current_version, module_has_quiz, quiz_for_module
 from training import progress
-from training.models import ModuleVersion, VersionStatus
+from training.models import Completion, Module, ModuleVersion, VersionStatus
 
 GRACE = timedelta(seconds=30)  # a slow link still gets the last answer in
 _random = secrets.SystemRandom()
@@ -56,6 +56,26 @@ def attempts_of(user_id: int, quiz_id: int) -> list[Attempt]:
                                    .order_by(Attempt.number)))
 
 
+def cycle_started_at(user_id: int, quiz: Quiz) -> datetime | None:
+    """When the person's current certification cycle began for this module (None: in the first one).
+
+    Renewing a certificate means passing the quiz again, so attempts from before the module's
+    completion in an earlier cycle count neither toward the attempt limit nor toward the gate.
+    """
+    module = db.session.get(Module, quiz.module_id)
+    cycle = progress.current_cycle(user_id, module.course)
+    if cycle == 0:
+        return None
+    return aware(db.session.scalar(select(func.max(Completion.completed_at)).where(
+        Completion.user_id == user_id, Completion.module_id == quiz.module_id, Completion.cycle < cycle)))
+
+
+def current_attempts(user_id: int, quiz: Quiz) -> list[Attempt]:
+    """The person's attempts in their current certification cycle."""
+    since = cycle_started_at(user_id, quiz)
+    return [a for a in attempts_of(user_id, quiz.id) if since is None or aware(a.started_at) > since]
+
+
 def time_is_up(attempt: Attempt, now: datetime) -> bool:
     """Past the deadline and its grace: no write is accepted any more."""
     return attempt.deadline_at is not None and now > aware(attempt.deadline_at) + GRACE
@@ -74,7 +94,7 @@ class StartCheck:
 
 def start_check(user: User, quiz: Quiz, now: datetime | None = None) -> StartCheck:
     now = now or utcnow()
-    done = [a for a in attempts_of(user.id, quiz.id) if a.submitted_at is not None]
+    done = [a for a in current_attempts(user.id, quiz) if a.submitted_at is not None]
     used, limit = len(done), quiz.attempt_limit
     if any(a.is_passed for a in done):
         return StartCheck(False, "passed", used=used, limit=limit)
@@ -284,9 +304,9 @@ def review_allowed(attempt: Attempt, attempts: list[Attempt]) -> bool:
 
 
 def quiz_gate(user: User, module_version: ModuleVersion) -> bool:
-    """For training.progress.MODULE_GATES: has `user` passed this module's quiz, or is there none?"""
+    """For training.progress.MODULE_GATES: has `user` passed this module's quiz (in this
+    certification cycle), or has the module no quiz?"""
     quiz = quiz_for_module(module_version.module_id)
     if quiz is None or not module_has_quiz(module_version.module_id):
         return True
-    return db.session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id, Attempt.is_passed.is_(True))) > 0
+    return any(a.is_passed for a in current_attempts(user.id, quiz))

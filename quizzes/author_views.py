@@ -19,6 +19,8 @@ from quizzes.models import Attempt, Question, QuizVersion
 from quizzes.registry import TYPES, get_type
 from quizzes.services import QuizError
 from quizzes.views import module_title
+from training import images
+from training.images import ImageError
 from training.models import Course, CourseAuthor, Module
 
 bp = Blueprint("quiz_author", __name__, url_prefix="/quiz/author")
@@ -99,7 +101,7 @@ def _question_page(module: Module, qtype, question: Question | None):
                                            content=content, answer=new_answer, tags=form.tags.data,
                                            is_critical=form.is_critical.data, question=question,
                                            image_id=image_id, keep_image=keep)
-        except (QuizError, ValueError) as error:
+        except (QuizError, ImageError, ValueError) as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -118,8 +120,6 @@ def _image_change(form) -> tuple[int | None, bool]:
         return None, False
     upload = form.image.data
     if upload and getattr(upload, "filename", ""):
-        from training import images  # image checks and re-encoding live with the lessons
-
         return images.store_upload(upload, actor=current_user).id, True
     return None, True
 

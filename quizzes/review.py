@@ -6,10 +6,16 @@ started is shown (and was graded) as it was then.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import load_only
+
+from extensions import db
 from quizzes.attempts import review_allowed
 from quizzes.models import Attempt, ReviewMode
 from quizzes.registry import get_type
 from training.i18n import pick
+from training.images import media_path
+from training.models import LessonImage
 
 
 def localized(question: dict, lang: str) -> dict:
@@ -17,6 +23,14 @@ def localized(question: dict, lang: str) -> dict:
     qtype = get_type(question["type"])
     complete = {code: c for code, c in question["content"].items() if qtype.is_complete(c)}
     return pick(complete, lang, "en") or pick(question["content"], lang, "en") or {}
+
+
+def _image_url(image_id: int | None) -> str | None:
+    if not image_id:
+        return None
+    image = db.session.scalar(select(LessonImage).options(load_only(LessonImage.sha256))  # not the picture's bytes
+                              .where(LessonImage.id == image_id))
+    return media_path(image) if image else None
 
 
 def _item(attempt: Attempt, index: int, lang: str, questions: dict, answers: dict) -> dict:
@@ -31,7 +45,7 @@ def _item(attempt: Attempt, index: int, lang: str, questions: dict, answers: dic
         "text": view["text"], "format": view.get("format", "plain"), "case": view.get("case", ""),
         # The attempt's own option order; only ids and texts, nothing about which is right.
         "options": [(option_id, view["options"].get(option_id, "")) for option_id in drawn["options"]],
-        "image_id": question.get("image_id"),
+        "image_url": _image_url(question.get("image_id")),
         "chosen": list(answer.response) if answer and answer.response else [],
         "_question": question, "_lang_content": lang_content, "_answer": answer,
     }

@@ -145,5 +145,7 @@ def export_gift(module: Module, lang: str) -> str:
         if inferred is not qtype:
             parsed.meta_type = qtype.name
         out.append(parsed)
+    if not out:
+        return ""
     header = f"// {len(missing)} question(s) have no text in {lang} yet: {', '.join(missing)}\n\n" if missing else ""
-    return header + (gift.dump(out) if out else "")
+    return header + gift.dump(out)

@@ -213,8 +213,11 @@ def result(attempt_id: int):
             return redirect(url_for(".attempt", attempt_id=attempt.id))
         db.session.commit()
     module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
-    past = attempt_service.attempts_of(current_user.id, attempt.quiz_id)
+    quiz = attempt.quiz_version.quiz
+    past = attempt_service.current_attempts(current_user.id, quiz)
+    if attempt not in past:  # an attempt from an earlier certification cycle
+        past = attempt_service.attempts_of(current_user.id, quiz.id)
     review = build_review(attempt, _lang(), past)
-    check = attempt_service.start_check(current_user, attempt.quiz_version.quiz)
+    check = attempt_service.start_check(current_user, quiz)
     return render_template("quizzes/result.html", attempt=attempt, module=module, review=review, check=check,
                            title=module_title(module, _lang()), form=EmptyForm())

@@ -8,13 +8,13 @@ from extensions import db
 from quizzes import services
 from quizzes.models import Question, Quiz
 from quizzes.registry import new_option_id
-from training.models import Course, Module, ModuleVersion
+from training.models import Course, Lesson, Module, ModuleVersion
 
 _seq = itertools.count(1)
 
 
-def make_module(*, owner=None, languages: str = "en,fr", published: bool = True, lessons: bool = False) -> Module:
-    """A course with one module and (by default) a published version of it, with no lessons."""
+def make_module(*, owner=None, languages: str = "en,fr", published: bool = True, lessons: int = 0) -> Module:
+    """A course with one module and (by default) a published version of it, with `lessons` lessons."""
     n = next(_seq)
     course = Course(code=f"quiz-course-{n}", title={"en": f"Quiz course {n}"}, languages=languages,
                     owner_id=owner.id if owner else None)
@@ -24,9 +24,16 @@ def make_module(*, owner=None, languages: str = "en,fr", published: bool = True,
     db.session.add(module)
     db.session.flush()
     version = ModuleVersion(module_id=module.id, number=1, title={"en": f"Module {n}", "fr": f"Module {n} (fr)"},
-                            status="published" if published else "draft")
+                            status="draft")
     db.session.add(version)
     db.session.flush()
+    for position in range(1, lessons + 1):
+        db.session.add(Lesson(module_version_id=version.id, key=f"lesson-{position}", position=position,
+                              title={"en": f"Lesson {position}"}, body={"en": f"Text of lesson {position}."}))
+    db.session.flush()
+    if published:  # published versions are frozen: set straight, lessons or not
+        version.status = "published"
+        db.session.flush()
     return module
 
 

@@ -33,7 +33,7 @@ def answered(app, mission_a):
 
 
 def test_item_statistics(answered):
-    module, quiz, questions = answered
+    _module, quiz, questions = answered
     report = analysis.analyse(quiz.versions[0])
     assert report["attempts"] == 6 and report["passed"] == 5  # pass mark 60: one learner has 1 of 3
     assert report["mean_score"] == pytest.approx(100 * 13 / 18, abs=0.01)
