@@ -22,8 +22,8 @@ from quizzes import scoring
 from quizzes.models import Answer, Attempt, Quiz, QuizVersion, ReviewWhen
 from quizzes.registry import get_type
 from quizzes.services import QuizError, current_version, module_has_quiz, quiz_for_module
-from training import progress
-from training.models import Completion, Module, ModuleVersion, VersionStatus
+from training import learning, progress
+from training.models import Completion, Module, ModuleVersion
 
 GRACE = timedelta(seconds=30)  # a slow link still gets the last answer in
 _random = secrets.SystemRandom()
@@ -164,8 +164,11 @@ def start_attempt(user: User, quiz: Quiz, *, language: str, module_version_id: i
     number = (db.session.scalar(select(func.max(Attempt.number)).where(
         Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)) or 0) + 1
     limit = version.settings.get("time_limit_minutes")
+    if module_version_id is None:  # the version this person studies; passing completes that one
+        studied = learning.learner_version(user, db.session.get(Module, quiz.module_id))
+        module_version_id = studied.id if studied else None
     attempt = Attempt(user_id=user.id, quiz_id=quiz.id, quiz_version_id=version.id, number=number,
-                      module_version_id=module_version_id or published_version_id(quiz.module_id),
+                      module_version_id=module_version_id,
                       language=language, started_at=now, drawn=draw(version),
                       deadline_at=now + timedelta(minutes=limit) if limit else None)
     try:
@@ -181,12 +184,6 @@ def start_attempt(user: User, quiz: Quiz, *, language: str, module_version_id: i
     record("attempt_started", actor=user, target=f"attempt:{attempt.id}", quiz=quiz.id, version=version.number,
            number=number)
     return attempt
-
-
-def published_version_id(module_id: int) -> int | None:
-    return db.session.scalar(select(ModuleVersion.id).where(
-        ModuleVersion.module_id == module_id, ModuleVersion.status == VersionStatus.PUBLISHED.value)
-        .order_by(ModuleVersion.number.desc()).limit(1))
 
 
 # -- answering ---------------------------------------------------------------------------------

@@ -21,23 +21,12 @@ from quizzes.services import QuizError
 from quizzes.views import module_title
 from training import images
 from training.images import ImageError
-from training.models import Course, CourseAuthor, Module
+from training.models import Module
+from training.permissions import can_author
 
 bp = Blueprint("quiz_author", __name__, url_prefix="/quiz/author")
 
 EXTRA_OPTION_SLOTS = 2
-
-
-def can_author(user, course: Course) -> bool:
-    """Admins, and trainers who own or co-author the course."""
-    if user.has_role("admin"):
-        return True
-    if not user.has_role("trainer"):
-        return False
-    if course.owner_id == user.id:
-        return True
-    return db.session.scalar(select(func.count(CourseAuthor.id)).where(
-        CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id)) > 0
 
 
 def _module(module_id: int) -> Module:

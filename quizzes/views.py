@@ -20,6 +20,7 @@ from quizzes.models import Attempt, Layout
 from quizzes.review import attempt_questions, build_review
 from quizzes.services import QuizError, bank, module_has_quiz, quiz_for_module
 from quizzes.text import render as render_text
+from training import learning
 from training.i18n import pick
 from training.models import Module, ModuleVersion
 from training.progress import MODULE_GATES
@@ -47,9 +48,10 @@ def module_title(module: Module, lang: str) -> str:
 
 
 def _load_quiz(module_id: int):
+    """A module learners may study, and its quiz; 404 for drafts, archived modules and empty banks."""
     module = db.get_or_404(Module, module_id)
     quiz = quiz_for_module(module.id)
-    if quiz is None or not module_has_quiz(module.id):
+    if quiz is None or not module_has_quiz(module.id) or learning.learner_version(current_user, module) is None:
         abort(404)
     return module, quiz
 

@@ -210,4 +210,10 @@ def test_quiz_pages_404_for_a_module_without_questions(client, login, learner, a
     assert client.get(f"/quiz/module/{module.id}").status_code == 404
     assert client.post(f"/quiz/module/{module.id}/start").status_code == 404
     assert client.get("/quiz/module/999999").status_code == 404
+    draft = qf.make_module(published=False)  # learners never see a draft, nor its quiz
+    qf.choice_question(draft, "d1")
+    qf.make_quiz(draft)
+    db.session.commit()
+    assert client.get(f"/quiz/module/{draft.id}").status_code == 404
+    assert client.post(f"/quiz/module/{draft.id}/start").status_code == 404
     assert _count(Attempt) == 0

@@ -56,7 +56,7 @@ def _count(model, *where) -> int:
 
 
 def test_ten_parallel_submits_grade_once(client, login, learner, app):
-    module = qf.make_module(published=False)  # no module version: grading alone is under test here
+    module = qf.make_module()
     questions = [qf.choice_question(module, f"r{i}") for i in range(3)]
     qf.make_quiz(module, layout="all_on_one")
     db.session.commit()
@@ -77,7 +77,7 @@ def test_ten_parallel_submits_grade_once(client, login, learner, app):
 
 
 def test_ten_parallel_starts_with_a_limit_of_one_make_one_attempt(client, login, learner, app):
-    module = qf.make_module(published=False)
+    module = qf.make_module()
     qf.choice_question(module, "s1")
     qf.make_quiz(module, attempt_limit=1)
     db.session.commit()
@@ -92,7 +92,7 @@ def test_ten_parallel_starts_with_a_limit_of_one_make_one_attempt(client, login,
 
 
 def test_ten_parallel_starts_after_the_last_attempt_make_none(client, login, learner, app):
-    module = qf.make_module(published=False)
+    module = qf.make_module()
     qf.choice_question(module, "s1")
     qf.make_quiz(module, attempt_limit=1)
     db.session.commit()
@@ -107,7 +107,7 @@ def test_ten_parallel_starts_after_the_last_attempt_make_none(client, login, lea
 
 
 def test_ten_parallel_saves_of_one_answer_make_one_row(client, login, learner, app):
-    module = qf.make_module(published=False)
+    module = qf.make_module()
     question = qf.choice_question(module, "a1")
     qf.make_quiz(module, layout="all_on_one")
     db.session.commit()
