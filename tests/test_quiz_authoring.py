@@ -197,3 +197,38 @@ def test_gift_upload_and_download(client, login, owned, trainer):
     response = client.post(f"/quiz/author/module/{module.id}/import", data={
         "file": (io.BytesIO(b"\xff\xfe\x00bad"), "bad.gift"), "lang": "en"}, content_type="multipart/form-data")
     assert b"not UTF-8" in response.data
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_scenario_with_an_image(client, login, owned, trainer, learner):
+    module, _question = owned
+    login(client, trainer)
+    fields = {"key": "case-1", "case": "A boy of about 14 at a checkpoint.", "text": "What do you do?",
+              "format": "plain", "options-0-text": "Hand him to child protection actors", "options-0-weight": "100",
+              "options-1-text": "Detain him with adults", "options-1-weight": "0"}
+    refused = client.post(f"/quiz/author/module/{module.id}/questions/new?type=scenario",
+                          data={**fields, "image": (io.BytesIO(b"<svg onload=alert(1)>"), "x.png")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 200 and b"web page code" in refused.data
+    assert db.session.scalar(select(Question).where(Question.key == "case-1")) is None
+
+    response = client.post(f"/quiz/author/module/{module.id}/questions/new?type=scenario",
+                           data={**fields, "image": (io.BytesIO(_png()), "photo.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    question = db.session.scalar(select(Question).where(Question.key == "case-1"))
+    assert question.image_id is not None and question.content["en"]["case"].startswith("A boy")
+    services.update_settings(services.quiz_for_module(module.id), actor=trainer, layout="all_on_one")
+    db.session.commit()
+
+    learner_client = client.application.test_client()
+    login(learner_client, learner)
+    started = learner_client.post(f"/quiz/module/{module.id}/start")
+    page = learner_client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "A boy of about 14 at a checkpoint." in page and '<img src="/media/' in page
