@@ -47,7 +47,7 @@ def _flash_form_errors(form) -> None:
     for field_name, errors in form.errors.items():
         label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name
         for error in errors:
-            flash(f"{label}: {error}", "error")
+            flash(_("%(label)s: %(error)s", label=label, error=error), "error")
 
 
 @bp.get("/training/author")
