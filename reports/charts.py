@@ -1,0 +1,82 @@
+"""SVG charts drawn on the server: readable with JavaScript off, no chart library in the browser.
+
+Each function returns SVG markup (as Markup, already escaped) with a <title> and <desc>; the
+page shows the same numbers in a table beside it for screen readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+STATUS_COLOURS = {"cleared": "#1e6b3a", "due": "#b36b00", "overdue": "#a3231b", "expired": "#6b2d8a"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    parts: dict[str, int]  # status -> count, drawn left to right in STATUS_COLOURS order
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+
+def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int = 28, label_width: int = 150,
+                 rtl: bool = False) -> Markup:
+    """Horizontal 100% stacked bars, one per row (units, categories, missions).
+
+    Coordinates are computed left to right and mirrored for right-to-left pages, so the
+    label sits on the reading side and the bar grows in the reading direction.
+    """
+    height = max(1, len(bars)) * row + 8
+    plot = width - label_width - 50
+
+    def x_of(x: float, w: float = 0) -> float:
+        return width - x - w if rtl else x
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart">'
+           f'<title>{escape(title)}</title>']
+    start_anchor, end_anchor = ("start", "end") if rtl else ("end", "start")
+    for index, bar in enumerate(bars):
+        y = index * row + 4
+        text_y = f"{y + row / 2 + 1:.0f}"
+        out.append(f'<text x="{x_of(label_width - 8):.0f}" y="{text_y}" text-anchor="{start_anchor}" '
+                   f'class="chart-label">{escape(bar.label)}</text>')
+        x, total = float(label_width), bar.total or 1
+        for status, colour in STATUS_COLOURS.items():
+            count = bar.parts.get(status, 0)
+            if count:
+                w = plot * count / total
+                out.append(f'<rect x="{x_of(x, w):.1f}" y="{y}" width="{w:.1f}" height="{row - 8}" fill="{colour}">'
+                           f'<title>{escape(bar.label)}: {escape(status)} {count}</title></rect>')
+                x += w
+        cleared = 100 * bar.parts.get("cleared", 0) / total if bar.total else 0
+        out.append(f'<text x="{x_of(label_width + plot + 6):.0f}" y="{text_y}" text-anchor="{end_anchor}" '
+                   f'class="chart-value">{cleared:.0f}%</text>')
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every piece of text above went through escape()
+
+
+def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 640, height: int = 200) -> Markup:
+    """A line of weekly counts with a label under each point."""
+    pad_left, pad_bottom, pad_top = 40, 30, 16
+    plot_w, plot_h = width - pad_left - 10, height - pad_bottom - pad_top
+    peak = max((value for _label, value in points), default=0) or 1
+    step = plot_w / max(1, len(points) - 1)
+    coords = [(pad_left + i * step, pad_top + plot_h - plot_h * value / peak) for i, (_l, value) in enumerate(points)]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart">'
+           f'<title>{escape(title)}</title>',
+           f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{width - 10}" y2="{pad_top + plot_h}" stroke="#4a5560"/>',
+           f'<text x="{pad_left - 6}" y="{pad_top + 4}" text-anchor="end" class="chart-value">{peak}</text>',
+           f'<text x="{pad_left - 6}" y="{pad_top + plot_h}" text-anchor="end" class="chart-value">0</text>']
+    if coords:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#1d5fa8" stroke-width="3"/>')
+    for (x, y), (label, value) in zip(coords, points, strict=True):
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d5fa8"><title>{escape(label)}: {value}</title></circle>')
+        out.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escape(label)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every piece of text above went through escape()
