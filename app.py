@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     import_models()
+    _sqlite_busy_timeout(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -71,6 +72,15 @@ def register_extensions(app: Flask) -> None:
     from accounts.sessions import load_user_by_token
 
     login_manager.user_loader(load_user_by_token)
+
+
+def _sqlite_busy_timeout(app: Flask) -> None:
+    # sqlite3's connect timeout is SQLite's busy timeout: how long a writer waits for the lock
+    # before the request gets a 503 (core.errors). Tests shorten it through the config.
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_blueprints(app: Flask) -> None:
@@ -106,8 +116,10 @@ def register_security_headers(app: Flask) -> None:
 
 def register_errors(app: Flask) -> None:
     from core.errors import register_error_handlers
+    from core.faults import install as install_fault_hooks
 
     register_error_handlers(app)
+    install_fault_hooks(app)  # inert unless the fault tests set FAULT_DELAY_SUBMIT
 
 
 def register_cli(app: Flask) -> None:

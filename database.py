@@ -54,7 +54,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # The busy timeout is sqlite3's connect timeout, from the SQLITE_BUSY_TIMEOUT setting (app.py).
     cursor.close()
 
 

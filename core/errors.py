@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from extensions import db
+from extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
         db.session.rollback()
+        # Draw the page for nobody in particular: loading (or refreshing) the signed-in person
+        # would go back to the database that just failed, and turn this 503 into a bare 500.
+        g._login_user = login_manager.anonymous_user()
         log.warning("database unavailable: %s", error.__class__.__name__)
         response, status = _render(503, *MESSAGES[503])
         return response, status, {"Retry-After": "5"}
