@@ -84,6 +84,9 @@ def _sqlite_busy_timeout(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from core.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any rule: ids are ASCII digits that fit the database
     from accounts.admin_views import bp as admin_bp
     from accounts.views import bp as accounts_bp
     from audit.views import bp as audit_bp
