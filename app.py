@@ -45,9 +45,9 @@ def select_locale() -> str:
 
 def import_models() -> None:
     """Load every feature's models so the metadata is complete (migrations, create_all)."""
-    import accounts.models
-    import audit.models
-    import certificates.models
+    import accounts.models  # noqa: F401
+    import audit.models  # noqa: F401
+    import certificates.models  # noqa: F401
     import quizzes.models  # noqa: F401
     import training.models  # noqa: F401
 
@@ -109,12 +109,17 @@ def register_blueprints(app: Flask) -> None:
     from training.views import bp as training_bp
 
     app.register_blueprint(training_bp)
+    from offline.views import bp as offline_bp
+
+    app.register_blueprint(offline_bp)
 
 
 def register_security_headers(app: Flask) -> None:
+    from core.request_checks import install as install_request_checks
     from core.security import apply_security_headers
 
     app.after_request(apply_security_headers)
+    install_request_checks(app)  # malformed or undecodable form bodies: 400 before any view
 
 
 def register_errors(app: Flask) -> None:
@@ -139,6 +144,13 @@ def register_cli(app: Flask) -> None:
     from quizzes.cli import register as register_quizzes_cli
 
     register_quizzes_cli(app)
+    from training.cli import register as register_training_cli
+
+    register_training_cli(app)
+    # Last: its seed step gives the demo people a history once the course and requirements exist.
+    from reports.cli import register as register_reports_cli
+
+    register_reports_cli(app)
 
 
 def register_template_helpers(app: Flask) -> None:
