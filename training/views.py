@@ -87,7 +87,8 @@ def module(module_id: int):
     return render_template("training/module.html", module=module, version=version, state=state, lang=lang,
                            langs=learning.version_languages(version), quiz_url=_quiz_url(module),
                            resume=learning.resume_lesson(version, state.viewed), pick=pick,
-                           newer=learning.published_version(module))
+                           newer=learning.published_version(module),
+                           next_step=learning.next_step(current_user, module.course) if state.completed else None)
 
 
 @bp.get("/training/lessons/<int:lesson_id>")
