@@ -39,7 +39,7 @@ translations:
 	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 compile-translations:
-	@if [ -d translations ]; then $(BIN)/pybabel compile -q -d translations; fi
+	@if [ -d translations ]; then $(BIN)/pybabel -q compile -d translations; fi
 
 db:
 	$(FLASK) db upgrade
