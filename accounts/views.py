@@ -73,7 +73,7 @@ def change_password():
         try:
             services.change_password(current_user, form.current.data, form.new.data)
         except services.AccountError as error:
-            form.current.errors.append(str(error))
+            form.current.errors.append(_(str(error)))
         else:
             db.session.commit()
             flash(_("Your password is changed. Other devices signed in as you are now signed out."), "info")

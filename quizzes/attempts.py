@@ -107,11 +107,16 @@ def start_check(user: User, quiz: Quiz, now: datetime | None = None) -> StartChe
     return StartCheck(True, used=used, limit=limit)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogues; quizzes.views translates it when it shows it."""
+    return message
+
+
 START_MESSAGES = {
-    "passed": "You have passed this quiz.",
-    "limit": "You have used all your attempts at this quiz.",
-    "cooldown": "You can try again later.",
-    "empty": "This quiz has no questions yet.",
+    "passed": N_("You have passed this quiz."),
+    "limit": N_("You have used all your attempts at this quiz."),
+    "cooldown": N_("You can try again later."),
+    "empty": N_("This quiz has no questions yet."),
 }
 
 
@@ -179,7 +184,7 @@ def start_attempt(user: User, quiz: Quiz, *, language: str, module_version_id: i
         # The unique indexes are the last line of defence if the lock was not taken.
         existing = open_attempt(user.id, quiz.id)
         if existing is None:
-            raise QuizError("Another attempt was started at the same moment; try again.") from None
+            raise QuizError(N_("Another attempt was started at the same moment; try again.")) from None
         return existing
     record("attempt_started", actor=user, target=f"attempt:{attempt.id}", quiz=quiz.id, version=version.number,
            number=number)
@@ -195,9 +200,9 @@ def save_answers(attempt: Attempt, responses: dict[int, list[str]], *, now: date
     lock(attempt.user_id, attempt.quiz_id)
     db.session.refresh(attempt)
     if attempt.submitted_at is not None:
-        raise AttemptClosed("This attempt has already been submitted.")
+        raise AttemptClosed(N_("This attempt has already been submitted."))
     if time_is_up(attempt, now):
-        raise AttemptClosed("Time is up: your answers saved before the end were kept.")
+        raise AttemptClosed(N_("Time is up: your answers saved before the end were kept."))
     drawn = {d["id"]: d["options"] for d in attempt.drawn}
     existing = {a.question_id: a for a in attempt.answers}
     version_questions = attempt.quiz_version.question_map()
