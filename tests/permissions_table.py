@@ -183,6 +183,13 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "training.requirement_edit": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
     "training.requirement_remove": PerMission(own=allowed_to("lead", ok=302),
                                               other=lead_refused(allowed_to("lead", ok=302))),
+    # offline study (offline/views.py)
+    "offline.service_worker": everyone(200),  # a script with no personal data, at / for its scope
+    "offline.unavailable": everyone(200),  # what the service worker shows for a page not saved
+    "offline.course_manifest": signed_in(200),  # the URLs of a course anyone signed in may open
+    # answers given offline, as JSON: only the attempt's owner (who sent no JSON here: 400); a fetch
+    # from a signed-out page gets 401 rather than the sign-in page
+    "offline.save_answers": {**owner_only(400), "anonymous": 401},
 }
 
 

@@ -4,10 +4,12 @@ Arabic layout are measured on what learners really get."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
 import yaml
+from PIL import Image
 from sqlalchemy import func, select
 
 from coursepack.cli import SHIPPED_COURSE
@@ -17,7 +19,7 @@ from quizzes import attempts as attempt_service
 from quizzes.models import Answer, Attempt, Question
 from quizzes.services import quiz_for_module
 from tests import training_factories
-from training import progress
+from training import authoring, images, progress, versions
 from training.learning import learner_version
 from training.models import Course, Lesson, LessonView, Module
 
@@ -27,10 +29,12 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def shipped_course(tmp_path: Path, modules=DEFAULT_MODULES, *, required_in=None, quiz: dict | None = None) -> Course:
+def shipped_course(tmp_path: Path, modules=DEFAULT_MODULES, *, required_in=None, quiz: dict | None = None,
+                   picture: bool = False) -> Course:
     """Import (published) a copy of the shipped course holding only `modules`; commit it.
 
-    `quiz` overrides the quiz settings of every module (e.g. no shuffling, so a test knows the order).
+    `quiz` overrides the quiz settings of every module; `picture` adds an uploaded picture to
+    each module's first lesson (the shipped lessons have none) before publishing.
     """
     root = tmp_path / "course"
     root.mkdir()
@@ -39,8 +43,15 @@ def shipped_course(tmp_path: Path, modules=DEFAULT_MODULES, *, required_in=None,
     (root / "course.yaml").write_text(yaml.safe_dump(course_yaml, allow_unicode=True), encoding="utf-8")
     for folder in modules:
         shutil.copytree(SHIPPED_COURSE / folder, root / folder)
-    import_content(root, publish=True)
+    import_content(root, publish=not picture)
     course = db.session.scalar(select(Course).filter_by(code=course_yaml["code"]))
+    if picture:
+        for module in course.modules:
+            draft = versions.draft_of(module)
+            snippet = images.markdown_snippet(images.store(_picture()), "A blue and orange picture")
+            for lang in draft.lessons[0].body:
+                authoring.append_to_lesson(draft.lessons[0], lang, snippet)
+            versions.publish(draft, actor=None)
     for module in course.modules:
         found = quiz_for_module(module.id)
         for name, value in (quiz or {}).items():
@@ -49,6 +60,14 @@ def shipped_course(tmp_path: Path, modules=DEFAULT_MODULES, *, required_in=None,
         training_factories.make_requirement(course, mission=required_in, due_days=30)
     db.session.commit()
     return course
+
+
+def _picture() -> bytes:
+    canvas = Image.new("RGB", (640, 360), (29, 95, 168))
+    canvas.paste((255, 191, 71), (200, 100, 440, 260))
+    out = io.BytesIO()
+    canvas.save(out, format="PNG")
+    return out.getvalue()
 
 
 def lessons_of(user, module: Module) -> list[Lesson]:

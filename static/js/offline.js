@@ -1,0 +1,403 @@
+// Study with an interrupted connection. Every page works without this script; it only adds:
+// - on a course page, "Make available offline": installs the service worker (/sw.js) and saves
+//   the course's pages, images and static files on this device;
+// - on quiz pages, each answer is kept on this device (localStorage) as soon as it is chosen and
+//   sent to the server (JSON, CSRF header); the page says which answers are "saved on this
+//   device" and which are "sent". Answers are stored per attempt and question, and the server
+//   upserts per attempt and question, so sending twice never counts twice;
+// - on lesson pages, "mark as read" while offline is kept and sent later (the same idempotent POST);
+// - everywhere, what is waiting is sent as soon as the connection returns.
+(function () {
+  "use strict";
+  var status = document.getElementById("offline-status");
+  if (!status || !window.fetch || !window.JSON || !storageWorks()) { return; }
+  var text = status.dataset;
+  var user = text.user;
+  var KEY = "cpt-outbox";
+  var COURSES = "cpt-offline-courses";
+  var path = location.pathname;
+  var attemptPage = /^\/quiz\/attempts\/(\d+)(?:\/q\/\d+)?$/.exec(path);
+  var finishPage = /^\/quiz\/attempts\/(\d+)\/finish$/.exec(path);
+  var resultPage = /^\/quiz\/attempts\/(\d+)\/result$/.exec(path);
+  var sentSomething = false;
+  var closed = {};
+
+  function storageWorks() {
+    try { localStorage.setItem("cpt-test", "1"); localStorage.removeItem("cpt-test"); return true; } catch (e) { return false; }
+  }
+  function read(key, empty) {
+    try { return JSON.parse(localStorage.getItem(key)) || empty; } catch (e) { return empty; }
+  }
+  function write(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full: the page still posts */ }
+  }
+  function outbox() {
+    var box = read(KEY, {});
+    box.answers = box.answers || {};
+    box.lessons = box.lessons || {};
+    return box;
+  }
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrf_token]");
+    return field ? field.value : "";
+  }
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+  function say(template, n) { return template.replace("{n}", n); }
+
+  // ---- sending what waits on this device -------------------------------------------------------
+
+  var flushing = null;
+  var again = false;
+
+  function flush() {
+    if (flushing) { again = true; return flushing; }
+    flushing = sendAll().then(function () {
+      flushing = null;
+      render();
+      if (again) { again = false; return flush(); }
+    });
+    return flushing;
+  }
+
+  async function sendAll() {
+    var box = outbox();
+    var byAttempt = {};
+    Object.keys(box.answers).forEach(function (key) {
+      var entry = box.answers[key];
+      if (entry.u === user && !entry.sent) { (byAttempt[entry.a] = byAttempt[entry.a] || {})[entry.q] = entry.v; }
+    });
+    for (var attempt in byAttempt) { await sendAnswers(attempt, byAttempt[attempt]); }
+    for (var lesson in box.lessons) {
+      if (box.lessons[lesson].u === user) { await sendLesson(lesson, box.lessons[lesson]); }
+    }
+  }
+
+  async function sendAnswers(attempt, answers) {
+    var response;
+    try {
+      response = await fetch(text.answersUrl.replace("/0/", "/" + attempt + "/"), {
+        method: "POST", credentials: "same-origin", redirect: "error",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify({ answers: answers })
+      });
+    } catch (e) { return; }  // still offline: keep them
+    var done = response.ok;
+    var refused = response.status === 409 || response.status === 403 || response.status === 404;
+    if (!done && !refused) { return; }  // e.g. an old CSRF token: keep them, a fresh page sends them
+    var box = outbox();
+    Object.keys(answers).forEach(function (question) {
+      var key = attempt + ":" + question;
+      var entry = box.answers[key];
+      if (!entry || !same(entry.v, answers[question])) { return; }  // changed meanwhile: sent next time
+      if (done) { entry.sent = true; sentSomething = true; } else { delete box.answers[key]; closed[key] = true; }
+    });
+    write(KEY, box);
+  }
+
+  async function sendLesson(lesson, entry) {
+    var response;
+    try {
+      var body = new URLSearchParams();
+      body.set("csrf_token", csrfToken());
+      // The server answers with a redirect to the next page, which need not be fetched.
+      response = await fetch(entry.url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
+    } catch (e) { return; }
+    if (response.type !== "opaqueredirect" && !response.ok) { return; }
+    var box = outbox();
+    delete box.lessons[lesson];
+    write(KEY, box);
+    sentSomething = true;
+  }
+
+  function pending() {
+    var box = outbox();
+    var answers = 0;
+    var lessons = 0;
+    Object.keys(box.answers).forEach(function (key) { if (box.answers[key].u === user && !box.answers[key].sent) { answers++; } });
+    Object.keys(box.lessons).forEach(function (key) { if (box.lessons[key].u === user) { lessons++; } });
+    return { answers: answers, lessons: lessons };
+  }
+
+  function render() {
+    var waiting = pending();
+    var lines = [];
+    if (!navigator.onLine) { lines.push(text.offline); }
+    if (waiting.answers) { lines.push(say(text.answersPending, waiting.answers)); }
+    if (waiting.lessons) { lines.push(say(text.lessonsPending, waiting.lessons)); }
+    if (!lines.length && sentSomething) { lines.push(text.allSent); }
+    status.textContent = "";
+    lines.forEach(function (line) {
+      var p = document.createElement("p");
+      p.textContent = line;
+      status.appendChild(p);
+    });
+    status.hidden = !lines.length;
+    status.classList.toggle("is-offline", !navigator.onLine);
+    if (attemptPage) { renderAnswers(attemptPage[1]); }
+  }
+
+  window.addEventListener("online", function () { render(); flush(); });
+  window.addEventListener("offline", render);
+
+  // ---- quiz pages -------------------------------------------------------------------------------
+
+  function questionsOnPage(form) {
+    return Array.prototype.map.call(form.querySelectorAll("fieldset.question"), function (fieldset) {
+      var input = fieldset.querySelector("input[name^=q]");
+      return input ? { fieldset: fieldset, name: input.name, id: input.name.slice(1) } : null;
+    }).filter(Boolean);
+  }
+
+  function chosen(form, name) {
+    return Array.prototype.filter.call(form.querySelectorAll("input[name='" + name + "']"), function (input) {
+      return input.checked;
+    }).map(function (input) { return input.value; });
+  }
+
+  function remember(attempt, question, values) {
+    var box = outbox();
+    var key = attempt + ":" + question;
+    var entry = box.answers[key];
+    if (entry && same(entry.v, values)) { return; }
+    box.answers[key] = { u: user, a: attempt, q: question, v: values, sent: false, t: Date.now() };
+    write(KEY, box);
+  }
+
+  function renderAnswers(attempt) {
+    var form = document.querySelector("form.attempt-form");
+    if (!form) { return; }
+    var box = outbox();
+    questionsOnPage(form).forEach(function (question) {
+      var key = attempt + ":" + question.id;
+      var entry = box.answers[key];
+      var line = question.fieldset.querySelector(".answer-state");
+      if (!line) {
+        line = document.createElement("p");
+        line.className = "answer-state";
+        line.setAttribute("aria-live", "polite");
+        question.fieldset.appendChild(line);
+      }
+      var state = "";
+      if (closed[key]) { state = "closed"; } else if (entry && !entry.sent) { state = "device"; } else if (entry || chosen(form, question.name).length) { state = "sent"; }
+      line.textContent = state === "closed" ? text.answerClosed : state === "device" ? text.answerDevice : state === "sent" ? text.answerSent : "";
+      line.dataset.state = state;
+      line.hidden = !state;
+    });
+  }
+
+  function neighbour(step) {
+    var here = document.querySelector(".question-nav [aria-current=page]");
+    var item = here && here.closest("li");
+    item = item && (step > 0 ? item.nextElementSibling : item.previousElementSibling);
+    var link = item && item.querySelector("a");
+    return link ? link.href : null;
+  }
+
+  function setUpAttempt(attempt) {
+    var form = document.querySelector("form.attempt-form");
+    if (!form) { return; }
+    var box = outbox();
+    // What this device chose last wins over a saved copy of the page (it may be older).
+    questionsOnPage(form).forEach(function (question) {
+      var entry = box.answers[attempt + ":" + question.id];
+      if (!entry || entry.u !== user) { return; }
+      form.querySelectorAll("input[name='" + question.name + "']").forEach(function (input) {
+        input.checked = entry.v.indexOf(input.value) >= 0;
+      });
+    });
+    form.addEventListener("change", function (event) {
+      var name = event.target.name || "";
+      if (!/^q\d+$/.test(name)) { return; }
+      remember(attempt, name.slice(1), chosen(form, name));
+      render();
+      flush();
+    });
+    var resubmitting = false;
+    form.addEventListener("submit", function (event) {
+      if (resubmitting) { return; }
+      var button = event.submitter;
+      questionsOnPage(form).forEach(function (question) { remember(attempt, question.id, chosen(form, question.name)); });
+      if (!navigator.onLine) {
+        event.preventDefault();
+        render();
+        var target = button && button.name === "next" ? neighbour(1) : button && button.name === "previous" ? neighbour(-1) : null;
+        if (target) { location.href = target; } else if (button && button.name === "finish") { showBlocked(); }
+        return;
+      }
+      if (!waitingFor(attempt)) { return; }
+      // Answers of other pages still wait on this device: send them before the server grades anything.
+      event.preventDefault();
+      flush().then(function () {
+        if (button && button.name === "finish" && waitingFor(attempt)) { return showBlocked(); }
+        resubmitting = true;
+        form.requestSubmit(button);
+      });
+    });
+    warmAttemptPages();
+  }
+
+  function waitingFor(attempt) {
+    var box = outbox();
+    return Object.keys(box.answers).some(function (key) {
+      var entry = box.answers[key];
+      return entry.u === user && String(entry.a) === String(attempt) && !entry.sent;
+    });
+  }
+
+  function showBlocked() {
+    status.hidden = false;
+    var p = document.createElement("p");
+    p.className = "offline-blocked";
+    p.textContent = text.finishBlocked;
+    status.appendChild(p);
+    status.scrollIntoView({ block: "nearest" });
+  }
+
+  // With the service worker installed, keep every question page of this attempt so it can go on offline.
+  async function warmAttemptPages() {
+    if (!navigator.serviceWorker || !navigator.serviceWorker.controller || !window.caches) { return; }
+    var links = document.querySelectorAll(".question-nav a[href]");
+    for (var i = 0; i < links.length; i++) {
+      if (!navigator.onLine) { return; }
+      if (!(await caches.match(links[i].href))) {
+        try { await fetch(links[i].href, { credentials: "same-origin" }); } catch (e) { return; }
+      }
+    }
+  }
+
+  function setUpFinish(attempt) {
+    var form = document.querySelector("main form[method=post]");
+    var hadWaiting = waitingFor(attempt);
+    flush().then(function () {
+      // The list of unanswered questions was drawn before these answers arrived.
+      if (hadWaiting && !waitingFor(attempt)) { location.reload(); }
+    });
+    if (!form) { return; }
+    var resubmitting = false;
+    form.addEventListener("submit", function (event) {
+      if (resubmitting || !waitingFor(attempt)) { return; }
+      event.preventDefault();
+      flush().then(function () {
+        if (waitingFor(attempt)) { return showBlocked(); }
+        resubmitting = true;
+        form.requestSubmit(event.submitter);
+      });
+    });
+  }
+
+  function forgetAttempt(attempt) {
+    var box = outbox();
+    Object.keys(box.answers).forEach(function (key) { if (String(box.answers[key].a) === attempt) { delete box.answers[key]; } });
+    write(KEY, box);
+    if (!window.caches) { return; }
+    caches.open("cpt-quiz").then(function (cache) {
+      return cache.keys().then(function (requests) {
+        requests.forEach(function (request) {
+          if (new URL(request.url).pathname.indexOf("/quiz/attempts/" + attempt + "/") === 0 ||
+              new URL(request.url).pathname === "/quiz/attempts/" + attempt) { cache.delete(request); }
+        });
+      });
+    });
+  }
+
+  // ---- lesson pages -----------------------------------------------------------------------------
+
+  function setUpLesson(form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) { return; }
+      event.preventDefault();
+      var lesson = /\/training\/lessons\/(\d+)\/done/.exec(form.action)[1];
+      var box = outbox();
+      box.lessons[lesson] = { u: user, url: form.action, t: Date.now() };
+      write(KEY, box);
+      var here = document.querySelector(".lesson-nav li.current");
+      var next = here && here.nextElementSibling && here.nextElementSibling.querySelector("a[href]");
+      var crumbs = document.querySelectorAll(".breadcrumbs a[href]");
+      var target = next ? next.href : crumbs.length ? crumbs[crumbs.length - 1].href : null;
+      if (target) { location.href = target; } else { render(); }
+    });
+  }
+
+  // ---- "available offline" on a course page ----------------------------------------------------
+
+  function setUpCourse(box) {
+    var id = box.dataset.offlineCourse;
+    var state = box.querySelector(".offline-state");
+    var saveButton = box.querySelector("[data-action=save]");
+    var removeButton = box.querySelector("[data-action=remove]");
+    var cacheName = "cpt-course-" + id;
+    if (!("serviceWorker" in navigator) || !window.caches) {
+      state.textContent = box.dataset.unsupported;
+      return;
+    }
+    function show(saved, message) {
+      saveButton.hidden = saved;
+      removeButton.hidden = !saved;
+      state.textContent = message || "";
+    }
+    async function save(quiet) {
+      if (!quiet) { show(false, box.dataset.saving); saveButton.disabled = true; }
+      try {
+        await navigator.serviceWorker.register(box.dataset.sw, { scope: "/" });
+        var list = await (await fetch(box.dataset.manifest, { credentials: "same-origin" })).json();
+        var known = read(COURSES, {})[id];
+        if (quiet && known && known.version === list.version) { return; }
+        var cache = await caches.open(cacheName);
+        var urls = list.pages.concat(list.images, list.assets);
+        await Promise.all(urls.map(async function (url) {
+          var response = await fetch(url, { credentials: "same-origin" });
+          if (!response.ok || response.redirected) { throw new Error(url); }
+          await cache.put(url, response);
+        }));
+        var courses = read(COURSES, {});
+        courses[id] = { version: list.version, pages: list.pages.length, at: Date.now() };
+        write(COURSES, courses);
+        show(true, say(box.dataset.saved, list.pages.length));
+      } catch (error) {
+        if (!quiet) { show(false, box.dataset.failed); }
+      } finally {
+        saveButton.disabled = false;
+      }
+    }
+    async function remove() {
+      await caches.delete(cacheName);
+      var courses = read(COURSES, {});
+      delete courses[id];
+      write(COURSES, courses);
+      if (!Object.keys(courses).length) {
+        await caches.delete("cpt-quiz");
+        var registration = await navigator.serviceWorker.getRegistration("/");
+        if (registration) { await registration.unregister(); }
+      }
+      show(false, box.dataset.removed);
+    }
+    saveButton.addEventListener("click", function () { save(false); });
+    removeButton.addEventListener("click", remove);
+    var known = read(COURSES, {})[id];
+    show(Boolean(known), known ? say(box.dataset.saved, known.pages) : "");
+    if (known && navigator.onLine) { save(true); }  // a newly published lesson joins the saved copy
+  }
+
+  // ---- start ------------------------------------------------------------------------------------
+
+  if (attemptPage) { setUpAttempt(attemptPage[1]); }
+  if (finishPage) { setUpFinish(finishPage[1]); }
+  if (resultPage) { forgetAttempt(resultPage[1]); }
+  document.querySelectorAll("form[action*='/training/lessons/']").forEach(function (form) {
+    if (/\/training\/lessons\/\d+\/done/.test(form.action)) { setUpLesson(form); }
+  });
+  var course = document.querySelector("[data-offline-course]");
+  if (course) { setUpCourse(course); }
+  // Sign out only once what waits here is sent: signing out clears this device's copy.
+  var signOut = document.querySelector("form[action$='/sign-out']");
+  if (signOut) {
+    signOut.addEventListener("submit", function (event) {
+      var waiting = pending();
+      if (!waiting.answers && !waiting.lessons) { return; }
+      event.preventDefault();
+      flush().then(function () { signOut.submit(); });
+    });
+  }
+  render();
+  if (navigator.onLine) { flush(); }
+})();
