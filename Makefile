@@ -10,9 +10,11 @@ export FLASK_DEBUG ?= 0
 run: install db demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The fault tests run on their own after the rest: one restarts PostgreSQL under the app.
 test: install-dev
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not fault"
+	$(BIN)/pytest -p no:xdist -m fault
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)

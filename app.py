@@ -49,6 +49,7 @@ def import_models() -> None:
     import audit.models  # noqa: F401
     import certificates.models  # noqa: F401
     import quizzes.models  # noqa: F401
+    import reports.models  # noqa: F401
     import training.models  # noqa: F401
 
 

@@ -44,6 +44,18 @@ class Config:
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
 
+    # Reminder e-mails (reports.reminders). No SMTP_HOST: reminders are listed, never sent.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _flag("SMTP_STARTTLS", default=True)
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "20"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "training@localhost")
+    REMINDER_INTERVAL_DAYS = int(os.environ.get("REMINDER_INTERVAL_DAYS", "7"))  # at most one per person per N days
+    REMINDER_DUE_WITHIN_DAYS = int(os.environ.get("REMINDER_DUE_WITHIN_DAYS", "7"))  # "due soon"
+    REMINDER_BATCH_LIMIT = int(os.environ.get("REMINDER_BATCH_LIMIT", "200"))  # per click of the dashboard button
+
 
 class ProductionConfig(Config):
     REQUIRE_SECRET_KEY = True

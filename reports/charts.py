@@ -12,12 +12,17 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 STATUS_COLOURS = {"cleared": "#1e6b3a", "due": "#b36b00", "overdue": "#a3231b", "expired": "#6b2d8a"}
+# Counts hidden by the small-cell rule (reports.smallcells) are drawn together, in grey, last.
+HIDDEN_COLOUR = "#6e7781"
+PROGRESS_COLOURS = {"done": "#1d5fa8", "not_done": "#d5dde5"}
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
-    parts: dict[str, int]  # status -> count, drawn left to right in STATUS_COLOURS order
+    parts: dict[str, int]  # status -> count, drawn left to right in the colours' order
+    value: str | None = None  # the figure after the bar; None: the cleared percentage
+    part_labels: dict[str, str] | None = None  # how each part is named in its tooltip (translated)
 
     @property
     def total(self) -> int:
@@ -25,7 +30,7 @@ class Bar:
 
 
 def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int = 28, label_width: int = 150,
-                 rtl: bool = False) -> Markup:
+                 rtl: bool = False, colours: dict[str, str] | None = None) -> Markup:
     """Horizontal 100% stacked bars, one per row (units, categories, missions).
 
     Coordinates are computed left to right and mirrored for right-to-left pages, so the
@@ -46,32 +51,43 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int 
         out.append(f'<text x="{x_of(label_width - 8):.0f}" y="{text_y}" text-anchor="{start_anchor}" '
                    f'class="chart-label">{escape(bar.label)}</text>')
         x, total = float(label_width), bar.total or 1
-        for status, colour in STATUS_COLOURS.items():
+        for status, colour in (colours or {**STATUS_COLOURS, "hidden": HIDDEN_COLOUR}).items():
             count = bar.parts.get(status, 0)
             if count:
                 w = plot * count / total
+                name = (bar.part_labels or {}).get(status, status)
+                shown = "" if status == "hidden" else f" {count}"  # the sum of hidden counts stays unsaid
                 out.append(f'<rect x="{x_of(x, w):.1f}" y="{y}" width="{w:.1f}" height="{row - 8}" fill="{colour}">'
-                           f'<title>{escape(bar.label)}: {escape(status)} {count}</title></rect>')
+                           f'<title>{escape(bar.label)}: {escape(name)}{shown}</title></rect>')
                 x += w
-        cleared = 100 * bar.parts.get("cleared", 0) / total if bar.total else 0
+        value = bar.value if bar.value is not None else \
+            f"{100 * bar.parts.get('cleared', 0) / total if bar.total else 0:.0f}%"
         out.append(f'<text x="{x_of(label_width + plot + 6):.0f}" y="{text_y}" text-anchor="{end_anchor}" '
-                   f'class="chart-value">{cleared:.0f}%</text>')
+                   f'class="chart-value">{escape(value)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every piece of text above went through escape()
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())  # noqa: S704 - every piece of text above went through escape()
 
 
-def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 640, height: int = 200) -> Markup:
-    """A line of weekly counts with a label under each point."""
+def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 640, height: int = 200,
+               rtl: bool = False) -> Markup:
+    """A line of weekly counts with a label under each point; time runs right to left when `rtl`."""
     pad_left, pad_bottom, pad_top = 40, 30, 16
     plot_w, plot_h = width - pad_left - 10, height - pad_bottom - pad_top
     peak = max((value for _label, value in points), default=0) or 1
     step = plot_w / max(1, len(points) - 1)
-    coords = [(pad_left + i * step, pad_top + plot_h - plot_h * value / peak) for i, (_l, value) in enumerate(points)]
+
+    def x_of(x: float) -> float:
+        return width - x if rtl else x
+
+    coords = [(x_of(pad_left + i * step), pad_top + plot_h - plot_h * value / peak)
+              for i, (_l, value) in enumerate(points)]
+    axis_anchor = "start" if rtl else "end"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart">'
            f'<title>{escape(title)}</title>',
-           f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{width - 10}" y2="{pad_top + plot_h}" stroke="#4a5560"/>',
-           f'<text x="{pad_left - 6}" y="{pad_top + 4}" text-anchor="end" class="chart-value">{peak}</text>',
-           f'<text x="{pad_left - 6}" y="{pad_top + plot_h}" text-anchor="end" class="chart-value">0</text>']
+           f'<line x1="{x_of(pad_left)}" y1="{pad_top + plot_h}" x2="{x_of(width - 10)}" y2="{pad_top + plot_h}" '
+           f'stroke="#4a5560"/>',
+           f'<text x="{x_of(pad_left - 6)}" y="{pad_top + 4}" text-anchor="{axis_anchor}" class="chart-value">{peak}</text>',
+           f'<text x="{x_of(pad_left - 6)}" y="{pad_top + plot_h}" text-anchor="{axis_anchor}" class="chart-value">0</text>']
     if coords:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         out.append(f'<polyline points="{path}" fill="none" stroke="#1d5fa8" stroke-width="3"/>')
@@ -79,4 +95,18 @@ def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 64
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d5fa8"><title>{escape(label)}: {value}</title></circle>')
         out.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escape(label)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 - every piece of text above went through escape()
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())  # noqa: S704 - every piece of text above went through escape()
+
+
+def sparkline(values: Sequence[int], *, title: str, width: int = 120, height: int = 28, rtl: bool = False) -> Markup:
+    """A word-sized line (a table cell's trend); the cell's text gives the numbers."""
+    peak = max(values, default=0) or 1
+    step = (width - 4) / max(1, len(values) - 1)
+    coords = [(2 + i * step, height - 3 - (height - 6) * value / peak) for i, value in enumerate(values)]
+    if rtl:
+        coords = [(width - x, y) for x, y in coords]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    return Markup(  # noqa: S704 (the only text, the title, is escaped)
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" class="sparkline"><title>{escape(title)}</title>'
+        f'<polyline points="{path}" fill="none" stroke="#1d5fa8" stroke-width="2"/></svg>')

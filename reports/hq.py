@@ -1,0 +1,81 @@
+"""The HQ view: every mission side by side, grouped by kind (plain data, no Flask)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from accounts.models import MISSION_KINDS, Mission
+from extensions import db
+from reports import queries
+from reports.dashboard import Counts
+from reports.queries import TREND_WEEKS, Moment
+from reports.smallcells import Cell, mask_table
+
+RECENT_WEEKS = 4
+
+
+@dataclass
+class MissionRow:
+    mission: Mission
+    people: int
+    counts: Counts
+    weekly: list[int] = field(default_factory=lambda: [0] * TREND_WEEKS)
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+    @property
+    def recent(self) -> int:
+        """Module completions in the last RECENT_WEEKS weeks."""
+        return sum(self.weekly[-RECENT_WEEKS:])
+
+    @property
+    def before(self) -> int:
+        """Module completions in the RECENT_WEEKS weeks before those."""
+        return sum(self.weekly[-2 * RECENT_WEEKS:-RECENT_WEEKS])
+
+    @property
+    def change(self) -> int:
+        return self.recent - self.before
+
+    def shown_percent(self, status: str) -> float | None:
+        return self.counts.percent(status) if self.cells[status].shown else None
+
+
+SORT_KEYS = {
+    "mission": lambda row: row.mission.code,
+    "people": lambda row: row.people,
+    "cleared": lambda row: row.counts.percent("cleared"),
+    "overdue": lambda row: row.counts.percent("overdue"),
+    "overdue_count": lambda row: row.counts.by_status["overdue"],
+    "trend": lambda row: row.change,
+}
+
+
+def hq_rows(moment: Moment, *, reveal_small: bool, sort: str = "mission") -> dict[str, list[MissionRow]]:
+    """Rows per mission kind (in MISSION_KINDS order), each group sorted by `sort` ("-" for descending)."""
+    missions = db.session.scalars(queries.all_missions()).all()
+    people = {row.mission_id: row.people for row in db.session.execute(queries.people_now(moment))}
+    counts: dict[int, Counts] = defaultdict(Counts)
+    for row in db.session.execute(queries.hq_counts(moment)):
+        counts[row.mission_id].by_status[row.status] = row.people
+    rows = {m.id: MissionRow(m, people.get(m.id, 0), counts[m.id]) for m in missions}
+    for row in db.session.execute(queries.hq_weekly_completions(moment)):
+        if row.mission_id in rows and 0 <= row.week < TREND_WEEKS:
+            rows[row.mission_id].weekly[row.week] = row.completions
+    ordered = list(rows.values())
+    # No totals row is shown, so only a row's own total could give a hidden count away.
+    for row, cells in zip(ordered, mask_table([r.counts.by_status for r in ordered], reveal=reveal_small,
+                                              column_totals_shown=False), strict=True):
+        row.cells = cells
+    key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS["mission"])
+    grouped: dict[str, list[MissionRow]] = {}
+    for kind in MISSION_KINDS:
+        members = [r for r in ordered if r.mission.kind == kind]
+        grouped[kind] = sorted(members, key=lambda r: (key(r), r.mission.code), reverse=sort.startswith("-"))
+    return grouped
+
+
+def mission_names() -> dict[int, str]:
+    return dict(db.session.execute(select(Mission.id, Mission.code)).all())
