@@ -170,3 +170,25 @@ def test_dashboards(request, axe_page, live_server, mission_a, learner, who, end
 
 def _arguments(endpoint: str) -> set[str]:
     return {arg for rule in current_app.url_map.iter_rules(endpoint) for arg in rule.arguments}
+
+
+def test_arabic_lesson_and_quiz_question_on_a_phone(phone_page, live_server, learner, mission_a, tmp_path, screenshot):
+    course = shipped_course(tmp_path, ("05-meeting-children",), required_in=mission_a, picture=True)
+    module = course.modules[0]
+    read_every_lesson(learner, module)
+    attempt = take_quiz(learner, module, right=False, submit=False)
+    lesson = lessons_of(learner, module)[0]
+    sign_in(phone_page, live_server, learner)
+    choose_language(phone_page, live_server, "ar")
+
+    for label, path in (("lesson", f"/training/lessons/{lesson.id}"), ("course", f"/training/courses/{course.id}"),
+                        ("quiz-question", f"/quiz/attempts/{attempt.id}/q/1"),
+                        ("quiz-question-2", f"/quiz/attempts/{attempt.id}/q/2")):
+        phone_page.goto(live_server + path)
+        assert phone_page.locator("html").get_attribute("dir") == "rtl"
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360, f"{label} scrolls sideways"
+        heading = phone_page.get_by_role("heading", level=1).bounding_box()
+        assert heading["x"] + heading["width"] > 360 - 24  # right-aligned: it starts on the right
+        for arrow in phone_page.locator(".breadcrumbs [aria-hidden=true]").all():  # "›" points onwards: left
+            assert arrow.evaluate("el => getComputedStyle(el).transform").startswith("matrix(-1, 0, 0, 1")
+        screenshot(phone_page, f"{label}-ar-360")
