@@ -7,10 +7,14 @@ from sqlalchemy import select
 
 from extensions import db
 from quizzes.models import Attempt, Question
+from quizzes.services import quiz_for_module
 from tests.browser.field_world import read_every_lesson, right_values, shipped_course
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
+
+# Radio groups (single choice, scenario, true/false) and checkboxes (multiple response).
+EVERY_TYPE = {"single_choice", "multiple_response", "true_false", "scenario"}
 
 ACTIVE = """() => {
     const el = document.activeElement;
@@ -80,6 +84,13 @@ def test_a_learner_takes_a_quiz_with_the_keyboard_only(page, live_server, learne
     module = course.modules[0]
     read_every_lesson(learner, module)
     questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.module_id == module.id))}
+    assert {q.type for q in questions.values()} == EVERY_TYPE
+    # The quiz draws 7 of the bank's questions at random, so a type can be left out. Tag each
+    # question with its type and draw one per tag: every type comes up, which one stays random.
+    for question in questions.values():
+        question.tags = [*question.tags, f"type-{question.type}"]
+    quiz_for_module(module.id).draw_per_tag = {f"type-{name}": 1 for name in EVERY_TYPE}
+    db.session.commit()
 
     sign_in_with_keys(page, live_server, learner)
     assert page.url == f"{live_server}/"
@@ -113,5 +124,5 @@ def test_a_learner_takes_a_quiz_with_the_keyboard_only(page, live_server, learne
     graded = db.session.get(Attempt, attempt.id)
     assert graded.submitted_at is not None and graded.score == 100 and graded.is_passed
     assert len(graded.answers) == len(graded.drawn)
-    assert {"multiple_response", "scenario"} <= types  # both checkbox and radio questions were answered
+    assert types == EVERY_TYPE
     assert "passed" in page.locator("main").inner_text().lower()
