@@ -113,6 +113,9 @@ def register_blueprints(app: Flask) -> None:
     from offline.views import bp as offline_bp
 
     app.register_blueprint(offline_bp)
+    from reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -137,6 +137,10 @@ class Deployment(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("departure_on IS NULL OR departure_on >= arrival_on", name="dates_in_order"),
         Index("ix_deployments_mission_current", "mission_id", "departure_on", "arrival_on"),
+        # Reports (reports.readiness_sql): a mission's people in user order, and "has this person
+        # a later open deployment?", both answered from the index alone.
+        Index("ix_deployments_mission_user", "mission_id", "user_id", "departure_on", "arrival_on", "unit_id"),
+        Index("ix_deployments_user_open", "user_id", "departure_on", "arrival_on", "mission_id", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,6 +24,8 @@ class Certificate(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('valid', 'revoked', 'superseded')", name="status"),
         Index("ix_certificates_user_course", "user_id", "course_id", "issued_at"),
+        # Readiness looks up a person's valid certificate and its expiry without reading the row.
+        Index("ix_certificates_user_course_status", "user_id", "course_id", "status", "expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

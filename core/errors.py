@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -19,19 +20,26 @@ def _wants_json() -> bool:
 
 def _render(status: int, title: str, message: str):
     if _wants_json():
-        return jsonify(error=title), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        return jsonify(error=title), status  # machines read the English title
+    # Translated here, not at import: the reader's language is known only now.
+    return render_template("errors/error.html", status=status, title=_(title),
+                           message=_(message) if message else ""), status
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues; _render translates it."""
+    return message
 
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Go back and try again."),
-    403: ("Not allowed", "Your account does not give access to this page."),
-    404: ("Page not found", "There is nothing at this address. Check the link or go to the home page."),
-    405: ("Not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than this site accepts. Send a smaller file."),
-    429: ("Too many attempts", "Too many attempts in a short time. Wait a few minutes, then try again."),
-    500: ("Something went wrong", "The error has been logged. Nothing you sent was half-saved: try again."),
-    503: ("Busy", "The service is busy for a moment. Nothing was saved: try again in a few seconds."),
+    400: (N_("Bad request"), N_("The request could not be understood. Go back and try again.")),
+    403: (N_("Not allowed"), N_("Your account does not give access to this page.")),
+    404: (N_("Page not found"), N_("There is nothing at this address. Check the link or go to the home page.")),
+    405: (N_("Not allowed"), N_("This address does not accept that kind of request.")),
+    413: (N_("Too large"), N_("What you sent is larger than this site accepts. Send a smaller file.")),
+    429: (N_("Too many attempts"), N_("Too many attempts in a short time. Wait a few minutes, then try again.")),
+    500: (N_("Something went wrong"), N_("The error has been logged. Nothing you sent was half-saved: try again.")),
+    503: (N_("Busy"), N_("The service is busy for a moment. Nothing was saved: try again in a few seconds.")),
 }
 
 

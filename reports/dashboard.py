@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
-from accounts.models import Category, Mission, Unit
+from accounts.models import Category, Mission
 from extensions import db
 from reports import queries
 from reports.queries import STATUSES, Moment
@@ -87,62 +87,75 @@ def now_moment(at: datetime | None = None) -> Moment:
     return Moment(on=at.date(), at=at)
 
 
-def mission_requirements(moment: Moment, mission: Mission, lang: str) -> tuple[int, list[RequirementLine]]:
-    """People deployed now, and each requirement that applies in the mission with its counts."""
-    people = db.session.execute(queries.people_now(moment, [mission.id])).first()
-    grouped: dict[int, Counts] = defaultdict(Counts)
-    for row in db.session.execute(queries.requirement_counts(moment, mission.id)):
-        grouped[row.requirement_id].by_status[row.status] = row.people
-    lines = []
-    if grouped:
-        found = db.session.execute(select(Requirement, Course).join(Course, Course.id == Requirement.course_id)
-                                   .where(Requirement.id.in_(list(grouped))).order_by(Requirement.id))
-        for requirement, course in found:
-            lines.append(RequirementLine(requirement, pick(course.title, lang, course.default_language) or course.code,
-                                         grouped[requirement.id]))
-    return (people.people if people else 0), lines
+def applicable_requirements(mission: Mission, lang: str) -> list[tuple[Requirement, str]]:
+    """The active requirements that can apply in the mission (its own and its kind's), with course titles."""
+    found = db.session.execute(
+        select(Requirement, Course).join(Course, Course.id == Requirement.course_id)
+        .where(Requirement.is_active.is_(True),
+               (Requirement.mission_id == mission.id) | (Requirement.mission_kind == mission.kind))
+        .order_by(Requirement.id))
+    return [(requirement, pick(course.title, lang, course.default_language) or course.code)
+            for requirement, course in found]
 
 
 def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_small: bool, lang: str,
                       moment: Moment | None = None) -> MissionDashboard:
+    """Every figure of the dashboard, from one SQL statement (queries.mission_figures)."""
     moment = moment or now_moment()
-    people, lines = mission_requirements(moment, mission, lang)
-    selected = next((line for line in lines if line.requirement.id == requirement_id), lines[0] if lines else None)
-    units = [(row.id, row.code) for row in db.session.execute(queries.missions_with_units(mission.id))]
-    board = MissionDashboard(mission, moment, people, lines, selected, units=units)
+    candidates = applicable_requirements(mission, lang)
+    chosen = next((r for r, _t in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
+    units = [(row.id, row.code) for row in db.session.execute(queries.units_of(mission.id))]
+    figures = db.session.execute(queries.mission_figures(
+        moment, mission.id, chosen.id if chosen else None, chosen.course_id if chosen else None)).all()
+    counts: dict[int, Counts] = defaultdict(Counts)
+    unit_counts: dict[int, Counts] = defaultdict(Counts)
+    category_counts: dict[str, Counts] = defaultdict(Counts)
+    arrivals, modules_done, weeks, people = Counts(), {}, dict.fromkeys(range(queries.TREND_WEEKS), 0), 0
+    for row in figures:
+        if row.figure == "people":
+            people = row.people
+        elif row.figure == "requirement":
+            counts[row.number].by_status[row.status] = row.people
+        elif row.figure == "unit":
+            unit_counts[row.number].by_status[row.status] = row.people
+        elif row.figure == "category":
+            category_counts[row.text].by_status[row.status] = row.people
+        elif row.figure == "arrivals":
+            arrivals.by_status[row.status] = row.people
+        elif row.figure == "module":
+            modules_done[row.number] = row.people
+        elif row.figure == "week" and row.number in weeks:
+            weeks[row.number] = row.people
+    # A requirement nobody it applies to is deployed for has no rows: it is not shown.
+    lines = [RequirementLine(r, title, counts[r.id]) for r, title in candidates if r.id in counts]
+    selected = next((line for line in lines if chosen is not None and line.requirement.id == chosen.id),
+                    lines[0] if lines else None)
+    board = MissionDashboard(mission, moment, people, lines, selected, units=units, arrivals=arrivals)
     if selected is None:
         return board
-    requirement = selected.requirement
-    board.by_unit, board.by_category = breakdown_rows(moment, mission, requirement.id, reveal_small, dict(units))
-    board.modules = module_lines(moment, mission, requirement, selected.counts.total, lang)
-    board.trend = trend_points(moment, mission, requirement)
-    for row in db.session.execute(queries.arrival_counts(moment, mission.id, requirement.id)):
-        board.arrivals.by_status[row.status] = row.people
+    if selected.requirement.id != chosen.id:  # nobody the chosen one applies to is here: show the first that has people
+        return mission_dashboard(mission, requirement_id=selected.requirement.id, reveal_small=reveal_small, lang=lang,
+                                 moment=moment)
+    board.by_unit = _masked([BreakdownRow(key, dict(units).get(key, "") if key != NO_UNIT else "", c)
+                             for key, c in sorted(unit_counts.items(),
+                                                  key=lambda item: (item[0] == NO_UNIT, dict(units).get(item[0], "")))],
+                            reveal_small)
+    board.by_category = _masked([BreakdownRow(c.value, c.value, category_counts[c.value])
+                                 for c in Category if c.value in category_counts], reveal_small)
+    board.modules = module_lines(selected.requirement.course_id, modules_done, selected.counts.total, lang)
+    board.trend = list(zip(moment.week_starts(), weeks.values(), strict=True))
     return board
 
 
-def breakdown_rows(moment: Moment, mission: Mission, requirement_id: int, reveal_small: bool,
-                   unit_codes: dict[int, str]) -> tuple[list[BreakdownRow], list[BreakdownRow]]:
-    units: dict[int, Counts] = defaultdict(Counts)
-    categories: dict[str, Counts] = defaultdict(Counts)
-    for row in db.session.execute(queries.breakdowns(moment, mission.id, requirement_id)):
-        target = units[int(row.key)] if row.kind == "unit" else categories[row.key]
-        target.by_status[row.status] = row.people
-    unit_rows = [BreakdownRow(key, unit_codes.get(key, "") if key != NO_UNIT else "", counts)
-                 for key, counts in sorted(units.items(), key=lambda item: (item[0] == NO_UNIT, unit_codes.get(item[0], "")))]
-    category_rows = [BreakdownRow(c.value, c.value, categories[c.value]) for c in Category if c.value in categories]
-    for table in (unit_rows, category_rows):
-        for row, cells in zip(table, mask_table([r.counts.by_status for r in table], reveal=reveal_small), strict=True):
-            row.cells = cells
-    return unit_rows, category_rows
+def _masked(rows: list[BreakdownRow], reveal_small: bool) -> list[BreakdownRow]:
+    for row, cells in zip(rows, mask_table([r.counts.by_status for r in rows], reveal=reveal_small), strict=True):
+        row.cells = cells
+    return rows
 
 
-def module_lines(moment: Moment, mission: Mission, requirement: Requirement, population: int,
-                 lang: str) -> list[ModuleLine]:
-    done = {row.module_id: row.people for row in db.session.execute(
-        queries.module_completion(moment, mission.id, requirement.id, requirement.course_id))}
-    modules = db.session.scalars(select(Module).where(Module.course_id == requirement.course_id,
-                                                      Module.is_archived.is_(False)).order_by(Module.position)).all()
+def module_lines(course_id: int, done: dict[int, int], population: int, lang: str) -> list[ModuleLine]:
+    modules = db.session.scalars(select(Module).where(Module.course_id == course_id, Module.is_archived.is_(False))
+                                 .order_by(Module.position)).all()
     titles = _module_titles([m.id for m in modules], lang)
     return [ModuleLine(n, titles.get(m.id, m.slug), done.get(m.id, 0), population) for n, m in enumerate(modules, 1)]
 
@@ -155,24 +168,3 @@ def _module_titles(module_ids: list[int], lang: str) -> dict[int, str]:
     for module_id, title in versions:
         titles[module_id] = pick(title, lang, "en") or titles.get(module_id, "")
     return titles
-
-
-def trend_points(moment: Moment, mission: Mission, requirement: Requirement) -> list[tuple[date, int]]:
-    weeks = dict.fromkeys(range(queries.TREND_WEEKS), 0)
-    for row in db.session.execute(queries.weekly_completions(moment, mission.id, requirement.id, requirement.course_id)):
-        if row.week in weeks:
-            weeks[row.week] = row.completions
-    return list(zip(queries.week_starts(moment), weeks.values(), strict=True))
-
-
-def unit_choices(mission: Mission) -> list[tuple[int, str]]:
-    return [(u.id, u.code) for u in db.session.scalars(select(Unit).where(Unit.mission_id == mission.id)
-                                                       .order_by(Unit.code))]
-
-
-def days_between(start: date, end: date) -> int:
-    return (end - start).days
-
-
-def due_on(arrival_on: date, due_days: int) -> date:
-    return arrival_on + timedelta(days=due_days)

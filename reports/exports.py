@@ -72,7 +72,7 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
         header = [_("Module"), _("Title"), _("People who completed it"), _("People"), "%"]
         return _("Modules"), header, [[m.position, m.title, m.people, m.of, round(m.percent, 1)] for m in board.modules]
     if name == "trend":
-        return _("Completions per week"), [_("Week starting"), _("Module completions")], \
+        return _("Completions per week"), [_("Week starting"), _("Course completions")], \
             [[start.isoformat(), count] for start, count in board.trend]
     course = board.selected.course_title if board.selected else ""
     if name == "overdue":
@@ -94,7 +94,7 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
 
 def hq_table(grouped: dict[str, list[MissionRow]], kind_names: dict[str, str]) -> tuple[str, list, list]:
     header = [_("Kind"), _("Mission"), _("People deployed now"), *_status_header(),
-              _("Module completions, last 4 weeks"), _("Module completions, 4 weeks before")]
+              _("Course completions, last 4 weeks"), _("Course completions, 4 weeks before")]
     body = []
     for kind, rows in grouped.items():
         for row in rows:

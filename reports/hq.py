@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-
-from sqlalchemy import select
 
 from accounts.models import MISSION_KINDS, Mission
 from extensions import db
@@ -27,12 +24,12 @@ class MissionRow:
 
     @property
     def recent(self) -> int:
-        """Module completions in the last RECENT_WEEKS weeks."""
+        """Course completions (certificates issued) in the last RECENT_WEEKS weeks."""
         return sum(self.weekly[-RECENT_WEEKS:])
 
     @property
     def before(self) -> int:
-        """Module completions in the RECENT_WEEKS weeks before those."""
+        """Course completions in the RECENT_WEEKS weeks before those."""
         return sum(self.weekly[-2 * RECENT_WEEKS:-RECENT_WEEKS])
 
     @property
@@ -54,16 +51,20 @@ SORT_KEYS = {
 
 
 def hq_rows(moment: Moment, *, reveal_small: bool, sort: str = "mission") -> dict[str, list[MissionRow]]:
-    """Rows per mission kind (in MISSION_KINDS order), each group sorted by `sort` ("-" for descending)."""
+    """Rows per mission kind (in MISSION_KINDS order), each group sorted by `sort` ("-" for descending).
+    Every number comes from one statement (queries.hq_figures)."""
     missions = db.session.scalars(queries.all_missions()).all()
-    people = {row.mission_id: row.people for row in db.session.execute(queries.people_now(moment))}
-    counts: dict[int, Counts] = defaultdict(Counts)
-    for row in db.session.execute(queries.hq_counts(moment)):
-        counts[row.mission_id].by_status[row.status] = row.people
-    rows = {m.id: MissionRow(m, people.get(m.id, 0), counts[m.id]) for m in missions}
-    for row in db.session.execute(queries.hq_weekly_completions(moment)):
-        if row.mission_id in rows and 0 <= row.week < TREND_WEEKS:
-            rows[row.mission_id].weekly[row.week] = row.completions
+    rows = {m.id: MissionRow(m, 0, Counts()) for m in missions}
+    for figure in db.session.execute(queries.hq_figures(moment)):
+        row = rows.get(figure.number)
+        if row is None:
+            continue
+        if figure.figure == "people":
+            row.people = figure.people
+        elif figure.figure == "status":
+            row.counts.by_status[figure.status] = figure.people
+        elif figure.figure == "week" and 0 <= int(figure.text) < TREND_WEEKS:
+            row.weekly[int(figure.text)] = figure.people
     ordered = list(rows.values())
     # No totals row is shown, so only a row's own total could give a hidden count away.
     for row, cells in zip(ordered, mask_table([r.counts.by_status for r in ordered], reveal=reveal_small,
@@ -75,7 +76,3 @@ def hq_rows(moment: Moment, *, reveal_small: bool, sort: str = "mission") -> dic
         members = [r for r in ordered if r.mission.kind == kind]
         grouped[kind] = sorted(members, key=lambda r: (key(r), r.mission.code), reverse=sort.startswith("-"))
     return grouped
-
-
-def mission_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Mission.id, Mission.code)).all())

@@ -106,8 +106,7 @@ def arrivals_page(board: MissionDashboard, page: int) -> Page:
     total = board.arrivals.total
     pages = max(1, math.ceil(total / ARRIVALS_PER_PAGE))
     page = min(max(1, page), pages)
-    since = board.moment.on - timedelta(days=queries.ARRIVED_WITHIN_DAYS)
-    query = queries.people_list(board.moment, board.mission.id, selected.requirement.id, arrived_since=since)
+    query = queries.people_list(board.moment, board.mission.id, selected.requirement.id, arrivals=True)
     c = query.selected_columns
     query = query.order_by(c.arrival_on.desc(), c.name, c.user_id).limit(ARRIVALS_PER_PAGE) \
         .offset((page - 1) * ARRIVALS_PER_PAGE)
@@ -117,8 +116,7 @@ def arrivals_page(board: MissionDashboard, page: int) -> Page:
 def all_arrivals(board: MissionDashboard) -> list[ListedPerson]:
     if board.selected is None:
         return []
-    since = board.moment.on - timedelta(days=queries.ARRIVED_WITHIN_DAYS)
-    query = queries.people_list(board.moment, board.mission.id, board.selected.requirement.id, arrived_since=since)
+    query = queries.people_list(board.moment, board.mission.id, board.selected.requirement.id, arrivals=True)
     c = query.selected_columns
     return _people(board, query.order_by(c.arrival_on.desc(), c.name, c.user_id))
 

@@ -1,23 +1,24 @@
-"""The SQL behind the dashboards. Every count is a GROUP BY in the database; Python only receives
-the grouped rows (a few dozen) and the one page of names a table shows.
+"""The SQL behind the dashboards. Every count is a GROUP BY in the database; Python receives the
+grouped rows (a few dozen) and the one page of names a table shows.
 
-Everything starts from training.readiness.readiness_rows, the one definition of who counts
-where and with which status, so the dashboards, the exports and "My training" never disagree.
+A dashboard's figures come from ONE statement: the readiness rows (reports.readiness_sql) are a
+CTE computed once, and each figure is a GROUP BY over it, glued with UNION ALL into rows of
+(figure, number, text, status, people). The lists of names are a second statement, paged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, func, literal, select, union_all
+from sqlalchemy import Integer, String, and_, case, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
-from training.models import Completion, Module, Requirement
-from training.readiness import current_deployments, readiness_rows
+from reports.readiness_sql import current_people, readiness, readiness_from
+from training.models import Completion, Module
 
 STATUSES = ("cleared", "due", "overdue", "expired")
 TREND_WEEKS = 12
@@ -50,81 +51,118 @@ class Moment:
     on: date
     at: datetime
 
+    @property
+    def trend_start(self) -> date:
+        """First day of the oldest of the TREND_WEEKS weeks; the last week ends today."""
+        return self.on - timedelta(days=7 * TREND_WEEKS - 1)
 
-def rows(moment: Moment, *, mission_ids=None, requirement_id: int | None = None):
-    """readiness_rows as a subquery, optionally for one requirement."""
-    query = readiness_rows(moment.on, moment=moment.at, mission_ids=mission_ids)
+    def week_starts(self) -> list[date]:
+        return [self.trend_start + timedelta(days=7 * n) for n in range(TREND_WEEKS)]
+
+    @property
+    def arrivals_since(self) -> date:
+        return self.on - timedelta(days=ARRIVED_WITHIN_DAYS)
+
+
+def _start_of(day: date, moment: Moment) -> datetime:
+    return datetime.combine(day, time(), moment.at.tzinfo)
+
+
+def _figure(kind: str, number=None, text=None, status=None, people=None):
+    """The common columns of the UNION ALL: (figure, number, text, status, people)."""
+    return (literal(kind).label("figure"),
+            cast(number if number is not None else null(), Integer).label("number"),
+            cast(text if text is not None else null(), String).label("text"),
+            cast(status if status is not None else null(), String).label("status"),
+            people.label("people"))
+
+
+def mission_figures(moment: Moment, mission_id: int, requirement_id: int | None, course_id: int | None):
+    """Every number of a mission's dashboard in one statement. Rows (figure, number, text, status, people):
+
+    - people: people deployed now;
+    - requirement: number = requirement id, status, people;
+    - unit / category (for `requirement_id`): number = unit id (0: none) / text = category, status, people;
+    - arrivals: status, people (arrived in the last 30 days, not in the future);
+    - module: number = module id, people who completed it (at any time);
+    - week: number = week (0 the oldest), people = certificates of the course issued that week.
+    """
+    people = current_people(moment.on, mission_ids=[mission_id]).cte("people").prefix_with("MATERIALIZED")
+    rows = readiness_from(people, moment.on, moment.at).cte("r").prefix_with("MATERIALIZED")
+    count = func.count()
+    parts = [
+        select(*_figure("people", people=count)).select_from(people),
+        select(*_figure("requirement", rows.c.requirement_id, status=rows.c.status, people=count))
+        .group_by(rows.c.requirement_id, rows.c.status),
+    ]
     if requirement_id is not None:
-        query = query.where(Requirement.id == requirement_id)
-    return query
+        mine = rows.c.requirement_id == requirement_id
+        parts += [
+            select(*_figure("unit", func.coalesce(rows.c.unit_id, 0), status=rows.c.status, people=count))
+            .where(mine).group_by(rows.c.unit_id, rows.c.status),
+            select(*_figure("category", text=rows.c.category, status=rows.c.status, people=count))
+            .where(mine).group_by(rows.c.category, rows.c.status),
+            select(*_figure("arrivals", status=rows.c.status, people=count))
+            .where(mine, rows.c.arrival_on >= moment.arrivals_since, rows.c.arrival_on <= moment.on)
+            .group_by(rows.c.status),
+            _module_part(rows, mine),
+            _week_part(rows, mine, moment),
+        ]
+    return union_all(*parts)
 
 
-def requirement_counts(moment: Moment, mission_id: int):
-    """(requirement_id, status, people) for every requirement that applies in the mission."""
-    r = rows(moment, mission_ids=[mission_id]).subquery("r")
-    return select(r.c.requirement_id, r.c.status, func.count().label("people")) \
-        .group_by(r.c.requirement_id, r.c.status)
+def _module_part(rows, mine):
+    completion = Completion.__table__.alias("completion")
+    return (select(*_figure("module", completion.c.module_id, people=func.count(func.distinct(completion.c.user_id))))
+            .select_from(rows).join(completion, completion.c.user_id == rows.c.user_id)
+            .join(Module, and_(Module.id == completion.c.module_id, Module.course_id == rows.c.course_id))
+            .where(mine).group_by(completion.c.module_id))
 
 
-def people_now(moment: Moment, mission_ids=None):
-    """(mission_id, people): active people whose current deployment is in each mission."""
-    deployment = current_deployments(moment.on)
-    query = select(deployment.c.mission_id, func.count().label("people")) \
-        .join(User, and_(User.id == deployment.c.user_id, User.is_active.is_(True))) \
-        .group_by(deployment.c.mission_id)
-    if mission_ids is not None:
-        query = query.where(deployment.c.mission_id.in_(list(mission_ids)))
-    return query
+def _week_part(rows, mine, moment: Moment):
+    """Course completions per week: the certificates (of any status since) issued to these people."""
+    issued = Certificate.__table__.alias("issued")
+    week = ((day_number(issued.c.issued_at) - day_number(literal(moment.trend_start))) // 7)
+    return (select(*_figure("week", week, people=func.count()))
+            .select_from(rows).join(issued, and_(issued.c.user_id == rows.c.user_id,
+                                                 issued.c.course_id == rows.c.course_id,
+                                                 issued.c.issued_at >= _start_of(moment.trend_start, moment),
+                                                 issued.c.issued_at <= moment.at))
+            .where(mine).group_by(week))
 
 
-def breakdowns(moment: Moment, mission_id: int, requirement_id: int):
-    """(kind, key, status, people) for kind 'unit' (key: unit id, 0 for none) and 'category', in one pass."""
-    r = rows(moment, mission_ids=[mission_id], requirement_id=requirement_id).cte("r")
-    by_unit = select(literal("unit").label("kind"), func.coalesce(r.c.unit_id, 0).cast(Integer).label("key"),
-                     r.c.status, func.count().label("people")).group_by(r.c.unit_id, r.c.status)
-    by_category = select(literal("category").label("kind"), r.c.category.label("key"), r.c.status,
-                         func.count().label("people")).group_by(r.c.category, r.c.status)
-    return union_all(by_unit, by_category)
+def hq_figures(moment: Moment, mission_ids=None):
+    """Every mission's numbers in one statement. Rows (figure, number = mission id, text, status, people):
+    people (deployed now), status (person x requirement counts), week (number = mission id,
+    text = week 0..11 as text, people = certificates issued that week)."""
+    people = current_people(moment.on, mission_ids=mission_ids).cte("people").prefix_with("MATERIALIZED")
+    rows = readiness_from(people, moment.on, moment.at).cte("r").prefix_with("MATERIALIZED")
+    issued = Certificate.__table__.alias("issued")
+    week = ((day_number(issued.c.issued_at) - day_number(literal(moment.trend_start))) // 7)
+    count = func.count()
+    return union_all(
+        select(*_figure("people", people.c.mission_id, people=count)).group_by(people.c.mission_id),
+        select(*_figure("status", rows.c.mission_id, status=rows.c.status, people=count))
+        .group_by(rows.c.mission_id, rows.c.status),
+        select(*_figure("week", rows.c.mission_id, text=cast(week, String), people=count))
+        .select_from(rows).join(issued, and_(issued.c.user_id == rows.c.user_id, issued.c.course_id == rows.c.course_id,
+                                             issued.c.issued_at >= _start_of(moment.trend_start, moment),
+                                             issued.c.issued_at <= moment.at))
+        .group_by(rows.c.mission_id, week),
+    )
 
 
-def module_completion(moment: Moment, mission_id: int, requirement_id: int, course_id: int):
-    """(module_id, people): of the people the requirement applies to, how many completed each module."""
-    r = rows(moment, mission_ids=[mission_id], requirement_id=requirement_id).subquery("r")
-    done = select(Completion.user_id, Completion.module_id).distinct() \
-        .join(r, r.c.user_id == Completion.user_id) \
-        .join(Module, and_(Module.id == Completion.module_id, Module.course_id == course_id)).subquery("done")
-    return select(done.c.module_id, func.count().label("people")).group_by(done.c.module_id)
-
-
-def weekly_completions(moment: Moment, mission_id: int, requirement_id: int, course_id: int):
-    """(week, completions) over the last TREND_WEEKS weeks; week 0 is the oldest, the last ends today."""
-    first_day = moment.on - timedelta(days=7 * TREND_WEEKS - 1)
-    r = rows(moment, mission_ids=[mission_id], requirement_id=requirement_id).subquery("r")
-    week = ((day_number(Completion.completed_at) - day_number(literal(first_day))) // 7).label("week")
-    return select(week, func.count().label("completions")) \
-        .join(r, r.c.user_id == Completion.user_id) \
-        .join(Module, and_(Module.id == Completion.module_id, Module.course_id == course_id)) \
-        .where(Completion.completed_at >= datetime.combine(first_day, datetime.min.time(), moment.at.tzinfo)) \
-        .where(Completion.completed_at <= moment.at) \
-        .group_by(week)
-
-
-def week_starts(moment: Moment) -> list[date]:
-    first_day = moment.on - timedelta(days=7 * TREND_WEEKS - 1)
-    return [first_day + timedelta(days=7 * n) for n in range(TREND_WEEKS)]
-
-
-def since_day(r):
+def since_day(rows):
     """The day a row became a problem: the due date when overdue, the expiry day when expired."""
-    return case((r.c.status == "expired", day_number(r.c.expires_at)),
-                else_=day_number(r.c.arrival_on) + r.c.due_days)
+    return case((rows.c.status == "expired", day_number(rows.c.expires_at)),
+                else_=day_number(rows.c.arrival_on) + rows.c.due_days)
 
 
 def people_list(moment: Moment, mission_id: int, requirement_id: int, *, statuses=None, unit_id=None, category=None,
-                search: str | None = None, arrived_since: date | None = None):
+                search: str | None = None, arrivals: bool = False):
     """Rows of person x requirement with names, for a listed table; the caller orders and pages it."""
-    r = rows(moment, mission_ids=[mission_id], requirement_id=requirement_id).subquery("r")
-    query = select(r.c.user_id, User.name, User.service_number, User.email, User.category, r.c.unit_id,
+    r = readiness(moment.on, moment.at, mission_ids=[mission_id], requirement_id=requirement_id).subquery("r")
+    query = select(r.c.user_id, User.name, User.service_number, User.email, r.c.category, r.c.unit_id,
                    Unit.code.label("unit_code"), r.c.arrival_on, r.c.due_days, r.c.expires_at, r.c.status,
                    since_day(r).label("since_day")) \
         .join(User, User.id == r.c.user_id).outerjoin(Unit, Unit.id == r.c.unit_id)
@@ -135,20 +173,12 @@ def people_list(moment: Moment, mission_id: int, requirement_id: int, *, statuse
     if category:
         query = query.where(r.c.category == category)
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(func.lower(User.name).like(pattern.lower(), escape="\\")
-                            | func.lower(User.service_number).like(pattern.lower(), escape="\\"))
-    if arrived_since is not None:  # arrived since then, and not in the future (deployments are entered ahead)
-        query = query.where(r.c.arrival_on >= arrived_since, r.c.arrival_on <= moment.on)
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(func.lower(User.name).like(pattern, escape="\\")
+                            | func.lower(User.service_number).like(pattern, escape="\\"))
+    if arrivals:  # arrived in the last 30 days, not in the future (deployments are entered ahead)
+        query = query.where(r.c.arrival_on >= moment.arrivals_since, r.c.arrival_on <= moment.on)
     return query
-
-
-def arrival_counts(moment: Moment, mission_id: int, requirement_id: int):
-    """(status, people) among those who arrived in the last ARRIVED_WITHIN_DAYS days."""
-    r = rows(moment, mission_ids=[mission_id], requirement_id=requirement_id).subquery("r")
-    since = moment.on - timedelta(days=ARRIVED_WITHIN_DAYS)
-    return select(r.c.status, func.count().label("people")) \
-        .where(r.c.arrival_on >= since, r.c.arrival_on <= moment.on).group_by(r.c.status)
 
 
 def modules_done_since_last_certificate(user_ids, course_id: int):
@@ -163,34 +193,9 @@ def modules_done_since_last_certificate(user_ids, course_id: int):
         .group_by(Completion.user_id)
 
 
-def hq_counts(moment: Moment, mission_ids=None):
-    """(mission_id, status, people) over every requirement, for every mission."""
-    r = rows(moment, mission_ids=mission_ids).subquery("r")
-    return select(r.c.mission_id, r.c.status, func.count().label("people")).group_by(r.c.mission_id, r.c.status)
-
-
-def hq_weekly_completions(moment: Moment, mission_ids=None):
-    """(mission_id, week, completions): module completions by the people deployed now, per week of
-    the last TREND_WEEKS weeks (week 0 the oldest), whatever the course."""
-    deployment = current_deployments(moment.on)
-    first_day = moment.on - timedelta(days=7 * TREND_WEEKS - 1)
-    week = ((day_number(Completion.completed_at) - day_number(literal(first_day))) // 7).label("week")
-    query = select(deployment.c.mission_id, week, func.count().label("completions")) \
-        .join(deployment, deployment.c.user_id == Completion.user_id) \
-        .where(Completion.completed_at >= datetime.combine(first_day, datetime.min.time(), moment.at.tzinfo),
-               Completion.completed_at <= moment.at) \
-        .group_by(deployment.c.mission_id, week)
-    if mission_ids is not None:
-        query = query.where(deployment.c.mission_id.in_(list(mission_ids)))
-    return query
-
-
-def missions_with_units(mission_id: int):
+def units_of(mission_id: int):
     return select(Unit.id, Unit.code).where(Unit.mission_id == mission_id).order_by(Unit.code)
 
 
-def all_missions(mission_ids=None):
-    query = select(Mission).where(Mission.is_active.is_(True)).order_by(Mission.code)
-    if mission_ids is not None:
-        query = query.where(Mission.id.in_(list(mission_ids)))
-    return query
+def all_missions():
+    return select(Mission).where(Mission.is_active.is_(True)).order_by(Mission.code)

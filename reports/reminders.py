@@ -15,17 +15,18 @@ from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext, ngettext
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Mission, User
 from audit.services import record
 from database import utcnow
 from extensions import db
-from reports import mail, queries
+from reports import mail
 from reports.mail import MailNotConfigured
 from reports.models import Reminder
 from reports.queries import Moment, day_number
+from reports.readiness_sql import readiness
 from reports.reminder_text import Item, compose
 from training.i18n import pick
 from training.models import Course
@@ -70,9 +71,9 @@ def candidates(moment: Moment, *, due_within_days: int, interval_days: int, miss
                user_id: int | None = None) -> list[Candidate]:
     """People to remind now: due within `due_within_days` days, overdue or expired, with an e-mail,
     not reminded in the last `interval_days` days. One SQL query; grouped per person here."""
-    r = queries.rows(moment, mission_ids=mission_ids).subquery("r")
+    r = readiness(moment.on, moment.at, mission_ids=mission_ids).subquery("r")
     cutoff = moment.at - timedelta(days=interval_days)
-    days_left = day_number(r.c.arrival_on) + r.c.due_days - day_number(queries.literal(moment.on))
+    days_left = day_number(r.c.arrival_on) + r.c.due_days - day_number(literal(moment.on))
     recently = exists().where(Reminder.user_id == r.c.user_id, Reminder.sent_at > cutoff)
     query = (
         select(r.c.user_id, r.c.requirement_id, r.c.status, r.c.arrival_on, r.c.due_days, r.c.expires_at,
@@ -194,7 +195,7 @@ def remind_from_dashboard(mission: Mission, *, actor, user_id: int | None) -> Ou
 
 def _needs_reminder_here(moment: Moment, mission: Mission, user_id: int) -> bool:
     """The person is deployed in this mission now (whatever their status): others are not the lead's to chase."""
-    r = queries.rows(moment, mission_ids=[mission.id]).subquery("r")
+    r = readiness(moment.on, moment.at, mission_ids=[mission.id]).subquery("r")
     return db.session.scalar(select(r.c.user_id).where(r.c.user_id == user_id).limit(1)) is not None
 
 

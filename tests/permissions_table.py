@@ -183,6 +183,13 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "training.requirement_edit": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
     "training.requirement_remove": PerMission(own=allowed_to("lead", ok=302),
                                               other=lead_refused(allowed_to("lead", ok=302))),
+    # readiness reports (reports/views.py): a mission's leads (their own missions only), HQ and admins read;
+    # only the mission's leads and admins send reminders (the empty form: back to the dashboard with a message)
+    "reports.mission": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
+    "reports.mission_export": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
+    "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
+    "reports.hq": allowed_to("hq"),
+    "reports.hq_export": allowed_to("hq"),
     # offline study (offline/views.py)
     "offline.service_worker": everyone(200),  # a script with no personal data, at / for its scope
     "offline.unavailable": everyone(200),  # what the service worker shows for a page not saved

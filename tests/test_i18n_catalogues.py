@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 ENTITY = re.compile(r"&[#a-zA-Z0-9]+;")
 # Text that is the same in every language: symbols, numbers, brand-free punctuation.
-ALLOWED = re.compile(r"^[\s\d.,:;·|/()\[\]{}%+\-–—*#•…«»“”‘’\"'!?=<>×→←↑↓✓✗]*$")
+ALLOWED = re.compile(r"^[\s\d.,:;·|/()\[\]{}%+\-–—*#•…«»“”‘’\"'!?=<>×→←↑↓▲▼✓✗]*$")
 
 
 def _unmarked(path: Path) -> list[str]:

@@ -1,0 +1,69 @@
+"""The dashboard's filter form (GET, so a filtered view is a link) and the remind button."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from accounts.models import CATEGORIES
+
+LIST_SORTS = ("since", "-since", "name", "-name", "unit", "-unit")
+HQ_SORTS = ("mission", "-mission", "people", "-people", "cleared", "-cleared", "overdue", "-overdue",
+            "overdue_count", "-overdue_count", "trend", "-trend")
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class DashboardFilterForm(FlaskForm):
+    """Which requirement the breakdowns describe, and the overdue list's filters, sort and page."""
+
+    class Meta:
+        csrf = False  # a GET form: the filters are part of the link
+
+    requirement = SelectField(_l("Requirement"), coerce=_optional_int, validate_choice=False)
+    unit = SelectField(_l("Unit"), coerce=_optional_int, validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+    q = StringField(_l("Name or service number"), validators=[Optional(), Length(max=80)])
+    sort = SelectField(_l("Sort by"), validate_choice=False)
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+    def build_choices(self, requirements, units) -> None:
+        self.requirement.choices = [(line.requirement.id, line.course_title) for line in requirements]
+        self.unit.choices = [("", _l("All units")), *[(key, code) for key, code in units], (0, _l("No unit"))]
+        self.category.choices = [("", _l("All categories")),
+                                 *[(c, label) for c, label in zip(CATEGORIES, CATEGORY_LABELS, strict=True)]]
+        self.status.choices = [("", _l("Overdue or expired")), ("overdue", _l("Overdue")), ("expired", _l("Expired"))]
+        self.sort.choices = [("since", _l("Longest overdue first")), ("-since", _l("Most recently overdue first")),
+                             ("name", _l("Name (A to Z)")), ("-name", _l("Name (Z to A)")),
+                             ("unit", _l("Unit (A to Z)")), ("-unit", _l("Unit (Z to A)"))]
+
+    def cleaned(self) -> dict:
+        """The filters that are valid; anything malformed is dropped rather than refused."""
+        self.validate()
+        return {
+            "requirement": self.requirement.data if isinstance(self.requirement.data, int) else None,
+            "unit": self.unit.data if isinstance(self.unit.data, int) else None,
+            "category": self.category.data if self.category.data in CATEGORIES else None,
+            "status": self.status.data if self.status.data in ("overdue", "expired") else None,
+            "q": (self.q.data or "").strip()[:80] or None,
+            "sort": self.sort.data if self.sort.data in LIST_SORTS else "since",
+            "page": self.page.data if isinstance(self.page.data, int) and not self.page.errors else 1,
+        }
+
+
+CATEGORY_LABELS = (_l("Military"), _l("Police"), _l("Civilian"))
+
+
+class RemindForm(FlaskForm):
+    """The remind button: `person` is a user id from the overdue list, or "all"."""
+
+    person = HiddenField(validators=[DataRequired(), Length(max=20)])
+    back = HiddenField()  # the dashboard's query string, to come back to the same filtered view

@@ -1,0 +1,214 @@
+"""Mission dashboards, the HQ view, their exports and the remind button."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from accounts.models import Mission
+from accounts.permissions import require, role_required
+from audit.services import record
+from core.spreadsheet import csv_stream, xlsx_bytes
+from core.templating import text_direction
+from extensions import db
+from reports import charts, dashboard, exports, lists, reminders
+from reports import hq as hq_report
+from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
+from reports.permissions import can_remind, can_view_dashboard, reveals_small_cells
+from training.player import interface_language
+
+bp = Blueprint("reports", __name__)
+FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
+
+KIND_NAMES = {"peacekeeping": _l("Peacekeeping"), "political": _l("Political"), "peacebuilding": _l("Peacebuilding")}
+CATEGORY_NAMES = {"military": _l("Military"), "police": _l("Police"), "civilian": _l("Civilian")}
+STATUS_NAMES = {"cleared": _l("Cleared"), "due": _l("Due"), "overdue": _l("Overdue"), "expired": _l("Expired"),
+                "hidden": _l("Fewer than 5 or hidden")}
+
+
+def _mission_for(mission_id: int) -> Mission:
+    mission = db.get_or_404(Mission, mission_id)
+    require(can_view_dashboard(current_user, mission))
+    return mission
+
+
+def _board(mission: Mission) -> tuple[dashboard.MissionDashboard, DashboardFilterForm, dict]:
+    form = DashboardFilterForm(request.args)
+    filters = form.cleaned()
+    board = dashboard.mission_dashboard(mission, requirement_id=filters["requirement"],
+                                        reveal_small=reveals_small_cells(current_user), lang=interface_language())
+    form.build_choices(board.requirements, board.units)
+    if board.selected is not None:
+        filters["requirement"] = board.selected.requirement.id
+        form.requirement.data = filters["requirement"]
+    return board, form, filters
+
+
+def _bars(rows, label_of) -> list[charts.Bar]:
+    bars = []
+    names = {k: str(v) for k, v in STATUS_NAMES.items()}
+    for row in rows:
+        parts = {s: c.count for s, c in row.cells.items() if c.shown}
+        hidden = sum(c.count for c in row.cells.values() if not c.shown)
+        if hidden:
+            parts["hidden"] = hidden
+        cleared = row.shown_percent("cleared")
+        bars.append(charts.Bar(label_of(row), parts, value="–" if cleared is None else f"{cleared:.0f}%",
+                               part_labels=names))
+    return bars
+
+
+@bp.get("/missions/<int:mission_id>/dashboard")
+@role_required("mission_lead", "hq")
+def mission(mission_id: int):
+    """The mission's leads, HQ and admins: readiness of the people deployed in the mission now."""
+    mission = _mission_for(mission_id)
+    board, form, filters = _board(mission)
+    rtl = text_direction() == "rtl"
+    overdue = lists.overdue_page(board, filters)
+    arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int))
+    category_names = {k: str(v) for k, v in CATEGORY_NAMES.items()}
+    figures = {}
+    if board.selected is not None:
+        course = board.selected.course_title
+        figures = {
+            "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
+                                         title=_("Readiness by unit: %(course)s", course=course)),
+            "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key)),
+                                              rtl=rtl, title=_("Readiness by category: %(course)s", course=course)),
+            "modules": charts.stacked_bars(
+                [charts.Bar(_short(f"{m.position}. {m.title}"), {"done": m.people, "not_done": m.of - m.people},
+                            value=f"{m.percent:.0f}%", part_labels={"done": _("Completed"), "not_done": _("Not yet")})
+                 for m in board.modules], title=_("People who completed each module"), rtl=rtl,
+                colours=charts.PROGRESS_COLOURS, label_width=220),
+            "trend": charts.trend_line([(_short_date(start), count) for start, count in board.trend], rtl=rtl,
+                                       title=_("Course completions (certificates issued) per week, last 12 weeks")),
+            "headline": charts.stacked_bars(
+                [charts.Bar(_short(line.course_title), dict(line.counts.by_status), part_labels=dict(STATUS_NAMES))
+                 for line in board.requirements], title=_("Readiness per required course"), rtl=rtl, label_width=220),
+        }
+    query = _filter_query()
+    return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
+                           figures=figures, category_names=category_names, status_names=STATUS_NAMES,
+                           may_remind=can_remind(current_user, mission), back=urlencode(request.args.to_dict())[:1500],
+                           query=query, reveal_small=reveals_small_cells(current_user),
+                           unit_label=lambda row: row.label or _("No unit"),
+                           category_label=lambda row: category_names.get(row.key, row.key))
+
+
+def _filter_query() -> dict[str, str]:
+    """The dashboard's filters from the query string, to carry into page and export links."""
+    return {key: value for key, value in request.args.items() if key in FILTER_KEYS and value}
+
+
+def _short(text: str, length: int = 30) -> str:
+    """A chart label that fits its column; the table beside the chart has the whole text."""
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
+
+
+def _short_date(day: date) -> str:
+    from flask_babel import format_date
+
+    return format_date(day, "d MMM")
+
+
+@bp.get("/missions/<int:mission_id>/dashboard/export")
+@role_required("mission_lead", "hq")
+def mission_export(mission_id: int):
+    """The mission's leads, HQ and admins: one dashboard table as CSV or XLSX, filtered as on screen."""
+    mission = _mission_for(mission_id)
+    table, fmt = request.args.get("table", "headline"), request.args.get("format", "csv")
+    if table not in exports.MISSION_TABLES or fmt not in exports.FORMATS:
+        abort(404)
+    board, _form, filters = _board(mission)
+    title, header, rows = exports.mission_table(table, board, filters, {k: str(v) for k, v in CATEGORY_NAMES.items()})
+    record("report_exported", actor=current_user, target=f"mission:{mission.code}", table=table, format=fmt,
+           rows=len(rows), filters={k: v for k, v in filters.items() if v not in (None, "", 1) or k == "requirement"})
+    db.session.commit()
+    return _download(f"{mission.code}-{table}-{date.today():%Y-%m-%d}", fmt, title, header, rows)
+
+
+def _download(stem: str, fmt: str, title: str, header: list, rows: list) -> Response:
+    if fmt == "csv":
+        return Response(stream_with_context(csv_stream(header, rows)), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+    return Response(xlsx_bytes(title, header, rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+
+
+@bp.post("/missions/<int:mission_id>/remind")
+@role_required("mission_lead")
+def remind(mission_id: int):
+    """The mission's leads and admins: e-mail one listed person, or everyone due soon or overdue, a reminder."""
+    mission = db.get_or_404(Mission, mission_id)
+    require(can_remind(current_user, mission))
+    form = RemindForm()
+    back = url_for(".mission", mission_id=mission.id)
+    if not form.validate_on_submit():
+        flash(_("Choose whom to remind."), "error")
+        return redirect(back)
+    if form.back.data:  # only ever a query string for this same page
+        back = f"{back}?{urlencode(parse_qsl(form.back.data)[:20])}"
+    person = None
+    if form.person.data != "all":
+        if not form.person.data.isdigit():
+            abort(404)
+        person = int(form.person.data)
+    try:
+        outcome = reminders.remind_from_dashboard(mission, actor=current_user, user_id=person)
+    except reminders.NotInMission:
+        abort(404)
+    except reminders.MailNotConfigured:
+        flash(_("E-mail is not set up on this server (SMTP_HOST), so no reminder was sent."), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(outcome.message(), "success" if outcome.sent else "info")
+    return redirect(back)
+
+
+@bp.get("/hq")
+@role_required("hq")
+def hq():
+    """HQ and admins: every mission side by side, grouped by kind."""
+    sort = request.args.get("sort", "mission")
+    sort = sort if sort in HQ_SORTS else "mission"
+    grouped = hq_report.hq_rows(dashboard.now_moment(), reveal_small=reveals_small_cells(current_user), sort=sort)
+    rtl = text_direction() == "rtl"
+    sparks = {row.mission.id: charts.sparkline(row.weekly, rtl=rtl, title=_(
+        "%(mission)s: course completions per week, last 12 weeks", mission=row.mission.code))
+        for rows in grouped.values() for row in rows}
+    return render_template("reports/hq.html", grouped=grouped, sort=sort, kind_names=KIND_NAMES, sparks=sparks,
+                           status_names=STATUS_NAMES, reveal_small=reveals_small_cells(current_user),
+                           sort_urls=_sort_urls(sort))
+
+
+def _sort_urls(sort: str) -> dict[str, str]:
+    """Each column's link: the mission code sorts A to Z first, figures biggest first; a second click reverses."""
+    urls = {}
+    for key in ("mission", "people", "cleared", "overdue", "overdue_count", "trend"):
+        first = key if key == "mission" else f"-{key}"
+        target = (first[1:] if first.startswith("-") else f"-{first}") if sort == first else first
+        urls[key] = url_for(".hq", sort=target)
+    return urls
+
+
+@bp.get("/hq/export")
+@role_required("hq")
+def hq_export():
+    """HQ and admins: the all-missions table as CSV or XLSX, sorted as on screen."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in exports.FORMATS:
+        abort(404)
+    sort = request.args.get("sort", "mission")
+    grouped = hq_report.hq_rows(dashboard.now_moment(), reveal_small=reveals_small_cells(current_user),
+                                sort=sort if sort in HQ_SORTS else "mission")
+    title, header, rows = exports.hq_table(grouped, {k: str(v) for k, v in KIND_NAMES.items()})
+    record("report_exported", actor=current_user, target="hq", table="missions", format=fmt, rows=len(rows))
+    db.session.commit()
+    return _download(f"missions-{date.today():%Y-%m-%d}", fmt, title, header, rows)
