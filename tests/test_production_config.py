@@ -6,6 +6,7 @@ import pytest
 
 from app import create_app
 from config import ProductionConfig
+from extensions import db
 
 
 @pytest.fixture
@@ -16,7 +17,12 @@ def production_app(database, monkeypatch):
         SQLALCHEMY_ENGINE_OPTIONS = database["SQLALCHEMY_ENGINE_OPTIONS"]
         RATELIMIT_STORAGE_URI = "memory://"
 
-    return create_app(Deployed)
+    app = create_app(Deployed)
+    yield app
+    # Built outside make_app, so close its pool here: a PostgreSQL connection left in it is
+    # garbage-collected open later, and that warning (an error here) lands on another test.
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_refuses_to_start_without_a_secret_key(database):
