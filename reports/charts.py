@@ -42,9 +42,11 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int 
     def x_of(x: float, w: float = 0) -> float:
         return width - x - w if rtl else x
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart">'
-           f'<title>{escape(title)}</title>']
-    start_anchor, end_anchor = ("start", "end") if rtl else ("end", "start")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart" '
+           f'direction="{_direction(rtl)}"><title>{escape(title)}</title>']
+    # text-anchor follows the text direction (start is the right edge in right-to-left text), so
+    # with the direction set on the <svg> the same anchors put each text beside its mirrored bar.
+    start_anchor, end_anchor = "end", "start"
     for index, bar in enumerate(bars):
         y = index * row + 4
         text_y = f"{y + row / 2 + 1:.0f}"
@@ -65,7 +67,11 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int 
         out.append(f'<text x="{x_of(label_width + plot + 6):.0f}" y="{text_y}" text-anchor="{end_anchor}" '
                    f'class="chart-value">{escape(value)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())  # noqa: S704 - every piece of text above went through escape()
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())
+
+
+def _direction(rtl: bool) -> str:
+    return "rtl" if rtl else "ltr"
 
 
 def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 640, height: int = 200,
@@ -81,9 +87,9 @@ def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 64
 
     coords = [(x_of(pad_left + i * step), pad_top + plot_h - plot_h * value / peak)
               for i, (_l, value) in enumerate(points)]
-    axis_anchor = "start" if rtl else "end"
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart">'
-           f'<title>{escape(title)}</title>',
+    axis_anchor = "end"  # see stacked_bars: the <svg>'s direction mirrors the anchor
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart" '
+           f'direction="{_direction(rtl)}"><title>{escape(title)}</title>',
            f'<line x1="{x_of(pad_left)}" y1="{pad_top + plot_h}" x2="{x_of(width - 10)}" y2="{pad_top + plot_h}" '
            f'stroke="#4a5560"/>',
            f'<text x="{x_of(pad_left - 6)}" y="{pad_top + 4}" text-anchor="{axis_anchor}" class="chart-value">{peak}</text>',
@@ -95,7 +101,7 @@ def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 64
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d5fa8"><title>{escape(label)}: {value}</title></circle>')
         out.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escape(label)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())  # noqa: S704 - every piece of text above went through escape()
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())
 
 
 def sparkline(values: Sequence[int], *, title: str, width: int = 120, height: int = 28, rtl: bool = False) -> Markup:
