@@ -128,9 +128,15 @@ def mission_export(mission_id: int):
     board, _form, filters = _board(mission)
     title, header, rows = exports.mission_table(table, board, filters, {k: str(v) for k, v in CATEGORY_NAMES.items()})
     record("report_exported", actor=current_user, target=f"mission:{mission.code}", table=table, format=fmt,
-           rows=len(rows), filters={k: v for k, v in filters.items() if v not in (None, "", 1) or k == "requirement"})
+           rows=len(rows), filters=_recorded_filters(filters))
     db.session.commit()
     return _download(f"{mission.code}-{table}-{date.today():%Y-%m-%d}", fmt, title, header, rows)
+
+
+def _recorded_filters(filters: dict) -> dict:
+    """The filters that shaped the export, for the audit log: all but the empty ones and page 1.
+    (Compared by key: a unit or requirement whose id is 1 is a filter like any other.)"""
+    return {k: v for k, v in filters.items() if v not in (None, "") and not (k == "page" and v == 1)}
 
 
 def _download(stem: str, fmt: str, title: str, header: list, rows: list) -> Response:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from accounts.models import Deployment, Mission, User
 from certificates import services as certificate_services
@@ -106,6 +106,18 @@ def build(mission: Mission, other: Mission, *, cleared_battalion: int = 6) -> Sc
     for user in [*p.values(), *a.values()]:
         db.session.refresh(user)
     return s
+
+
+def many_overdue(scenario: Scenario, n: int) -> None:
+    """`n` more overdue people in the battalion ("Bulk Person 000"...), inserted in bulk."""
+    ids = db.session.scalars(insert(User).returning(User.id), [
+        {"service_number": f"BULK-{k:03d}", "name": f"Bulk Person {k:03d}", "category": "military", "rank": "Pte",
+         "preferred_language": "en"} for k in range(n)]).all()
+    db.session.execute(insert(Deployment), [{"user_id": user_id, "mission_id": scenario.mission.id,
+                                             "unit_id": scenario.units["battalion"].id,
+                                             "arrival_on": date.today() - timedelta(days=40 + k % 7)}
+                                            for k, user_id in enumerate(ids)])
+    db.session.commit()
 
 
 def truth(mission: Mission, requirement: Requirement, moment: datetime | None = None) -> dict[int, str]:

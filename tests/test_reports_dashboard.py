@@ -273,20 +273,8 @@ def test_search_finds_a_service_number(client, scenario, admin):
     assert _listed(_page(client, scenario.mission, q=number.lower())) == ["Medic Overdue"]
 
 
-def _many_overdue(scenario, n: int) -> None:
-    """`n` more overdue people in the battalion, inserted in bulk."""
-    ids = db.session.scalars(insert(User).returning(User.id), [
-        {"service_number": f"BULK-{k:03d}", "name": f"Bulk Person {k:03d}", "category": "military", "rank": "Pte",
-         "preferred_language": "en"} for k in range(n)]).all()
-    db.session.execute(insert(Deployment), [{"user_id": user_id, "mission_id": scenario.mission.id,
-                                             "unit_id": scenario.units["battalion"].id,
-                                             "arrival_on": date.today() - timedelta(days=40 + k % 7)}
-                                            for k, user_id in enumerate(ids)])
-    db.session.commit()
-
-
 def test_overdue_list_pages(client, scenario, admin):
-    _many_overdue(scenario, 55)
+    rf.many_overdue(scenario, 55)
     login_as(client, admin)
     first = _page(client, scenario.mission, sort="name")
     assert "62 people in this list." in first and "Page 1 of 2" in first
