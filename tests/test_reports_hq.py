@@ -1,0 +1,148 @@
+"""The HQ view: every active mission, grouped by kind, each linked to its dashboard; each column
+sorts (and reverses) correctly; small cells are hidden from HQ; the export matches the page."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from audit.models import AuditEvent
+from extensions import db
+from tests import factories
+from tests import report_factories as rf
+from tests.conftest import login_as
+from tests.training_factories import make_course, make_requirement
+
+# mission -> (kind, people as (status, weeks since their certificate was issued or None))
+MISSIONS = {
+    "ALPHA": ("peacekeeping", [("cleared", 1)] * 5 + [("overdue", None)]),
+    "BRAVO": ("peacekeeping", [("cleared", 6)] * 2 + [("overdue", None)] * 8),
+    "CHARLIE": ("peacekeeping", [("due", None)] * 3),
+    "DELTA": ("political", [("cleared", 1)] * 3 + [("cleared", 5)] * 2 + [("overdue", None)] * 2),
+    "ECHO": ("peacebuilding", [("due", None)] * 2),  # no course is required in peacebuilding missions here
+}
+# Expected, per mission: people, cleared %, overdue %, overdue count, completions in the last 4 weeks, in the 4 before
+FIGURES = {
+    "ALPHA": (6, "83%", "17%", 1, 5, 0),
+    "BRAVO": (10, "20%", "80%", 8, 0, 2),
+    "CHARLIE": (3, "0%", "0%", 0, 0, 0),
+    "DELTA": (7, "71%", "29%", 2, 3, 2),
+}
+SORTED = {  # the peacekeeping missions in ascending order of each column
+    "mission": ["ALPHA", "BRAVO", "CHARLIE"],
+    "people": ["CHARLIE", "ALPHA", "BRAVO"],
+    "cleared": ["CHARLIE", "BRAVO", "ALPHA"],
+    "overdue": ["CHARLIE", "ALPHA", "BRAVO"],
+    "overdue_count": ["CHARLIE", "ALPHA", "BRAVO"],
+    "trend": ["BRAVO", "CHARLIE", "ALPHA"],  # change: -2, 0, +5
+}
+
+
+@pytest.fixture
+def missions(app):
+    course = make_course(title={"en": "Child Protection Basics"})
+    make_requirement(course, kind="peacekeeping", due_days=30)
+    make_requirement(course, kind="political", due_days=30)
+    made = {}
+    for code, (kind, people) in MISSIONS.items():
+        mission = made[code] = factories.make_mission(code=code, name=f"Mission {code}", kind=kind)
+        unit = factories.make_unit(mission, code=f"{code}-1")
+        for n, (status, weeks) in enumerate(people):
+            user = rf.person(mission, unit, name=f"{code} person {n}", days_in=5 if status == "due" else 60)
+            if weeks is not None:
+                rf.certify(user, course, days_ago=7 * weeks)
+    made["ZULU"] = factories.make_mission(code="ZULU", name="Closed mission", is_active=False)
+    rf.person(made["ZULU"], None, name="Zulu person", days_in=60)
+    db.session.commit()
+    return made
+
+
+def _hq(client, **params) -> str:
+    response = client.get("/hq", query_string=params)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _codes(html: str, kind: str) -> list[str]:
+    return [row[0].split(" ")[0] for row in rf.table(html, f"{kind} missions").body()]
+
+
+def test_missions_grouped_by_kind_each_linked_to_its_dashboard(client, missions, admin):
+    login_as(client, admin)
+    html = _hq(client)
+    assert html.index(">Peacekeeping</h2>") < html.index(">Political</h2>") < html.index(">Peacebuilding</h2>")
+    assert _codes(html, "Peacekeeping") == ["ALPHA", "BRAVO", "CHARLIE"]
+    assert _codes(html, "Political") == ["DELTA"]
+    assert _codes(html, "Peacebuilding") == ["ECHO"]
+    assert "ZULU" not in html  # an inactive mission is not listed
+    for kind in ("Peacekeeping", "Political", "Peacebuilding"):
+        table = rf.table(html, f"{kind} missions")
+        for row, links in zip(table.body(), table.links[1:], strict=True):
+            mission = missions[row[0].split(" ")[0]]
+            assert links[0] == f"/missions/{mission.id}/dashboard"
+            assert client.get(links[0]).status_code == 200
+    for code, (people, cleared, overdue, overdue_count, recent, before) in FIGURES.items():
+        kind = MISSIONS[code][0].capitalize()
+        row = rf.table(html, f"{kind} missions").row(code)
+        assert row[1] == str(people), code
+        assert row[2].startswith(cleared), code
+        assert row[4] == overdue and row[5] == str(overdue_count), code
+        change = recent - before
+        arrow = f" (▲ {change})" if change > 0 else f" (▼ {-change})" if change < 0 else ""
+        assert f"{recent}{arrow} {before} in the 4 weeks before" in row[7], (code, row[7])
+    assert "No course required" in rf.table(html, "Peacebuilding missions").row("ECHO")[2]
+
+
+@pytest.mark.parametrize("key", list(SORTED))
+def test_each_column_sorts_and_reverses(client, missions, admin, key):
+    login_as(client, admin)
+    assert _codes(_hq(client, sort=key), "Peacekeeping") == SORTED[key]
+    assert _codes(_hq(client, sort=f"-{key}"), "Peacekeeping") == SORTED[key][::-1]
+
+
+def test_sort_links_and_unknown_sorts(client, missions, admin):
+    login_as(client, admin)
+    html = _hq(client)
+    header = rf.table(html, "Peacekeeping missions")
+    # Figures sort biggest first on the first click; the mission code A to Z, then Z to A.
+    assert header.links[0][:3] == ["/hq?sort=-mission", "/hq?sort=-people", "/hq?sort=-cleared"]
+    reversed_people = rf.table(_hq(client, sort="-people"), "Peacekeeping missions")
+    assert reversed_people.links[0][1] == "/hq?sort=people" and reversed_people.links[0][0] == "/hq?sort=mission"
+    assert _codes(_hq(client, sort="name;drop"), "Peacekeeping") == SORTED["mission"]
+
+
+def test_hq_sees_small_cells_hidden_admin_exact(app, client, missions, hq, admin):
+    login_as(client, hq)
+    html = _hq(client)
+    bravo = rf.table(html, "Peacekeeping missions").row("BRAVO")
+    assert bravo[2] == "– (fewer than 5)"  # 2 cleared: hidden with its percentage
+    assert bravo[3] == "– (hidden)"         # and one more, so the row's total does not give it away
+    assert bravo[5] == "8"
+    charlie = rf.table(html, "Peacekeeping missions").row("CHARLIE")
+    assert charlie[3] == "– (fewer than 5)"
+    admin_client = app.test_client()
+    login_as(admin_client, admin)
+    bravo = rf.table(_hq(admin_client), "Peacekeeping missions").row("BRAVO")
+    assert bravo[2] == "20% (2)" and bravo[3] == "0% (0)"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_matches_the_page(client, missions, hq, fmt):
+    login_as(client, hq)
+    html = _hq(client, sort="-overdue")
+    response = client.get("/hq/export", query_string={"format": fmt, "sort": "-overdue"})
+    assert response.status_code == 200
+    header, *rows = rf.read_csv(response) if fmt == "csv" else rf.read_xlsx(response)
+    assert header[:4] == ["Kind", "Mission", "People deployed now", "Cleared"]
+    on_page = [(kind, code) for kind in ("Peacekeeping", "Political", "Peacebuilding") for code in _codes(html, kind)]
+    assert [(r[0], r[1]) for r in rows] == on_page
+    by_code = {r[1]: [str(v) for v in r] for r in rows}
+    for code, (people, _cleared, _overdue, overdue_count, recent, before) in FIGURES.items():
+        assert by_code[code][2] == str(people) and by_code[code][7] == str(overdue_count), code
+        assert by_code[code][11:] == [str(recent), str(before)], code
+    assert by_code["BRAVO"][3:7] == ["fewer than 5", "", "hidden", ""]  # as hidden as on the page
+    assert float(by_code["ALPHA"][4]) == 83.3
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report_exported")).one()
+    assert event.target == "hq" and event.details["format"] == fmt and event.details["table"] == "missions"
+    assert event.actor_id == hq.id and event.details["rows"] == 5
+    assert client.get("/hq/export?format=pdf").status_code == 404
