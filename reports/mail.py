@@ -25,8 +25,8 @@ def build(to: str, subject: str, body: str, *, lang: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
-    message["Content-Language"] = lang
     message.set_content(body)
+    message["Content-Language"] = lang  # after set_content, which clears every Content-* header
     return message
 
 
