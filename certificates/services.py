@@ -6,7 +6,7 @@ import calendar
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
@@ -59,6 +59,7 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
     renewal window (completing a course twice in a row issues nothing new).
     """
     moment = _aware(completed_at or utcnow())
+    _serialise_issuing(user.id, course.id)
     current = latest_certificate(user.id, course.id)
     if not needs_new_certificate(current, course, moment):
         return current
@@ -84,6 +85,17 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
         # A parallel request issued this cycle's certificate first: that one is the certificate.
         return db.session.scalar(select(Certificate).where(Certificate.issue_key == issue_key))
     return certificate
+
+
+def _serialise_issuing(user_id: int, course_id: int) -> None:
+    """One issuer at a time per person and course, until the transaction ends. Without it, on
+    PostgreSQL (read committed: each statement sees the latest commits) a request could read "no
+    certificate yet", then count one issued meanwhile and issue a second under the next key.
+    SQLite needs nothing: writing requests hold the database's write lock from their first
+    statement (database.py)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": f"certificate:{user_id}:{course_id}"})
 
 
 def _build(user: User, course: Course, moment: datetime, issue_key: str) -> Certificate:
