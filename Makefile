@@ -5,16 +5,34 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export FLASK_DEBUG ?= 0
 
-.PHONY: run test install install-dev db demo lint clean translations compile-translations
+.PHONY: run test install install-dev db demo lint clean translations compile-translations security bench-load
 
 run: install db demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The fault tests run on their own after the rest: one restarts PostgreSQL under the app.
-test: install-dev
+test: install-dev security
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not fault"
 	$(BIN)/pytest -p no:xdist -m fault
+
+# bandit fails on any high-severity finding; the dependency audit on any known vulnerability,
+# and on any pinned dependency it could not audit, unless .ci/audit-accepted.txt says why (see
+# .ci/audit_dependencies.py).
+BANDIT_PATHS := accounts audit certificates core coursepack offline quizzes reports training app.py config.py database.py extensions.py
+security: install-dev
+	$(BIN)/bandit -q -r $(BANDIT_PATHS) -lll
+	$(BIN)/python .ci/audit_dependencies.py requirements.txt
+
+# Load test (README, Benchmarks): LOAD_SECONDS=180 on SQLite then PostgreSQL (LOAD_DATABASE_URL).
+# All three run even when one fails (errors, a reconciliation problem); the target fails if any did.
+bench-load: install-dev
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	@status=0; \
+	$(BIN)/python bench/load/run_load.py --engine sqlite --seconds $(or $(LOAD_SECONDS),180) || status=1; \
+	$(BIN)/python bench/load/run_load.py --engine postgresql --seconds $(or $(LOAD_SECONDS),180) || status=1; \
+	$(BIN)/python bench/load/signin_storm.py || status=1; \
+	exit $$status
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
