@@ -3,7 +3,8 @@
 Learners sign in, read the lessons of their next module (page, then "mark as read"), take its
 quiz one question per page (answering right nine times in ten, from the key the runner gave
 them: they studied), submit and read the result. Every write the server acknowledges (a 302
-to where it should go) is appended to LOAD_ACKS for reconcile.py. Leads open their mission's
+to where it should go: a lesson read, an attempt started, an answer saved, an attempt
+submitted) is appended to LOAD_ACKS for reconcile.py. Leads open their mission's
 dashboard with filters and, now and then, export a table.
 """
 
@@ -61,8 +62,12 @@ class Learner(HttpUser):
         for lesson_id in module["lessons"]:
             page = self.client.get(f"/training/lessons/{lesson_id}", name="lesson page")
             self.wait()
-            self.client.post(f"/training/lessons/{lesson_id}/done", data={"csrf_token": csrf_of(page.text)},
-                             name="lesson done", allow_redirects=False)
+            with self.client.post(f"/training/lessons/{lesson_id}/done", data={"csrf_token": csrf_of(page.text)},
+                                  name="lesson done", allow_redirects=False, catch_response=True) as reply:
+                if reply.status_code != 302 or "/sign-in" in reply.headers.get("Location", ""):
+                    reply.failure(f"lesson done answered {reply.status_code}")
+                    continue
+            ack("lesson", person=self.identifier, lesson=lesson_id)
         self.take_quiz(module["id"])
         self.next_module += 1
 
@@ -124,8 +129,11 @@ class Lead(HttpUser):
         account = PLAN["leads"][next(_leads) % len(PLAN["leads"])]
         self.mission_id = account["mission_id"]
         page = self.client.get("/sign-in", name="sign-in page")
-        self.client.post("/sign-in", data={"identifier": account["service_number"], "password": PLAN["password"],
-                                           "csrf_token": csrf_of(page.text)}, name="sign-in", allow_redirects=False)
+        with self.client.post("/sign-in", data={"identifier": account["service_number"], "password": PLAN["password"],
+                                                "csrf_token": csrf_of(page.text)},
+                              name="sign-in", allow_redirects=False, catch_response=True) as reply:
+            if reply.status_code != 302:
+                reply.failure(f"sign-in answered {reply.status_code}")
 
     @task(6)
     def dashboard(self) -> None:

@@ -2,16 +2,19 @@
 
     .venv/bin/python bench/load/reconcile.py ACK_LOG.jsonl      # DATABASE_URL names the database
 
-The load clients (locustfile.py) append one JSON line per acknowledged write: {"kind": "start" |
-"answer" | "submit", "attempt": id, "question": id, "response": [...]}. Checked, in one read
-of the database (run it inside an app context, or from the command line):
+The load clients (locustfile.py) append one JSON line per acknowledged write: {"kind": "lesson",
+"person": service number, "lesson": id} or {"kind": "start" | "answer" | "submit", "attempt": id,
+"question": id, "response": [...]}. Checked, in one read of the database (run it inside an app
+context, or from the command line):
 
+- every acknowledged lesson read is one row (person, lesson), however often it was sent;
 - every acknowledged attempt start, answer and submission is there, once; the stored response of
   each question is the last one acknowledged for it; no attempt has two rows for one question;
 - nobody has more submitted attempts at a quiz than the attempt limit of the version they took;
 - every stored score (attempt and answer) equals a fresh re-grade on the attempt's frozen version;
 - every module completion made by a quiz points at a passed attempt of that person and module;
-- every person whose completions cover a course in a cycle holds a certificate for it;
+- every person whose completions cover a course in a cycle holds a certificate for it, and nobody
+  holds more certificates for a course than cycles in which they completed it;
 - the audit chain is unbroken.
 """
 
@@ -96,6 +99,7 @@ def load_acks(path: Path) -> list[dict]:
 def reconcile(acks: list[dict]) -> Report:
     """Compare the database with the acknowledged writes. Needs an app context."""
     report = Report()
+    _check_lessons(acks, report)
     _check_acks(acks, report)
     _check_duplicates(report)
     _check_attempts(report)
@@ -104,11 +108,30 @@ def reconcile(acks: list[dict]) -> Report:
     return report
 
 
+def _check_lessons(acks: list[dict], report: Report) -> None:
+    from accounts.models import User
+    from training.models import LessonView
+
+    read = {(ack["person"], ack["lesson"]) for ack in acks if ack["kind"] == "lesson"}
+    report.counts["acknowledged lesson reads"] = sum(ack["kind"] == "lesson" for ack in acks)
+    people = {number for number, _ in read}
+    ids = dict(db.session.execute(select(User.service_number, User.id).where(User.service_number.in_(people))).all())
+    rows = Counter({(user_id, lesson_id): count for user_id, lesson_id, count in db.session.execute(
+        select(LessonView.user_id, LessonView.lesson_id, func.count()).where(LessonView.user_id.in_(ids.values()))
+        .group_by(LessonView.user_id, LessonView.lesson_id))})
+    wrong = [(number, lesson_id) for number, lesson_id in sorted(read) if rows[(ids.get(number), lesson_id)] != 1]
+    report.counts["acknowledged lesson reads not stored exactly once"] = len(wrong)
+    for number, lesson_id in wrong[:20]:
+        report.problem(f"{number} lesson {lesson_id}: acknowledged as read, {rows[(ids.get(number), lesson_id)]} row(s)")
+
+
 def _check_acks(acks: list[dict], report: Report) -> None:
     last_answer: dict[tuple[int, int], list[str]] = {}
     started, submitted = set(), set()
     for ack in acks:
         kind = ack["kind"]
+        if kind == "lesson":
+            continue  # _check_lessons
         report.counts[f"acknowledged {kind}s"] += 1
         if kind == "start":
             started.add(ack["attempt"])
@@ -207,6 +230,11 @@ def _check_completions(report: Report) -> None:
         if certificates[(user_id, course_id)] < cycle + 1:
             report.problem(f"user {user_id} completed course {course_id} (cycle {cycle}) but holds "
                            f"{certificates[(user_id, course_id)]} certificate(s)")
+    cycles_complete = Counter((user_id, course_id) for user_id, course_id, _ in complete)
+    for (user_id, course_id), count in certificates.items():
+        if count > cycles_complete[(user_id, course_id)]:  # a certificate issued twice for one completion
+            report.problem(f"user {user_id} holds {count} certificate(s) for course {course_id} but completed it "
+                           f"in {cycles_complete[(user_id, course_id)]} cycle(s)")
 
 
 def _check_audit_chain(report: Report) -> None:

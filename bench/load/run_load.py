@@ -11,9 +11,12 @@
 2. gunicorn serves it on a free loopback port with 2 sync workers, in the default (not test)
    configuration: CSRF on, production argon2 parameters. The load starts once both workers have
    loaded the app. Sign-in rate limits are raised: every simulated person comes from 127.0.0.1.
-3. locust runs headless for --seconds; then the p50 / p95 of each request type and the errors
-   are printed, and reconcile.py checks the database against every acknowledged write.
-Everything goes to 127.0.0.1 only. Output is kept in bench/out/.
+3. locust runs headless for --seconds; then the p50 / p95 of each request type (from every
+   request, those finished while the users stop included), the throughput and the errors are
+   printed, with the load average before and after (other work on the machine shows there),
+   and reconcile.py checks the database against every acknowledged write.
+Everything goes to 127.0.0.1 only. Output (summary, locust's stats, the server log) is kept in
+bench/out/.
 """
 
 from __future__ import annotations
@@ -162,24 +165,41 @@ def routes(url: str) -> dict:
 
 def run_locust(server_url: str, plan_file: Path, acks: Path, users: int, seconds: int, prefix: Path) -> None:
     locust = Path(sys.executable).with_name("locust")
+    # --json-file is written after the users have stopped; the CSV stats are written earlier and miss
+    # the requests finished during --stop-timeout (the failures CSV is still read for the reasons).
     command = [str(locust), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless", "--host", server_url,
-               "-u", str(users), "-r", "10", "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
-               "--loglevel", "WARNING", "--stop-timeout", "20"]
+               "-u", str(users), "-r", "10", "-t", f"{seconds}s", "--csv", str(prefix), "--json-file", str(prefix),
+               "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "20"]
     env = {**os.environ, "LOAD_PLAN": str(plan_file), "LOAD_ACKS": str(acks)}
     subprocess.run(command, env=env, check=False, timeout=seconds + 120)
 
 
-def summary(prefix: Path) -> tuple[list[dict], int, int]:
-    with open(f"{prefix}_stats.csv") as handle:
-        rows = list(csv.DictReader(handle))
-    table, errors, total = [], 0, 0
-    for row in rows:
-        if row["Name"] == "Aggregated":
-            errors, total = int(row["Failure Count"]), int(row["Request Count"])
-            continue
-        table.append({"name": row["Name"], "count": int(row["Request Count"]), "failures": int(row["Failure Count"]),
-                      "p50": row["50%"], "p95": row["95%"], "p99": row["99%"]})
-    return sorted(table, key=lambda r: r["name"]), errors, total
+def summary(prefix: Path) -> tuple[list[dict], dict, list[str]]:
+    """Per request type and in all: count, failures, p50/p95/p99 (locust's own percentiles), rate."""
+    from locust.stats import calculate_response_time_percentile
+
+    def row(name: str, count: int, failures: int, times: dict[int, int], began: float, ended: float) -> dict:
+        real = sum(times.values())  # requests with a response time
+        pct = {p: calculate_response_time_percentile(times, real, p / 100) for p in (50, 95, 99)}
+        return {"name": name, "count": count, "failures": failures, "p50": pct[50], "p95": pct[95], "p99": pct[99],
+                "seconds": ended - began}
+
+    entries = json.loads(Path(f"{prefix}.json").read_text())
+    table, merged = [], {}
+    for entry in entries:
+        times = {int(ms): n for ms, n in entry["response_times"].items()}
+        for ms, n in times.items():
+            merged[ms] = merged.get(ms, 0) + n
+        table.append(row(entry["name"], entry["num_requests"], entry["num_failures"], times, entry["start_time"],
+                         entry["last_request_timestamp"] or entry["start_time"]))
+    total = row("all", sum(r["count"] for r in table), sum(r["failures"] for r in table), merged,
+                min(e["start_time"] for e in entries), max(e["last_request_timestamp"] or 0 for e in entries))
+    reasons = []
+    failures_csv = Path(f"{prefix}_failures.csv")
+    if failures_csv.exists():
+        with open(failures_csv) as handle:
+            reasons = [f"{r['Occurrences']} x {r['Method']} {r['Name']}: {r['Error']}" for r in csv.DictReader(handle)]
+    return sorted(table, key=lambda r: r["name"]), total, reasons
 
 
 def _reconcile(url: str, acks: Path):
@@ -202,6 +222,7 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--leads", type=int, default=5)
     args = parser.parse_args()
+    args.load_before = os.getloadavg()  # before this run adds its own
     stamp = time.strftime("%Y%m%d-%H%M%S")
     workdir = OUT / f"load-{args.engine}-{stamp}"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -228,15 +249,26 @@ def _run(args, url: str, workdir: Path) -> int:
            "APP_CONFIG": "default"}
     with Gunicorn(env) as server:
         print(f"gunicorn {server.url}: workers {server.worker_pids} ready; {args.seconds} s of load")
+        cpu_before = _cpu_seconds(server.worker_pids)
         run_locust(server.url, plan_file, acks, args.learners + args.leads, args.seconds, prefix)
+        load_after = os.getloadavg()
+        workers_replaced = server.live_workers() != list(dict.fromkeys(server.worker_pids))
+        app_cpu = _cpu_seconds(server.worker_pids) - cpu_before
         tracebacks = sum("Traceback" in line for line in server.lines)
-    table, errors, total = summary(prefix)
+        busy = sum("database unavailable" in line for line in server.lines)  # answered 503 (core/errors.py)
+    (workdir / "gunicorn.log").write_text("\n".join(server.lines) + "\n")
+    table, total, reasons = summary(prefix)
     lines = [f"Load test {date.today()} on {args.engine}: {args.learners} learners + {args.leads} leads, "
-             f"{args.seconds} s, gunicorn 2 sync workers, {os.cpu_count()} cores, load average before "
-             f"{os.getloadavg()[0]:.1f}",
+             f"{args.seconds} s, gunicorn 2 sync workers, {os.cpu_count()} cores; load average (1/5/15 min) "
+             f"{_loadavg(args.load_before)} before, {_loadavg(load_after)} at the end",
              f"{'request':<18}{'count':>7}{'errors':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}"]
     lines += [f"{r['name']:<18}{r['count']:>7}{r['failures']:>8}{r['p50']:>8}{r['p95']:>8}{r['p99']:>8}" for r in table]
-    lines.append(f"total {total} requests, {errors} errors, {tracebacks} tracebacks in the server log")
+    lines.append(f"{'all':<18}{total['count']:>7}{total['failures']:>8}{total['p50']:>8}{total['p95']:>8}{total['p99']:>8}")
+    lines.append(f"throughput {total['count'] / max(total['seconds'], 1):.1f} requests/s over {total['seconds']:.0f} s; "
+                 f"{total['failures']} errors; server log: {tracebacks} tracebacks, {busy} 'database unavailable' (503)")
+    lines.append(f"gunicorn workers used {app_cpu:.0f} s of CPU: {app_cpu * 1000 / max(total['count'], 1):.1f} ms per "
+                 f"request" + (" (a worker was replaced: its CPU is missing)" if workers_replaced else ""))
+    lines += [f"  {reason} (locust's failures CSV, written before the users stopped)" for reason in reasons]
     report = _reconcile(url, acks)
     seeded = [p for p in report.problems if p in baseline]
     report.problems = [p for p in report.problems if p not in baseline]
@@ -247,7 +279,23 @@ def _run(args, url: str, workdir: Path) -> int:
     text = "\n".join(lines)
     print(text)
     (workdir / "summary.txt").write_text(text + "\n")
-    return 0 if report.clean and errors == 0 and tracebacks == 0 else 1
+    return 0 if report.clean and total["failures"] == 0 and tracebacks == 0 else 1
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of the live processes among pids (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in dict.fromkeys(pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _loadavg(values: tuple[float, float, float]) -> str:
+    return "/".join(f"{v:.1f}" for v in values)
 
 
 if __name__ == "__main__":
