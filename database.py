@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
@@ -41,7 +41,19 @@ def _wants_immediate() -> bool:
     # lock up front so that it waits in the busy timeout instead of failing half-way when a
     # deferred transaction tries to upgrade. Outside requests (CLI, tests) transactions stay
     # deferred so that a long read never blocks the site.
-    return has_request_context() and request.method not in SAFE_METHODS
+    return has_request_context() and (request.method not in SAFE_METHODS or g.get("writing", False))
+
+
+def start_writing() -> None:
+    """For a GET that records something (a download or an export is an audit event): end its
+    read transaction and let the next statement start one that holds the write lock. On SQLite a
+    deferred read transaction cannot take the write lock once another request has committed since
+    it began ("database is locked" at once, whatever the busy timeout); an IMMEDIATE one waits
+    its turn. On PostgreSQL it only ends the read transaction."""
+    from extensions import db
+
+    db.session.rollback()
+    g.writing = True
 
 
 @event.listens_for(Engine, "connect")
