@@ -8,11 +8,13 @@ per-release JSON API (`/pypi/<name>/<version>/json`) about each. Where that API 
 So this runs pip-audit, fails on any vulnerability it finds, and for every dependency it had to
 skip asks PyPI's project feed (`/pypi/<name>/json`) instead. That feed lists the vulnerabilities
 of the *latest* release only, so it can vouch for a pin that is the latest release and for
-nothing else: an older pin it cannot audit fails the run, naming the package, as does a feed
-that cannot be reached. The only way past that is a line in .ci/audit-accepted.txt naming the
-exact version and why it is acceptable; it is printed on every run and stops applying as soon
-as the version changes. A vulnerability found is accepted the same way, by its id (PYSEC-...,
-GHSA-..., CVE-...) and a reason. Exit status: 0 audited (or accepted) and clean, 1 otherwise.
+nothing else: an older pin it cannot audit is printed as NOT AUDITED, naming the package, and
+fails the run with --strict (it only warns otherwise, or every upstream release would turn an
+unchanged tree red). A line in .ci/audit-accepted.txt naming the exact version and why it is
+acceptable silences that; it is printed on every run and stops applying as soon as the version
+changes. A vulnerability found is accepted the same way, by its id (PYSEC-..., GHSA-..., CVE-...)
+and a reason. Exit status: 1 on any known vulnerability not accepted, or when nothing at all
+could be audited; 0 otherwise.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -48,9 +51,16 @@ def run_pip_audit(requirements: str) -> dict:
         return json.loads(report.read_text())
 
 
-def project_feed(name: str) -> dict:
-    with urllib.request.urlopen(PROJECT_FEED.format(name=name), timeout=30) as response:  # noqa: S310 (fixed https URL)
-        return json.load(response)
+def project_feed(name: str, attempts: int = 3) -> dict:
+    for attempt in range(1, attempts + 1):
+        try:
+            with urllib.request.urlopen(PROJECT_FEED.format(name=name), timeout=30) as response:  # noqa: S310 (fixed https URL)
+                return json.load(response)
+        except (urllib.error.URLError, TimeoutError):
+            if attempt == attempts:
+                raise
+            time.sleep(2 * attempt)  # a passing network hiccup is not a finding
+    raise AssertionError("unreachable")
 
 
 def audit_skipped(name: str, reason: str) -> tuple[list[str], str | None]:
@@ -89,7 +99,7 @@ def accepted_entries() -> dict[str, str]:
     return accepted
 
 
-def main(requirements: str = "requirements.txt") -> int:
+def main(requirements: str = "requirements.txt", strict: bool = False) -> int:
     accepted = accepted_entries()
     report = run_pip_audit(requirements)
     found: list[tuple[str, str]] = []  # (advisory id, line)
@@ -131,9 +141,16 @@ def main(requirements: str = "requirements.txt") -> int:
         print(f"NOT AUDITED {line}")
     for pin in sorted(set(accepted) - used):
         print(f"note: {ACCEPTED.name} entry {pin} matches no dependency any more: remove it")
-    if found or unaudited:
+    if found or (unaudited and strict):
         print(f"dependency audit FAILED: {len(found)} known vulnerabilities, {len(unaudited)} dependencies not audited")
         return 1
+    if unaudited:
+        # A pin left behind by a newer release cannot be audited from here (PyPI's per-release
+        # API does not answer, its project feed speaks for the newest release only). That is
+        # worth a loud line, not a red build: otherwise every upstream release would fail CI on
+        # a tree nobody changed. --strict (before a release) makes it fail.
+        print(f"dependency audit WARNING: {len(unaudited)} dependencies could not be audited (listed above); "
+              f"upgrade their pins or accept them in {ACCEPTED.name}")
     if by_pip_audit + by_feed == 0:
         print("dependency audit FAILED: no dependency was audited")
         return 1
@@ -143,4 +160,5 @@ def main(requirements: str = "requirements.txt") -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(*sys.argv[1:]))
+    arguments = [a for a in sys.argv[1:] if a != "--strict"]
+    raise SystemExit(main(*arguments, strict="--strict" in sys.argv[1:]))
