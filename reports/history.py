@@ -61,6 +61,8 @@ def plan_progress(rng: random.Random, arrival: date, due_days: int, modules: int
         if renewal_opens > now:
             return plan  # still covered: nothing to redo yet
     start = arrival - timedelta(days=rng.randint(0, 25))  # pre-deployment training at home
+    if plan.old_certificate_at is not None:  # renewing: a course finished before its window opens renews nothing
+        start = max(start, renewal_opens.date() + timedelta(days=1))
     if start >= today:
         return plan
     days_in = (today - arrival).days
