@@ -234,6 +234,7 @@ def postgres_schema():
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     _ensure_postgres_running()
+    admin.dispose()  # its pooled connection died with the restart
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
@@ -293,6 +294,7 @@ def test_postgres_restart_under_requests_shows_no_trace_and_recovers_within_10_s
             status in (200, 302) for moment, status, _ in replies if moment > recovered_at + 0.5)
         assert browser.get("/training").status == 200  # the same session still works: sessions are rows
         with app.app_context():
+            db.engine.dispose()  # this process's pooled connections died with the restart
             assert db.session.scalar(select(func.count(User.id))) == 1
             db.session.remove()
             db.engine.dispose()
