@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from accounts.models import Category, Mission
 from extensions import db
-from reports import queries
+from reports import mission_rows, queries
 from reports.queries import STATUSES, Moment
 from reports.smallcells import Cell, mask_table
 from training.i18n import pick
@@ -100,13 +100,17 @@ def applicable_requirements(mission: Mission, lang: str) -> list[tuple[Requireme
 
 def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_small: bool, lang: str,
                       moment: Moment | None = None) -> MissionDashboard:
-    """Every figure of the dashboard, from one SQL statement (queries.mission_figures)."""
+    """Every figure of the dashboard: the mission's readiness rows into temporary tables
+    (reports.mission_rows), then one SQL statement over them (queries.mission_figures). The lists
+    (reports.lists) read the same tables, so they must run in the same transaction."""
     moment = moment or now_moment()
     candidates = applicable_requirements(mission, lang)
     chosen = next((r for r, _t in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
     units = [(row.id, row.code) for row in db.session.execute(queries.units_of(mission.id))]
+    modules = course_modules(chosen.course_id) if chosen else []
+    people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t in candidates])
     figures = db.session.execute(queries.mission_figures(
-        moment, mission.id, chosen.id if chosen else None, chosen.course_id if chosen else None)).all()
+        moment, people_now, rows, chosen.id if chosen else None, [m.id for m in modules])).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)
@@ -142,7 +146,7 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
                             reveal_small)
     board.by_category = _masked([BreakdownRow(c.value, c.value, category_counts[c.value])
                                  for c in Category if c.value in category_counts], reveal_small)
-    board.modules = module_lines(selected.requirement.course_id, modules_done, selected.counts.total, lang)
+    board.modules = module_lines(modules, modules_done, selected.counts.total, lang)
     board.trend = list(zip(moment.week_starts(), weeks.values(), strict=True))
     return board
 
@@ -153,9 +157,12 @@ def _masked(rows: list[BreakdownRow], reveal_small: bool) -> list[BreakdownRow]:
     return rows
 
 
-def module_lines(course_id: int, done: dict[int, int], population: int, lang: str) -> list[ModuleLine]:
-    modules = db.session.scalars(select(Module).where(Module.course_id == course_id, Module.is_archived.is_(False))
-                                 .order_by(Module.position)).all()
+def course_modules(course_id: int) -> list[Module]:
+    return list(db.session.scalars(select(Module).where(Module.course_id == course_id, Module.is_archived.is_(False))
+                                   .order_by(Module.position)))
+
+
+def module_lines(modules: list[Module], done: dict[int, int], population: int, lang: str) -> list[ModuleLine]:
     titles = _module_titles([m.id for m in modules], lang)
     return [ModuleLine(n, titles.get(m.id, m.slug), done.get(m.id, 0), population) for n, m in enumerate(modules, 1)]
 

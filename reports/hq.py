@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from accounts.models import MISSION_KINDS, Mission
 from extensions import db
 from reports import queries
 from reports.dashboard import Counts
 from reports.queries import TREND_WEEKS, Moment
 from reports.smallcells import Cell, mask_table
+from training.models import Requirement
 
 RECENT_WEEKS = 4
 
@@ -40,6 +43,16 @@ class MissionRow:
         return self.counts.percent(status) if self.cells[status].shown else None
 
 
+def requirement_scopes() -> tuple[list[Requirement], dict[int, list[int]]]:
+    """The active requirements and, for each, the missions it applies in: its own mission, or
+    every mission of its kind (active or not, as training.readiness has it)."""
+    requirements = list(db.session.scalars(select(Requirement).where(Requirement.is_active.is_(True))
+                                           .order_by(Requirement.id)))
+    kinds = db.session.execute(select(Mission.id, Mission.kind)).all()
+    return requirements, {r.id: [r.mission_id] if r.mission_id is not None else
+                          [mission_id for mission_id, kind in kinds if kind == r.mission_kind] for r in requirements}
+
+
 SORT_KEYS = {
     "mission": lambda row: row.mission.code,
     "people": lambda row: row.people,
@@ -55,7 +68,8 @@ def hq_rows(moment: Moment, *, reveal_small: bool, sort: str = "mission") -> dic
     Every number comes from one statement (queries.hq_figures)."""
     missions = db.session.scalars(queries.all_missions()).all()
     rows = {m.id: MissionRow(m, 0, Counts()) for m in missions}
-    for figure in db.session.execute(queries.hq_figures(moment)):
+    requirements, missions_of = requirement_scopes()
+    for figure in db.session.execute(queries.hq_figures(moment, requirements, missions_of)):
         row = rows.get(figure.number)
         if row is None:
             continue

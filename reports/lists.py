@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from extensions import db
-from reports import queries
+from reports import mission_rows, queries
 from reports.dashboard import MissionDashboard
 from reports.models import Reminder
 
@@ -82,7 +82,7 @@ def overdue_page(board: MissionDashboard, filters: dict, *, per_page: int = PER_
     if selected is None:
         return Page([], 1, per_page, 0)
     statuses = [filters["status"]] if filters.get("status") else list(PROBLEMS)
-    query = queries.people_list(board.moment, board.mission.id, selected.requirement.id, statuses=statuses,
+    query = queries.people_list(board.moment, mission_rows.ROWS, selected.requirement.id, statuses=statuses,
                                 unit_id=filters.get("unit"), category=filters.get("category"), search=filters.get("q"))
     if filters.get("unit") is None and not filters.get("category") and not filters.get("q"):
         total = sum(selected.counts.by_status[s] for s in statuses)  # the headline already counted them
@@ -106,7 +106,7 @@ def arrivals_page(board: MissionDashboard, page: int) -> Page:
     total = board.arrivals.total
     pages = max(1, math.ceil(total / ARRIVALS_PER_PAGE))
     page = min(max(1, page), pages)
-    query = queries.people_list(board.moment, board.mission.id, selected.requirement.id, arrivals=True)
+    query = queries.people_list(board.moment, mission_rows.ROWS, selected.requirement.id, arrivals=True)
     c = query.selected_columns
     query = query.order_by(c.arrival_on.desc(), c.name, c.user_id).limit(ARRIVALS_PER_PAGE) \
         .offset((page - 1) * ARRIVALS_PER_PAGE)
@@ -116,7 +116,7 @@ def arrivals_page(board: MissionDashboard, page: int) -> Page:
 def all_arrivals(board: MissionDashboard) -> list[ListedPerson]:
     if board.selected is None:
         return []
-    query = queries.people_list(board.moment, board.mission.id, board.selected.requirement.id, arrivals=True)
+    query = queries.people_list(board.moment, mission_rows.ROWS, board.selected.requirement.id, arrivals=True)
     c = query.selected_columns
     return _people(board, query.order_by(c.arrival_on.desc(), c.name, c.user_id))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, or_, select, true, union_all
 
 from accounts.models import Deployment, Mission, User
 from certificates.models import Certificate
@@ -51,12 +51,12 @@ def current_people(on: date, *, mission_ids=None):
         .with_hint(d, "INDEXED BY ix_deployments_mission_user", "sqlite")
 
 
-def status_of(people, certificate, on: date, moment: datetime):
+def status_of(people, certificate, on: date, moment: datetime, due_days=Requirement.due_days):
     """The readiness CASE of training.readiness.readiness_rows, over these columns."""
     return case(
         (certificate.c.expires_at > moment, "cleared"),
         (certificate.c.id.is_not(None), "expired"),
-        (days_since(people.c.arrival_on, literal(on)) <= Requirement.due_days, "due"),
+        (days_since(people.c.arrival_on, literal(on)) <= due_days, "due"),
         else_="overdue",
     )
 
@@ -89,3 +89,33 @@ def readiness(on: date, moment: datetime, *, mission_ids=None, requirement_id: i
     """readiness_rows' rows for the people deployed now in `mission_ids` (all when None)."""
     people = current_people(on, mission_ids=mission_ids).subquery("people")
     return readiness_from(people, on, moment, requirement_id=requirement_id)
+
+
+def requirement_rows(people, on: date, moment: datetime, requirements: list[Requirement],
+                     missions_of: dict[int, list[int]] | None = None):
+    """readiness_from when the requirements are already known in Python: one SELECT per
+    requirement with its course, due days and categories as constants, so no person is joined to
+    the missions and requirements tables or matched against the category list with LIKE. For one
+    mission, `requirements` are those that apply there (reports.dashboard.applicable_requirements);
+    for several, `missions_of` gives each requirement's missions (its own, or every mission of its
+    kind). Same columns and rows as readiness_from (tests/test_reports_dashboard.py, test_reports_hq.py)."""
+    parts = []
+    for requirement in requirements:
+        if missions_of is not None and not missions_of.get(requirement.id):
+            continue
+        certificate = Certificate.__table__.alias(f"valid_certificate_{requirement.id}")
+        parts.append(
+            select(people.c.user_id, people.c.mission_id, people.c.unit_id, people.c.category, people.c.arrival_on,
+                   literal(requirement.id, Integer).label("requirement_id"),
+                   literal(requirement.course_id, Integer).label("course_id"),
+                   literal(requirement.due_days, Integer).label("due_days"), certificate.c.expires_at,
+                   status_of(people, certificate, on, moment, literal(requirement.due_days, Integer)).label("status"))
+            .select_from(people)
+            .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
+                                         certificate.c.course_id == requirement.course_id,
+                                         certificate.c.status == "valid"))
+            .where(people.c.category.in_(requirement.category_list),
+                   people.c.mission_id.in_(missions_of[requirement.id]) if missions_of is not None else true()))
+    if not parts:
+        return None  # no requirement applies to anyone here
+    return parts[0] if len(parts) == 1 else union_all(*parts)

@@ -146,3 +146,29 @@ def test_export_matches_the_page(client, missions, hq, fmt):
     assert event.target == "hq" and event.details["format"] == fmt and event.details["table"] == "missions"
     assert event.actor_id == hq.id and event.details["rows"] == 5
     assert client.get("/hq/export?format=pdf").status_code == 404
+
+
+def test_hq_counts_equal_the_readiness_rule_with_mission_and_category_requirements(app, missions):
+    """HQ gives each requirement its missions and categories as constants (reports.hq.requirement_scopes):
+    a mission's own requirement, one for police only, an inactive one and an unmatched category
+    must come out as training.readiness.readiness_rows has them."""
+    from sqlalchemy import func
+
+    from reports.dashboard import now_moment
+    from reports.hq import hq_rows
+    from training.readiness import readiness_rows
+
+    extra = make_course(title={"en": "Police Escorts"})
+    make_requirement(extra, mission=missions["DELTA"], categories="police", due_days=10)
+    make_requirement(extra, mission=missions["BRAVO"], due_days=10).is_active = False
+    rf.person(missions["DELTA"], None, name="Delta police officer", category="police", days_in=20)
+    rf.person(missions["ALPHA"], None, name="Alpha civilian", category="civilian", days_in=40)
+    db.session.commit()
+    moment = now_moment()
+    rows = readiness_rows(moment.on, moment=moment.at).subquery()
+    expected = {(mission_id, status): count for mission_id, status, count in db.session.execute(
+        select(rows.c.mission_id, rows.c.status, func.count()).group_by(rows.c.mission_id, rows.c.status))}
+    shown = {(row.mission.id, status): count for group in hq_rows(moment, reveal_small=True).values()
+             for row in group for status, count in row.counts.by_status.items() if count}
+    assert shown == {key: count for key, count in expected.items() if key[0] != missions["ZULU"].id}
+    assert shown[(missions["DELTA"].id, "overdue")] == 3  # 2 overdue for the course, the officer for escorts

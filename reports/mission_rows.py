@@ -1,0 +1,53 @@
+"""A mission's people and readiness rows, computed once per request into two temporary tables.
+
+The dashboard's figures, its overdue list and its arrivals list all start from the same rows:
+who is deployed in the mission now, and each one's status per requirement. Finding them is most
+of the SQL's work (20,000 people: a look for a later deployment, the person, a valid certificate
+each), so it is done once, into tables that live only as long as the request's transaction:
+
+- PostgreSQL: CREATE TEMPORARY TABLE ... ON COMMIT DROP, and a rollback drops them too;
+- SQLite: a temporary table belongs to the connection, and its CREATE is undone by the rollback
+  that ends every read request; if a request committed instead, the next one drops it first.
+
+Either way they are private to one connection: two requests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, insert, text
+
+from extensions import db
+from reports.queries import Moment
+from reports.readiness_sql import current_people, requirement_rows
+from training.models import Requirement
+
+_metadata = MetaData()  # not the app's: Alembic never sees these tables
+
+PEOPLE = Table(
+    "report_people", _metadata,
+    Column("user_id", Integer), Column("mission_id", Integer), Column("unit_id", Integer), Column("arrival_on", Date),
+    Column("category", String(16)), prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+ROWS = Table(
+    "report_rows", _metadata,
+    Column("user_id", Integer), Column("mission_id", Integer), Column("unit_id", Integer), Column("category", String(16)),
+    Column("arrival_on", Date), Column("requirement_id", Integer), Column("course_id", Integer), Column("due_days", Integer),
+    Column("expires_at", DateTime(timezone=True)), Column("status", String(8)),
+    prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+
+
+def fill(moment: Moment, mission_id: int, requirements: list[Requirement]) -> tuple[Table, Table]:
+    """(PEOPLE, ROWS) filled for the mission at `moment`: one row per person deployed there now,
+    and one per person and requirement that applies to them (the columns of readiness_rows)."""
+    connection = db.session.connection()
+    temporary = "pg_temp" if connection.dialect.name == "postgresql" else "temp"
+    for table in (ROWS, PEOPLE):
+        connection.execute(text(f"DROP TABLE IF EXISTS {temporary}.{table.name}"))
+        table.create(connection)
+    people = current_people(moment.on, mission_ids=[mission_id])
+    connection.execute(insert(PEOPLE).from_select([c.name for c in people.selected_columns], people))
+    rows = requirement_rows(PEOPLE, moment.on, moment.at, requirements)
+    if rows is not None:
+        connection.execute(insert(ROWS).from_select([c.name for c in ROWS.columns], rows))
+    return PEOPLE, ROWS
+
