@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from certificates import documents, qr, services
 from tests.certificate_factories import issue, make_course
@@ -49,7 +50,7 @@ def test_scanned_link_shows_live_status_then_checks_the_signed_copy(page, live_s
     certificate = issue(learner, make_course())
     # What a phone camera opens: the verify URL with the payload in the fragment.
     page.goto(qr.qr_text(documents.verify_url(certificate.code, live_server), services.payload_of(certificate)))
-    assert page.get_by_text("This certificate is genuine and current.").is_visible()
+    expect(page.get_by_text("This certificate is genuine and current.")).to_be_visible()
     page.get_by_role("link", name="Check the signed copy").click()
     page.locator("#offline-result").get_by_text("VALID: the signature matches").wait_for()
 
@@ -65,6 +66,6 @@ def test_without_javascript_the_page_says_it_needs_it(new_page, live_server):
 def test_verification_page_fits_a_phone(phone_page, live_server, learner, screenshot):
     certificate = issue(learner, make_course())
     phone_page.goto(f"{live_server}/verify/{certificate.code}")
-    assert phone_page.get_by_text("This certificate is genuine and current.").is_visible()
+    expect(phone_page.get_by_text("This certificate is genuine and current.")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone_page, "verify-phone")

@@ -4,6 +4,7 @@ lesson, take the quiz, see the result and the certificate. JavaScript only ever 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from certificates.models import Certificate
@@ -39,12 +40,11 @@ def test_learner_journey_with_javascript_off(new_page, live_server, learner, mis
 
     for number, lesson in enumerate(lessons, start=1):
         assert page.url.startswith(f"{live_server}/training/lessons/{lesson.id}")
-        assert page.get_by_text(f"Lesson {number} of {len(lessons)}").is_visible()
+        expect(page.get_by_text(f"Lesson {number} of {len(lessons)}")).to_be_visible()
         last = number == len(lessons)
         page.get_by_role("button", name="Mark as read, finish the module" if last else "Mark as read, next lesson").click()
     assert page.url.startswith(f"{live_server}/training/modules/{module.id}")
-    assert page.get_by_text("One step left: the quiz.").is_visible()
-
+    expect(page.get_by_text("One step left: the quiz.")).to_be_visible()
     page.get_by_role("link", name="Take the quiz").click()
     page.get_by_role("button", name="Start the quiz").click()
     db.session.commit()  # see what the server wrote
@@ -55,10 +55,10 @@ def test_learner_journey_with_javascript_off(new_page, live_server, learner, mis
             page.locator(f"input[name='q{drawn['id']}'][value='{value}']").check()
         last = number == len(attempt.drawn)
         page.get_by_role("button", name="Save and finish" if last else "Save and go on").click()
-    assert page.get_by_text(f"You have answered all {len(attempt.drawn)} questions.").is_visible()
+    expect(page.get_by_text(f"You have answered all {len(attempt.drawn)} questions.")).to_be_visible()
     page.get_by_role("button", name="Submit my answers").click()
 
-    assert page.get_by_text("You passed.").is_visible()
+    expect(page.get_by_text("You passed.")).to_be_visible()
     screenshot(page, "result")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home").click()
     page.get_by_role("link", name="My certificates").click()

@@ -104,7 +104,7 @@ def test_lessons_open_offline_and_reads_given_offline_are_sent_once(page, live_s
     expect(page.locator("#offline-status")).to_have_text(ALL_SENT)
     assert lesson_views(learner, [lesson.id for lesson in lessons]) == {lesson.id: 1 for lesson in lessons}
     page.reload()
-    assert page.get_by_text(f"{len(lessons)} of {len(lessons)} lessons read").is_visible()
+    expect(page.get_by_text(f"{len(lessons)} of {len(lessons)} lessons read")).to_be_visible()
     assert lesson_views(learner, [lesson.id for lesson in lessons]) == {lesson.id: 1 for lesson in lessons}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import current_app
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from accounts.models import SignInSession
@@ -51,7 +52,7 @@ def test_each_role_signs_in_sees_their_home_and_signs_out(request, who, page, li
     assert cards == _expected_cards(role)
     nav = page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link", name="People", exact=True).count() == (1 if role == "admin" else 0)
-    assert nav.get_by_role("button", name="Sign out").is_visible()
+    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
     [session] = _sessions(user)
     assert session.ended_at is None
     screenshot(page, "home")
@@ -59,7 +60,7 @@ def test_each_role_signs_in_sees_their_home_and_signs_out(request, who, page, li
     sign_out(page)
 
     assert page.url == f"{live_server}/sign-in"
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     assert all(s.ended_at is not None for s in _sessions(user))
     page.goto(f"{live_server}/account/password")
     assert page.url == f"{live_server}/sign-in?next=%2Faccount%2Fpassword"
@@ -73,7 +74,7 @@ def test_wrong_password_shows_the_error_and_signs_nobody_in(page, live_server, l
     sign_in(page, live_server, learner, password="not the password at all")
 
     assert page.url == f"{live_server}/sign-in"
-    assert page.get_by_text(WRONG_CREDENTIALS).is_visible()
+    expect(page.get_by_text(WRONG_CREDENTIALS)).to_be_visible()
     assert page.get_by_label("Email or service number").input_value() == learner.service_number
     screenshot(page, "wrong-password")
     assert _sessions(learner) == []
@@ -91,7 +92,7 @@ def test_sign_in_page_fits_a_phone_and_starts_with_the_skip_link(phone_page, liv
     phone_page.keyboard.press("Tab")
     focused = phone_page.evaluate("[document.activeElement.className, document.activeElement.textContent.trim()]")
     assert focused == ["skip-link", "Skip to main content"]
-    assert phone_page.locator(".skip-link").is_visible()  # it shows itself when focused
+    expect(phone_page.locator(".skip-link")).to_be_visible()  # it shows itself when focused
     screenshot(phone_page, "skip-link-focused")
     phone_page.keyboard.press("Enter")
     assert phone_page.evaluate("document.activeElement.id") == "main"

@@ -6,6 +6,7 @@ from io import BytesIO
 
 import pytest
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from certificates.models import Certificate
@@ -77,22 +78,22 @@ def test_trainer_publishes_a_module_and_a_learner_studies_it(page, phone_page, l
         page.get_by_role("button", name="Preview without saving").click()
         assert page.locator(".preview .lesson-body").inner_text().strip() != ""
         page.get_by_role("button", name="Save lesson").click()
-        assert page.get_by_text("Lesson saved.").is_visible()
+        expect(page.get_by_text("Lesson saved.")).to_be_visible()
         if title == "The first minutes":
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "checkpoint.jpg", "mimeType": "image/jpeg", "buffer": _picture()}])
             page.get_by_label("What the picture shows").fill("A checkpoint seen from above")
             page.get_by_role("button", name="Upload and add to the lesson").click()
-            assert page.get_by_text("Picture added at the end of the lesson").is_visible()
+            expect(page.get_by_text("Picture added at the end of the lesson")).to_be_visible()
             assert "![A checkpoint seen from above](/media/" in page.get_by_label("Text (Markdown)").input_value()
             assert page.locator(".preview img").evaluate("img => img.naturalWidth") == 1200
         page.get_by_role("link", name="Back to the module").click()
 
     page.get_by_role("link", name="Preview as learners will see it").click()
-    assert page.get_by_text("Preview: this is exactly what learners will see").is_visible()
+    expect(page.get_by_text("Preview: this is exactly what learners will see")).to_be_visible()
     page.get_by_role("link", name="Back to the module").click()
     page.get_by_role("button", name="Publish version 1").click()
-    assert page.get_by_text("Published. Learners now see this version.").is_visible()
+    expect(page.get_by_text("Published. Learners now see this version.")).to_be_visible()
     screenshot(page, "trainer-module-published")
     sign_out(page)
     db.session.commit()  # a new snapshot: see what the server wrote
@@ -108,8 +109,9 @@ def test_trainer_publishes_a_module_and_a_learner_studies_it(page, phone_page, l
     required.get_by_role("link", name="Start").click()
 
     assert page.get_by_role("heading", level=1).inner_text() == "The first minutes"
-    assert page.get_by_text("Lesson 1 of 2").is_visible() and page.get_by_text("You are here").is_visible()
-    assert page.locator(".do-box").is_visible()
+    expect(page.get_by_text("Lesson 1 of 2")).to_be_visible()
+    expect(page.get_by_text("You are here")).to_be_visible()
+    expect(page.locator(".do-box")).to_be_visible()
     picture = page.get_by_role("img", name="A checkpoint seen from above")
     assert picture.evaluate("img => img.complete && img.naturalWidth") == 1200
     assert _no_sideways_scroll(page)
@@ -119,9 +121,9 @@ def test_trainer_publishes_a_module_and_a_learner_studies_it(page, phone_page, l
     page.get_by_role("button", name="Mark as read, next lesson").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Who to tell"
     page.get_by_role("button", name="Mark as read, finish the module").click()
-    assert page.get_by_text("Module complete. Well done.").is_visible()
-    assert page.get_by_text("You have completed the course.").is_visible()
-    assert page.get_by_text("You have completed this module.").is_visible()
+    expect(page.get_by_text("Module complete. Well done.")).to_be_visible()
+    expect(page.get_by_text("You have completed the course.")).to_be_visible()
+    expect(page.get_by_text("You have completed this module.")).to_be_visible()
     screenshot(page, "module-complete")
     assert _fresh(LessonView) == 2 and _fresh(Completion) == 1 and _fresh(Certificate) == 1
 
