@@ -12,8 +12,16 @@ from quizzes import gift
 
 PACKAGE = read_package(SHIPPED_COURSE)
 # Modules that teach a safeguarding rule that must never be broken carry critical questions.
-SAFEGUARDING = {"legal-framework", "six-grave-violations", "meeting-children", "sea-and-child-labour",
-                "detention-release-reintegration", "schools-and-hospitals"}
+# Every module does: modules 1 and 4 teach the rule to report what you see through the mission's channels.
+SAFEGUARDING = {"why-child-protection", "legal-framework", "six-grave-violations", "roles-and-responsibilities",
+                "meeting-children", "sea-and-child-labour", "detention-release-reintegration", "schools-and-hospitals"}
+# Each lesson ends with the sources it draws on.
+SOURCE_LINE = {"en": re.compile(r"^Source: .+", re.M), "fr": re.compile(r"^Source\s: .+", re.M),
+               "ar": re.compile(r"^المصدر: .+", re.M)}
+# Items FACTS.md marks UNCONFIRMED that must not be taught: the attribution of the source passage to A/64/254,
+# a fixed handover deadline (e.g. 48 hours), the 2012 Infantry Battalion Manual, the bulletin's s.3.2(e), the
+# CTFMR co-chair arrangement.
+UNCONFIRMED = re.compile(r"64/254|\b48\b|\b2012\b|3\.2\s*\(e\)|co-?chair|coprésid|بالاشتراك مع", re.I)
 
 
 def test_eight_modules_in_three_languages():
@@ -33,8 +41,9 @@ def test_module_meets_the_standard(module):
     for lesson in module.lessons:
         for lang in ("en", "fr", "ar"):
             body = lesson.body[lang]
-            assert lesson.title[lang]
+            assert lesson.title[lang] and body.strip(), f"{lesson.stem}.{lang}: title and text"
             assert body.count("\n> **") == 1 or body.startswith("> **"), f"{lesson.stem}.{lang}: one 'what you do' box"
+            assert SOURCE_LINE[lang].search(body), f"{lesson.stem}.{lang}: a source line"
     assert 6 <= module.quiz["draw_count"] <= 8 and module.quiz["pass_mark"] == 80
     assert module.quiz["review_mode"] == "feedback"
     banks = {}
@@ -44,9 +53,14 @@ def test_module_meets_the_standard(module):
         banks[lang] = questions
     english = banks["en"]
     assert len(english) >= 10
+    assert module.quiz["draw_count"] <= len(english)
     assert sum(q.meta_type == "scenario" for q in english) >= 4
     for lang, questions in banks.items():
         assert [q.title for q in questions] == [q.title for q in english], f"{lang}: same ids in the same order"
+        # Same kind, scenario marking, critical marking and answer key in every language.
+        assert [(q.kind, q.meta_type, q.critical, q.truth, [(a.marker, a.weight) for a in q.answers])
+                for q in questions] == [(q.kind, q.meta_type, q.critical, q.truth, [(a.marker, a.weight) for a in q.answers])
+                                        for q in english], f"{lang}: same question structure as English"
         for question in questions:
             if question.kind == "truefalse":
                 assert question.feedback_wrong and question.feedback_right, question.title
@@ -54,3 +68,12 @@ def test_module_meets_the_standard(module):
                 assert all(answer.feedback for answer in question.answers), f"{lang} {question.title}: feedback"
     if module.slug in SAFEGUARDING:
         assert any(q.critical for q in english)
+
+
+@pytest.mark.parametrize("module", PACKAGE.modules, ids=lambda m: m.slug)
+def test_nothing_unconfirmed_is_taught(module):
+    texts = [(f"{lesson.stem}.{lang}", lesson.body[lang]) for lesson in module.lessons for lang in ("en", "fr", "ar")]
+    texts += [(path, text) for path, text in module.gift.values()]
+    for where, text in texts:
+        match = UNCONFIRMED.search(text)
+        assert match is None, f"{module.folder}/{where}: teaches an UNCONFIRMED item ({match.group(0)!r})"
