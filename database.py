@@ -66,6 +66,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Temporary tables and sorts stay in memory: a dashboard's rows (reports.mission_rows) are a
+    # megabyte or two, and a temporary file costs a file open on every request.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     # The busy timeout is sqlite3's connect timeout, from the SQLITE_BUSY_TIMEOUT setting (app.py).
     cursor.close()
 
