@@ -1,0 +1,49 @@
+"""How requests begin their transactions (database.py).
+
+A download or an export is a GET that records an audit event. On SQLite its transaction begins
+deferred and reads first; once another request has committed, that read snapshot can never take
+the write lock ("database is locked" at once, whatever the busy timeout), so the download would
+answer 503 under load. start_writing() ends the read transaction so the write begins IMMEDIATE
+and waits its turn. On PostgreSQL the same steps simply work.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+
+from accounts.models import User
+from database import start_writing
+from extensions import db
+from tests import factories
+
+
+def _read_while_another_request_commits(user_id: int, name: str) -> None:
+    db.session.scalar(select(func.count(User.id)))  # this request's read transaction begins
+    with db.engine.begin() as other:  # another request writes and commits meanwhile
+        other.execute(update(User).where(User.id == user_id).values(rank=name))
+
+
+def _write(user_id: int, name: str) -> None:
+    db.session.execute(update(User).where(User.id == user_id).values(name=name))
+    db.session.commit()
+
+
+def test_a_get_that_records_something_writes_after_another_request_committed(app, engine_name):
+    user_id = factories.make_user(name="Before").id
+    db.session.commit()
+    with app.test_request_context("/missions/1/dashboard/export", method="GET"):
+        if engine_name == "sqlite":  # why start_writing exists: the stale read snapshot cannot write
+            _read_while_another_request_commits(user_id, "Cpl")
+            with pytest.raises(OperationalError, match="locked"):
+                _write(user_id, "Without start_writing")
+            db.session.rollback()
+
+        _read_while_another_request_commits(user_id, "Sgt")
+        start_writing()
+        _write(user_id, "After start_writing")
+
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    assert (user.name, user.rank) == ("After start_writing", "Sgt")
