@@ -103,7 +103,7 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
         .group_by(g.c.requirement_id, g.c.status),
     ]
     if requirement_id is not None:
-        mine = g.c.requirement_id == requirement_id
+        mine, selected_rows = g.c.requirement_id == requirement_id, rows.c.requirement_id == requirement_id
         parts += [
             select(*_figure("unit", g.c.unit_id, status=g.c.status, people=total))
             .where(mine).group_by(g.c.unit_id, g.c.status),
@@ -111,8 +111,8 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
             .where(mine).group_by(g.c.category, g.c.status),
             select(*_figure("arrivals", status=g.c.status, people=total))
             .where(mine, g.c.arrived == 1).group_by(g.c.status),
-            *_module_parts(rows, rows.c.requirement_id == requirement_id, module_ids),
-            _week_part(rows, rows.c.requirement_id == requirement_id, moment),
+            *_module_parts(rows, selected_rows, module_ids),
+            _week_part(rows, selected_rows, moment),
         ]
     return union_all(*parts)
 
