@@ -4,6 +4,7 @@ admins), never show quiz scores, and list the overdue with working filters, sort
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -321,3 +322,17 @@ def test_requirement_choice_changes_the_breakdowns(client, scenario, admin):
     assert rf.table(chosen, "Second Course by unit").row("A-MED-2")[1:6] == ["4", "0", "1", "3", "0"]
     # Cleared for the first course is not cleared for this one.
     assert _listed(chosen) == ["Medic Cleared 1", "Medic Cleared 2", "Medic Overdue"]
+
+
+def test_a_mission_with_no_required_course_shows_its_people_and_says_so(client, scenario, admin):
+    scenario.requirement.is_active = False
+    db.session.commit()
+    login_as(client, admin)
+    html = _page(client, scenario.mission)
+    assert "No course is required in this mission yet." in html
+    assert re.search(r"<strong>18</strong>\s*people deployed now", html)
+    for table in ("csv", "xlsx"):  # its exports answer too, with no rows to hide
+        response = client.get(f"/missions/{scenario.mission.id}/dashboard/export?table=headline&format={table}")
+        assert response.status_code == 200
+    hq = client.get("/hq").get_data(as_text=True)
+    assert "No course required" in rf.table(hq, "Peacekeeping missions").row(scenario.mission.code)[2]
