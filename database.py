@@ -49,10 +49,15 @@ def start_writing() -> None:
     read transaction and let the next statement start one that holds the write lock. On SQLite a
     deferred read transaction cannot take the write lock once another request has committed since
     it began ("database is locked" at once, whatever the busy timeout); an IMMEDIATE one waits
-    its turn. On PostgreSQL it only ends the read transaction."""
+    its turn. On PostgreSQL it only ends the read transaction. audit.services.record calls it, so
+    views need not. Only once per request, and never over changes not yet committed (ending the
+    transaction would drop them: such a request keeps the transaction it has)."""
     from extensions import db
 
-    db.session.rollback()
+    session = db.session
+    if g.get("writing", False) or session.new or session.dirty or session.deleted:
+        return
+    session.rollback()
     g.writing = True
 
 

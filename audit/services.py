@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from audit.chain import GENESIS, event_hash
 from audit.models import AuditEvent
-from database import utcnow
+from database import SAFE_METHODS, start_writing, utcnow
 from extensions import db
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ _SECRET_KEYS = {"password", "password_hash", "answer_key", "correct", "token"}
 def record(action: str, *, actor=None, target: str = "", **details) -> AuditEvent:
     """Append one event to the chain. Adds and flushes; the caller's commit makes it real."""
     session = db.session
+    if has_request_context() and request.method in SAFE_METHODS:
+        start_writing()  # a download or an export: wait for the write lock rather than fail on SQLite
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers of the chain; SQLite's BEGIN IMMEDIATE already does.
         session.execute(text("SELECT pg_advisory_xact_lock(7201)"))

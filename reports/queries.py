@@ -198,7 +198,7 @@ def people_list(moment: Moment, rows, requirement_id: int, *, statuses=None, uni
                 search: str | None = None, arrivals: bool = False):
     """Rows of person x requirement with names, for a listed table, from the request's ROWS
     (reports.mission_rows); the caller orders and pages it."""
-    r = rows
+    r = rows  # short: it is named a dozen times below
     query = select(r.c.user_id, User.name, User.service_number, User.email, r.c.category, r.c.unit_id,
                    Unit.code.label("unit_code"), r.c.arrival_on, r.c.due_days, r.c.expires_at, r.c.status,
                    since_day(r).label("since_day")) \

@@ -104,12 +104,13 @@ def requirement_rows(people, on: date, moment: datetime, requirements: list[Requ
         if missions_of is not None and not missions_of.get(requirement.id):
             continue
         certificate = Certificate.__table__.alias(f"valid_certificate_{requirement.id}")
+        due_days = literal(requirement.due_days, Integer)
         parts.append(
             select(people.c.user_id, people.c.mission_id, people.c.unit_id, people.c.category, people.c.arrival_on,
                    literal(requirement.id, Integer).label("requirement_id"),
                    literal(requirement.course_id, Integer).label("course_id"),
-                   literal(requirement.due_days, Integer).label("due_days"), certificate.c.expires_at,
-                   status_of(people, certificate, on, moment, literal(requirement.due_days, Integer)).label("status"))
+                   due_days.label("due_days"), certificate.c.expires_at,
+                   status_of(people, certificate, on, moment, due_days).label("status"))
             .select_from(people)
             .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
                                          certificate.c.course_id == requirement.course_id,

@@ -15,7 +15,6 @@ from accounts.permissions import require, role_required
 from audit.services import record
 from core.spreadsheet import csv_stream, xlsx_bytes
 from core.templating import text_direction
-from database import start_writing
 from extensions import db
 from reports import charts, dashboard, exports, lists, reminders
 from reports import hq as hq_report
@@ -128,7 +127,6 @@ def mission_export(mission_id: int):
         abort(404)
     board, _form, filters = _board(mission)
     title, header, rows = exports.mission_table(table, board, filters, {k: str(v) for k, v in CATEGORY_NAMES.items()})
-    start_writing()
     record("report_exported", actor=current_user, target=f"mission:{mission.code}", table=table, format=fmt,
            rows=len(rows), filters=_recorded_filters(filters))
     db.session.commit()
@@ -218,7 +216,6 @@ def hq_export():
     grouped = hq_report.hq_rows(dashboard.now_moment(), reveal_small=reveals_small_cells(current_user),
                                 sort=sort if sort in HQ_SORTS else "mission")
     title, header, rows = exports.hq_table(grouped, {k: str(v) for k, v in KIND_NAMES.items()})
-    start_writing()
     record("report_exported", actor=current_user, target="hq", table="missions", format=fmt, rows=len(rows))
     db.session.commit()
     return _download(f"missions-{date.today():%Y-%m-%d}", fmt, title, header, rows)

@@ -47,3 +47,30 @@ def test_a_get_that_records_something_writes_after_another_request_committed(app
     db.session.expire_all()
     user = db.session.get(User, user_id)
     assert (user.name, user.rank) == ("After start_writing", "Sgt")
+
+
+def test_recording_an_event_in_a_get_takes_the_write_lock_by_itself(app, engine_name):
+    """Downloads and exports call audit.services.record and nothing else: record() does the rest."""
+    from audit.models import AuditEvent
+    from audit.services import record
+
+    user_id = factories.make_user(name="Reader").id
+    db.session.commit()
+    with app.test_request_context("/certificates/1/pdf", method="GET"):
+        _read_while_another_request_commits(user_id, "Lt")
+        record("certificate_downloaded", actor=user_id, target="certificate:TEST")
+        record("certificate_downloaded", actor=user_id, target="certificate:TEST", format="badge")
+        db.session.commit()
+
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.target == "certificate:TEST")) == 2
+
+
+def test_start_writing_keeps_changes_not_yet_committed(app):
+    user_id = factories.make_user(name="Before").id
+    db.session.commit()
+    with app.test_request_context("/somewhere", method="GET"):
+        db.session.get(User, user_id).name = "Changed in this request"
+        start_writing()  # ending the transaction here would lose the change: it does not
+        db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user_id).name == "Changed in this request"
