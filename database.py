@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,10 +55,22 @@ def start_writing() -> None:
     from extensions import db
 
     session = db.session
-    if g.get("writing", False) or session.new or session.dirty or session.deleted:
+    if g.get("writing", False) or session.new or session.dirty or session.deleted or session.info.get("flushed"):
         return
     session.rollback()
     g.writing = True
+
+
+# Whether the session's transaction has written anything yet (start_writing must not undo it).
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session, _flush_context) -> None:
+    session.info["flushed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_flushed(session) -> None:
+    session.info.pop("flushed", None)
 
 
 @event.listens_for(Engine, "connect")

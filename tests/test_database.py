@@ -74,3 +74,15 @@ def test_start_writing_keeps_changes_not_yet_committed(app):
         db.session.commit()
     db.session.expire_all()
     assert db.session.get(User, user_id).name == "Changed in this request"
+
+
+def test_start_writing_keeps_changes_already_flushed(app):
+    user_id = factories.make_user(name="Before").id
+    db.session.commit()
+    with app.test_request_context("/quiz/module/1", method="GET"):  # e.g. closing an expired attempt
+        db.session.get(User, user_id).name = "Flushed in this request"
+        db.session.flush()
+        start_writing()
+        db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, user_id).name == "Flushed in this request"
