@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
 from pathlib import Path
 
@@ -31,6 +32,23 @@ def sqlite_only(database):
         pytest.skip("browser tests run once, on SQLite; the PostgreSQL run would only repeat them")
 
 
+# Set by tests/browser/test_offline.py's cut_network: the server end of the link is down too.
+LINK_DOWN = threading.Event()
+
+
+def _unplugged_when_down(wsgi_app):
+    """While LINK_DOWN is set, every request's connection is closed unanswered, as a dead link
+    would leave it: Chromium's offline emulation reaches a freshly opened document a moment late,
+    so its first request can still leave the browser, and it must not arrive either."""
+    def app(environ, start_response):
+        if LINK_DOWN.is_set():
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # werkzeug then drops the connection
+            start_response("503 Service Unavailable", [("Content-Length", "0")])
+            return [b""]
+        return wsgi_app(environ, start_response)
+    return app
+
+
 @pytest.fixture
 def live_server(sqlite_only, app, make_app):
     """Base URL of the app served over real HTTP from a background thread.
@@ -40,7 +58,8 @@ def live_server(sqlite_only, app, make_app):
     app checks CSRF like production does, so the real forms are exercised.
     """
     served = make_app(WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
+    LINK_DOWN.clear()
+    server = make_server("127.0.0.1", 0, _unplugged_when_down(served), threaded=True)
     # A short poll interval so that shutdown() returns at once instead of after half a second.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
                               daemon=True)
@@ -112,9 +131,16 @@ def screenshot(request):
     folder = request.config.rootpath / "test-results" / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_")
 
     def take(target_page, label: str) -> Path:
+        from playwright.sync_api import Error as PlaywrightError
+
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{label}.png"
-        target_page.screenshot(path=str(path), full_page=True)
+        try:
+            target_page.screenshot(path=str(path), full_page=True)
+        except PlaywrightError as error:  # Chromium now and then answers "Unable to capture screenshot"
+            if "Unable to capture screenshot" not in str(error):  # on a busy machine: one more try
+                raise
+            target_page.screenshot(path=str(path), full_page=True)
         return path
 
     return take

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from extensions import db
 from quizzes.models import Attempt, Question
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import LINK_DOWN, sign_in
 from tests.browser.field_world import (
     lesson_views,
     lessons_of,
@@ -47,12 +47,15 @@ CACHED_TEXT = """async () => {
 def cut_network(context) -> None:
     """Offline for real. Chromium's offline emulation reaches a freshly opened document a moment
     late (its first requests can still leave), so every request that reaches the network is also
-    aborted; what the service worker answers from the device never gets there."""
+    aborted, and the live server closes any connection that still gets through unanswered; what
+    the service worker answers from the device never gets there."""
     context.set_offline(True)
     context.route("**/*", lambda route: route.abort("internetdisconnected"))
+    LINK_DOWN.set()
 
 
 def restore_network(context) -> None:
+    LINK_DOWN.clear()
     context.unroute("**/*")
     context.set_offline(False)
 
