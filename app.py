@@ -31,6 +31,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 def _check_production_settings(app: Flask) -> None:
     if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
         raise RuntimeError("Set SECRET_KEY in the environment before running in production.")
+    if app.config.get("REQUIRE_SECRET_KEY") and app.config["KEY_ENCRYPTION_KEY"] in ("", Config.DEV_KEY_ENCRYPTION_KEY):
+        raise RuntimeError("Set KEY_ENCRYPTION_KEY in the environment before running in production "
+                           "(it seals the certificate signing keys; keep it apart from the database backups).")
 
 
 def select_locale() -> str:
@@ -131,6 +134,9 @@ def register_errors(app: Flask) -> None:
     from core.faults import install as install_fault_hooks
 
     register_error_handlers(app)
+    from certificates.errors import register as register_certificate_errors
+
+    register_certificate_errors(app)
     install_fault_hooks(app)  # inert unless the fault tests set FAULT_DELAY_SUBMIT
 
 

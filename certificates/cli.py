@@ -100,6 +100,22 @@ def rotate_signing_key() -> None:
     click.echo(f"new signing key {key_id}; earlier keys are retired and still listed at /verify/keys.json")
 
 
+@click.command("import-signing-keys")
+@with_appcontext
+def import_signing_keys() -> None:
+    """Seal into the database the private keys that an earlier version kept in instance/signing-keys/."""
+    adopted = keys.import_legacy_files()
+    for key_id in adopted:
+        record("signing_key_imported", actor=None, target=f"signing_key:{key_id}")
+    db.session.commit()
+    missing = db.session.scalars(select(SigningKey.key_id).where(SigningKey.private_key_encrypted.is_(None),
+                                                                 SigningKey.retired_at.is_(None))).all()
+    click.echo(f"sealed {len(adopted)} key(s) into the database: {', '.join(adopted) or 'none'}")
+    if missing:
+        raise click.ClickException(f"the active key {missing[0]} has no private half here or in the database")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(verify_offline)
     app.cli.add_command(rotate_signing_key)
+    app.cli.add_command(import_signing_keys)

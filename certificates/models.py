@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import utcnow
@@ -63,7 +63,11 @@ class Certificate(db.Model):
 
 
 class SigningKey(db.Model):
-    """Public half of a signing key. The private half lives in instance/, never in the database."""
+    """A signing key: its public half, and its private half sealed with KEY_ENCRYPTION_KEY.
+
+    Every host reads the same active key from here (certificates.keys). Rows made before keys
+    moved into the database have no sealed half until their instance/ file is imported.
+    """
 
     __tablename__ = "signing_keys"
 
@@ -72,3 +76,4 @@ class SigningKey(db.Model):
     public_key: Mapped[str] = mapped_column(String(100))  # base64url raw Ed25519 public key
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    private_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -13,6 +13,7 @@ from extensions import db
 def production_app(database, monkeypatch):
     class Deployed(ProductionConfig):
         SECRET_KEY = "a-real-secret-from-the-environment"
+        KEY_ENCRYPTION_KEY = "another-real-secret-kept-apart-from-backups"
         SQLALCHEMY_DATABASE_URI = database["SQLALCHEMY_DATABASE_URI"]
         SQLALCHEMY_ENGINE_OPTIONS = database["SQLALCHEMY_ENGINE_OPTIONS"]
         RATELIMIT_STORAGE_URI = "memory://"
@@ -32,6 +33,16 @@ def test_refuses_to_start_without_a_secret_key(database):
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(Careless)
+
+
+def test_refuses_to_start_without_a_key_encryption_key(database):
+    class NoKeySecret(ProductionConfig):
+        SECRET_KEY = "a-real-secret-from-the-environment"
+        KEY_ENCRYPTION_KEY = ProductionConfig.DEV_KEY_ENCRYPTION_KEY
+        SQLALCHEMY_DATABASE_URI = database["SQLALCHEMY_DATABASE_URI"]
+
+    with pytest.raises(RuntimeError, match="KEY_ENCRYPTION_KEY"):
+        create_app(NoKeySecret)
 
 
 def test_debug_off_and_cookies_locked_down(production_app):
