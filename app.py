@@ -143,11 +143,13 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from accounts.cli import register as register_accounts_cli
     from audit.cli import register as register_audit_cli
+    from core.backup import register as register_backup_cli
     from coursepack.cli import register as register_coursepack_cli
 
     register_accounts_cli(app)
     register_audit_cli(app)
     register_coursepack_cli(app)
+    register_backup_cli(app)
     from certificates.cli import register as register_certificates_cli
 
     register_certificates_cli(app)
