@@ -5,10 +5,18 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export FLASK_DEBUG ?= 0
 
-.PHONY: run test install install-dev db demo lint clean translations compile-translations security bench-load
+.PHONY: run worker test install install-dev db demo lint clean translations compile-translations security bench-load
 
+# The job worker (background jobs: certificate ZIPs, daily reminders) runs beside the site and
+# stops with it.
 run: install db demo
+	@$(BIN)/huey_consumer jobs.queue.huey -w 1 -k thread & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production: run this (as a service) on one or more hosts beside the app servers, with REDIS_URL set.
+worker: install
+	$(BIN)/huey_consumer jobs.queue.huey -w 2 -k thread
 
 # The fault tests run on their own after the rest: one restarts PostgreSQL under the app.
 test: install-dev security

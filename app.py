@@ -51,6 +51,7 @@ def import_models() -> None:
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
     import certificates.models  # noqa: F401
+    import jobs.models  # noqa: F401
     import quizzes.models  # noqa: F401
     import reports.models  # noqa: F401
     import training.models  # noqa: F401
@@ -119,6 +120,18 @@ def register_blueprints(app: Flask) -> None:
     from reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    register_jobs(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """The job page, and what each kind of background job does (jobs knows no feature)."""
+    from certificates.bulk_job import register as register_zip_job
+    from jobs.views import bp as jobs_bp
+    from reports.reminder_job import register as register_reminder_job
+
+    app.register_blueprint(jobs_bp)
+    register_zip_job()
+    register_reminder_job()
 
 
 def register_security_headers(app: Flask) -> None:

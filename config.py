@@ -58,6 +58,10 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "training@localhost")
     REMINDER_INTERVAL_DAYS = int(os.environ.get("REMINDER_INTERVAL_DAYS", "7"))  # at most one per person per N days
     REMINDER_DUE_WITHIN_DAYS = int(os.environ.get("REMINDER_DUE_WITHIN_DAYS", "7"))  # "due soon"
+    JOBS_INLINE = False  # True runs a job inside the request that starts it (tests); normally a worker runs it
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR", "")  # default instance/job-files; shared storage when hosts differ
+    JOB_PROGRESS_INTERVAL = float(os.environ.get("JOB_PROGRESS_INTERVAL", "0.5"))  # seconds between progress writes
+    JOB_STALL_SECONDS = int(os.environ.get("JOB_STALL_SECONDS", "120"))  # a running job silent this long has died
     REMINDER_BATCH_LIMIT = int(os.environ.get("REMINDER_BATCH_LIMIT", "200"))  # per click of the dashboard button
 
 
@@ -77,6 +81,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_HASH_FAST = True
+    JOBS_INLINE = True
 
 
 def get_config(name: str | None = None) -> type[Config]:

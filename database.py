@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
@@ -34,14 +36,27 @@ class TimestampMixin:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_writing_outside_requests: ContextVar[bool] = ContextVar("writing_outside_requests", default=False)
 
 
 def _wants_immediate() -> bool:
     # A read-only request shares the database with writers; a form post takes the write
     # lock up front so that it waits in the busy timeout instead of failing half-way when a
     # deferred transaction tries to upgrade. Outside requests (CLI, tests) transactions stay
-    # deferred so that a long read never blocks the site.
+    # deferred so that a long read never blocks the site, unless a job says it writes now.
+    if _writing_outside_requests.get():
+        return True
     return has_request_context() and (request.method not in SAFE_METHODS or g.get("writing", False))
+
+
+@contextmanager
+def writing_outside_requests():
+    """A background job's write phase: its next transaction takes the write lock up front (SQLite)."""
+    token = _writing_outside_requests.set(True)
+    try:
+        yield
+    finally:
+        _writing_outside_requests.reset(token)
 
 
 def start_writing() -> None:

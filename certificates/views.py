@@ -195,6 +195,31 @@ def unrevoke(certificate_id: int):
 
 # --- a mission's certificates as one ZIP ---------------------------------------------------------
 
+@bp.post("/missions/<int:mission_id>/certificates-zip")
+@login_required
+def mission_zip_job(mission_id: int):
+    """The mission's leads, HQ and admins: prepare the certificates ZIP in the background, then download it."""
+    from certificates import bulk_job
+    from core.forms import EmptyForm
+    from jobs import services as jobs
+
+    mission = db.get_or_404(Mission, mission_id)
+    if not can_export_mission(current_user, mission):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    moment = utcnow()
+    params = {"mission_id": mission.id, "moment": moment.isoformat(), "base_url": documents.public_base_url(),
+              "folder": f"certificates-{mission.code}-{date.today():%Y-%m-%d}"}
+    job = jobs.create(bulk_job.KIND, actor=current_user, params=params, mission_id=mission.id)
+    record("certificates_exported", actor=current_user, target=f"mission:{mission.code}",
+           count=bulk.count_for_mission(mission.id, moment), job=job.id)
+    job_id = job.id
+    db.session.commit()
+    jobs.enqueue(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id))
+
+
 @bp.get("/missions/<int:mission_id>/certificates.zip")
 @login_required
 def mission_zip(mission_id: int):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # nosec B404: runs pg_dump / pg_restore with fixed arguments, no shell
+# pg_dump / pg_restore run with a fixed argument list and no shell.
+import subprocess  # nosec B404
 from pathlib import Path
 
 import click
@@ -108,7 +109,7 @@ def _sqlite(path: str | None) -> sqlite3.Connection:
 def _run(command: list[str]) -> None:
     if shutil.which(command[0]) is None:
         raise BackupError(f"{command[0]} is not installed (Debian: apt-get install postgresql-client)")
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603: fixed argv
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603
     if result.returncode != 0:
         # pg_* print the URL's password nowhere, but keep only the first error line anyway.
         message = (result.stderr.strip().splitlines() or ["failed"])[0]

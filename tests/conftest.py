@@ -74,6 +74,7 @@ def _drop_schema(settings: dict) -> None:
 def _test_config(tmp_root: Path) -> dict:
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     config["SIGNING_KEY_DIR"] = str(tmp_root / f"signing-keys-{WORKER}")
+    config["JOB_FILES_DIR"] = str(tmp_root / f"job-files-{WORKER}")
     return config
 
 

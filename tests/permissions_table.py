@@ -130,6 +130,8 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "certificates.revoke": allowed_to("trainer", ok=400),  # no reason given
     "certificates.unrevoke": allowed_to("trainer", ok=400),  # no reason given
     "certificates.mission_zip": PerMission(own=allowed_to("lead", "hq"), other=allowed_to("hq")),
+    # the ZIP prepared as a background job: to the job's page (the test config runs it at once)
+    "certificates.mission_zip_job": PerMission(own=allowed_to("lead", "hq", ok=302), other=allowed_to("hq", ok=302)),
     # public verification (certificates/verify_views.py): printed on paper, open to anyone
     "verify.certificate": everyone(200),
     "verify.certificate_json": everyone(200),
@@ -190,6 +192,11 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
     "reports.hq": allowed_to("hq"),
     "reports.hq_export": allowed_to("hq"),
+    # background jobs (jobs/views.py): a job is its starter's (the sample is the lead's) and the admins'
+    "jobs.index": signed_in(200),  # each sees their own jobs; admins every job
+    "jobs.show": allowed_to("lead"),
+    "jobs.download": allowed_to("lead", ok=404),  # the sample job made no file
+    "jobs.run_again": allowed_to("lead", ok=400),  # it finished: nothing to run again
     # offline study (offline/views.py)
     "offline.service_worker": everyone(200),  # a script with no personal data, at / for its scope
     "offline.unavailable": everyone(200),  # what the service worker shows for a page not saved
@@ -225,4 +232,5 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "lesson_id": ("lesson.id", None),  # a lesson of a published version (authors cannot edit it in place)
     "requirement_id": ("requirement_a.id", "requirement_b.id"),
     "sha256": ("lesson_image.sha256", None),
+    "job_id": ("lead_job.id", None),
 }

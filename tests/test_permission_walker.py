@@ -118,6 +118,17 @@ class World:
         return requirement
 
     @cached_property
+    def lead_job(self):
+        """A finished job the lead started (it produced no file)."""
+        from jobs.models import Job
+
+        job = Job(kind="mission_certificates_zip", status="done", created_by_id=self.lead.id,
+                  mission_id=self.mission_a.id, params={}, result={"certificates": 0})
+        db.session.add(job)
+        db.session.commit()
+        return job
+
+    @cached_property
     def requirement_a(self):
         """Mission A requires a course of the trainer's."""
         return self._requirement(self.mission_a)

@@ -1,0 +1,58 @@
+"""The Huey queue the web app hands job ids to, and the worker's tasks.
+
+Storage: Redis when REDIS_URL (or JOBS_REDIS_URL) is set, which production needs anyway for its
+rate limits, so every host and worker shares one queue; otherwise an SQLite file in instance/
+(the demo and a single-host install need no other server). Huey was chosen because that default
+needs nothing to be installed or started besides `make worker` (README, "Background jobs").
+"""
+
+from __future__ import annotations
+
+import os
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from config import INSTANCE_DIR
+
+_app = None  # the worker's app, built once per worker process
+
+
+def _build() -> Huey:
+    url = os.environ.get("JOBS_REDIS_URL") or os.environ.get("REDIS_URL")
+    if url:
+        return RedisHuey("cpt-jobs", url=url)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("cpt-jobs", filename=str(INSTANCE_DIR / "jobs-queue.sqlite3"))
+
+
+huey = _build()
+
+
+def worker_app():
+    global _app
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app
+
+
+@huey.task()
+def run_job(job_id: int) -> None:
+    from jobs import runner
+
+    with worker_app().app_context():
+        runner.run(job_id)
+
+
+@huey.periodic_task(crontab(minute="0", hour=os.environ.get("REMINDER_HOUR_UTC", "6")))
+def daily_reminders() -> None:
+    """Every day at REMINDER_HOUR_UTC (default 06:00 UTC): the reminders job, visible on /jobs."""
+    from jobs import runner, services
+
+    with worker_app().app_context():
+        from extensions import db
+
+        job_id = services.create("reminders", actor=None).id
+        db.session.commit()
+        runner.run(job_id)

@@ -1,0 +1,109 @@
+"""A real Huey worker: it runs the job the web app queued, and one killed half-way leaves nothing.
+
+Starts `huey_consumer jobs.queue.huey` as the README does (its queue in an SQLite file in the
+instance folder), against an SQLite database prepared here. Marked `fault`: it kills a process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from config import TestConfig
+from extensions import db
+from jobs import services
+from jobs.models import Job
+from tests import factories
+from tests.certificate_factories import issue, make_course
+
+pytestmark = pytest.mark.fault
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+
+
+def _env(instance: Path, database: str, **extra) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "JOBS_REDIS_URL")}
+    return {**env, "APP_CONFIG": "test", "DATABASE_URL": database, "INSTANCE_PATH": str(instance), **extra}
+
+
+def _worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "jobs.queue.huey", "-w", "1", "-k", "thread"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _enqueue(env: dict, job_id: int) -> None:
+    subprocess.run([sys.executable, "-c", f"from jobs.queue import run_job; run_job({job_id})"], cwd=ROOT, env=env,
+                   check=True, timeout=60)
+
+
+def _wait(app, job_id: int, predicate, seconds: float = 60) -> Job:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            job = db.session.get(Job, job_id)
+            if predicate(job):
+                db.session.expunge(job)
+                return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not get there in {seconds} s")
+
+
+def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(tmp_path):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": {},
+                      "JOB_FILES_DIR": str(instance / "job-files"), "JOB_STALL_SECONDS": 2, "JOBS_INLINE": False})
+    with app.app_context():
+        db.create_all()
+        mission = factories.make_mission(code="MISSK")
+        lead = factories.make_user(mission=mission, roles=[("mission_lead", mission)])
+        course = make_course()
+        for n in range(6):
+            issue(factories.make_user(mission=mission, name=f"Person {n}"), course)
+        job_id = services.create("mission_certificates_zip", actor=lead, mission_id=mission.id, params={
+            "mission_id": mission.id, "moment": _now(),
+            "base_url": "https://training.example", "folder": "certificates-MISSK"}).id
+        db.session.commit()
+
+    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        _wait(app, job_id, lambda job: job.status == "running" and job.done >= 2)
+    finally:
+        os.killpg(slow.pid, signal.SIGKILL)
+        slow.wait(10)
+
+    files = instance / "job-files" / str(job_id)
+    assert not (files / "certificates-MISSK.zip").exists()  # only the .part, never offered
+    time.sleep(2.5)
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.status == "running" and services.is_stalled(job) and services.can_run_again(job)
+        services.requeue(job)
+        db.session.commit()
+
+    worker = _worker(_env(instance, database))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        job = _wait(app, job_id, lambda job: job.status == "done")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(10)
+    assert job.runs == 2 and job.result["certificates"] == 6
+    names = zipfile.ZipFile(files / "certificates-MISSK.zip").namelist()
+    assert len([name for name in names if name.endswith(".pdf")]) == 6 and not list(files.glob("*.part"))
+
+
+def _now() -> str:
+    from database import utcnow
+
+    return utcnow().isoformat()
