@@ -18,7 +18,7 @@ def _wants_json() -> bool:
     return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
-def _render(status: int, title: str, message: str):
+def render_error(status: int, title: str, message: str):
     if _wants_json():
         return jsonify(error=title), status  # machines read the English title
     # Translated here, not at import: the reader's language is known only now.
@@ -47,7 +47,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         title, message = MESSAGES.get(error.code or 500, (error.name, ""))
-        response, status = _render(error.code or 500, title, message)
+        response, status = render_error(error.code or 500, title, message)
         if error.code == 429:
             return response, status, {"Retry-After": "60"}
         return response, status
@@ -59,7 +59,7 @@ def register_error_handlers(app: Flask) -> None:
         # would go back to the database that just failed, and turn this 503 into a bare 500.
         g._login_user = login_manager.anonymous_user()
         log.warning("database unavailable: %s", error.__class__.__name__)
-        response, status = _render(503, *MESSAGES[503])
+        response, status = render_error(503, *MESSAGES[503])
         return response, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
@@ -68,4 +68,4 @@ def register_error_handlers(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, *MESSAGES[500])
+        return render_error(500, *MESSAGES[500])
