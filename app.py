@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 
-from config import INSTANCE_DIR, Config, get_config
+from config import INSTANCE_DIR, Config, database_url, get_config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -17,6 +17,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app.config.from_object(get_config() if config is None or isinstance(config, dict) else config)
     if isinstance(config, dict):
         app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _check_production_settings(app)
     register_extensions(app)
     register_blueprints(app)
@@ -29,8 +30,17 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
 
 def _check_production_settings(app: Flask) -> None:
-    if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
+    if not app.config.get("REQUIRE_SECRET_KEY"):
+        return
+    if app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
         raise RuntimeError("Set SECRET_KEY in the environment before running in production.")
+    if len(app.config["SECRET_KEY"]) < Config.MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"SECRET_KEY is too short: use at least {Config.MIN_SECRET_KEY_LENGTH} random characters "
+                           "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+    if app.config.get("IS_PRODUCTION") and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # Per-worker memory counts each worker apart: two workers let twice the limit through.
+        raise RuntimeError("Set REDIS_URL (or RATELIMIT_STORAGE_URI) in production: sign-in limits must be "
+                           "shared by every worker and host.")
 
 
 def select_locale() -> str:

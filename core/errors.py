@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -43,9 +44,18 @@ MESSAGES = {
 }
 
 
+HTTPS_NEEDED = (N_("Open this site with https"),
+                N_("This site keeps your session in a cookie that browsers only send over a secure "
+                   "connection, so forms cannot work over plain http. Open the address starting with "
+                   "https:// and try again."))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, CSRFError) and not request.is_secure and current_app.config["SESSION_COOKIE_SECURE"]:
+            # The browser refused the secure session cookie over http, so no token could match.
+            return render_error(400, *HTTPS_NEEDED)
         title, message = MESSAGES.get(error.code or 500, (error.name, ""))
         response, status = render_error(error.code or 500, title, message)
         if error.code == 429:
