@@ -19,6 +19,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _check_production_settings(app)
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_security_headers(app)
@@ -41,6 +42,16 @@ def _check_production_settings(app: Flask) -> None:
         # Per-worker memory counts each worker apart: two workers let twice the limit through.
         raise RuntimeError("Set REDIS_URL (or RATELIMIT_STORAGE_URI) in production: sign-in limits must be "
                            "shared by every worker and host.")
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Behind a proxy every request comes from the proxy's address: without this, one person's
+    # failed sign-ins would rate-limit the whole site and the audit log would name the proxy.
+    count = app.config.get("TRUSTED_PROXIES", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def select_locale() -> str:

@@ -34,7 +34,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://"))
     RATELIMIT_ENABLED = True
     SIGNIN_LIMIT_PER_ADDRESS = os.environ.get("SIGNIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
+    # Failed sign-ins per account from one address, and per account from all addresses together.
     SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
+    SIGNIN_LIMIT_PER_ACCOUNT_ANYWHERE = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT_ANYWHERE", "100 per hour")
+    # How many reverse proxies (TLS terminators, load balancers) stand in front of the app and set
+    # X-Forwarded-For / X-Forwarded-Proto. 0 (the default) trusts no such header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
