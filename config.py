@@ -41,6 +41,11 @@ class Config:
     # X-Forwarded-For / X-Forwarded-Proto. 0 (the default) trusts no such header.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # The audit chain's HMAC key (derived from SECRET_KEY when unset) and where `flask audit verify`
+    # writes its signed checkpoints: both outside the database, on purpose (README: Audit log).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+    AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH", str(INSTANCE_DIR / "audit-checkpoints.jsonl"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("COOKIE_SECURE")

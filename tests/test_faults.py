@@ -27,6 +27,7 @@ from accounts.models import User
 from app import create_app
 from audit.chain import first_broken
 from audit.models import AuditEvent
+from audit.services import chain_key
 from bench.load.reconcile import regrade
 from bench.load.server import Browser, Gunicorn
 from certificates.models import Certificate
@@ -100,7 +101,7 @@ def snapshot(app, world: World) -> dict:
             "certificates": db.session.scalar(select(func.count(Certificate.id))),
             "submit_events": db.session.scalar(select(func.count(AuditEvent.id)).where(
                 AuditEvent.action == "attempt_submitted")),
-            "chain_broken": first_broken(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))),
+            "chain_broken": first_broken(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)), chain_key()),
         }
         if len(attempts) == 1 and attempts[0].submitted_at is not None:
             attempt = attempts[0]
