@@ -7,7 +7,8 @@ a body over MAX_CONTENT_LENGTH the 413 page, whichever view it was sent to.
 
 Bad characters (core.text) are refused here too, once for every form, text upload, JSON body and
 query string rather than form by form: control characters give a 400 that says so (tab and newline
-are allowed in text, never in identifiers or the address), bidirectional controls are refused in
+are allowed in text, never in identifiers; a path is left to the routes, which only match digits or
+the verification code's alphabet), bidirectional controls are refused in
 identifiers and removed from names before any view reads them.
 """
 
@@ -74,8 +75,6 @@ class StrictFormRequest(Request):
 def check_request_text():
     """Before any view: refuse control characters anywhere, and bidi controls in identifiers."""
     try:
-        if CONTROL_OR_LINE_BREAK.search(request.path):
-            raise RefusedText(CONTROL_MESSAGE)
         for key, value in request.args.items(multi=True):
             check_text(key, value)
         if request.method in ("GET", "HEAD", "OPTIONS"):
