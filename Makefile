@@ -5,10 +5,18 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export FLASK_DEBUG ?= 0
 
-.PHONY: run test install install-dev db demo lint clean translations compile-translations security bench-load
+.PHONY: run serve test install install-dev db demo lint clean translations compile-translations security bench-load
 
 run: install db demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# A production server (README, Running in production): the environment holds APP_CONFIG=production,
+# SECRET_KEY, DATABASE_URL, REDIS_URL and INSTANCE_PATH; migrate first, then serve with gunicorn.
+BIND ?= 0.0.0.0:8000
+WORKERS ?= 4
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -w $(WORKERS) -b $(BIND) 'app:create_app()'
 
 # The fault tests run on their own after the rest: one restarts PostgreSQL under the app.
 test: install-dev security
