@@ -55,6 +55,9 @@ def test_every_post_route_refuses_control_characters_with_a_400(app, client, adm
         assert CONTROL_TEXT in response.data
 
     refused()
+    for route in world:  # and every route for certain, not only those hypothesis drew
+        for bad in ("\x00", "\x85"):
+            assert client.post(route, data={"identifier": f"a{bad}b", "text": "ok"}).status_code == 400, route
     assert _counts() == before  # nothing stored, not even an audit event
 
 
