@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 export FLASK_DEBUG ?= 0
 
-.PHONY: run worker test install install-dev db demo lint clean translations compile-translations security bench-load
+.PHONY: run worker serve test install install-dev db demo lint clean translations compile-translations security bench-load
 
 # The job worker (background jobs: certificate ZIPs, daily reminders) runs beside the site and
 # stops with it.
@@ -17,6 +17,14 @@ run: install db demo
 # Production: run this (as a service) on one or more hosts beside the app servers, with REDIS_URL set.
 worker: install
 	$(BIN)/huey_consumer jobs.queue.huey -w 2 -k thread
+
+# A production server (README, Running in production): the environment holds APP_CONFIG=production,
+# SECRET_KEY, DATABASE_URL, REDIS_URL and INSTANCE_PATH; migrate first, then serve with gunicorn.
+BIND ?= 0.0.0.0:8000
+WORKERS ?= 4
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -w $(WORKERS) -b $(BIND) 'app:create_app()'
 
 # The fault tests run on their own after the rest: one restarts PostgreSQL under the app.
 test: install-dev security

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 
-from config import INSTANCE_DIR, Config, get_config
+from config import INSTANCE_DIR, Config, database_url, get_config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -17,7 +17,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app.config.from_object(get_config() if config is None or isinstance(config, dict) else config)
     if isinstance(config, dict):
         app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _check_production_settings(app)
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_security_headers(app)
@@ -29,11 +31,30 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
 
 def _check_production_settings(app: Flask) -> None:
-    if app.config.get("REQUIRE_SECRET_KEY") and app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
+    if not app.config.get("REQUIRE_SECRET_KEY"):
+        return
+    if app.config["SECRET_KEY"] == Config.DEV_SECRET_KEY:
         raise RuntimeError("Set SECRET_KEY in the environment before running in production.")
-    if app.config.get("REQUIRE_SECRET_KEY") and app.config["KEY_ENCRYPTION_KEY"] in ("", Config.DEV_KEY_ENCRYPTION_KEY):
+    if len(app.config["SECRET_KEY"]) < Config.MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(f"SECRET_KEY is too short: use at least {Config.MIN_SECRET_KEY_LENGTH} random characters "
+                           "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+    if app.config["KEY_ENCRYPTION_KEY"] in ("", Config.DEV_KEY_ENCRYPTION_KEY):
         raise RuntimeError("Set KEY_ENCRYPTION_KEY in the environment before running in production "
                            "(it seals the certificate signing keys; keep it apart from the database backups).")
+    if app.config.get("IS_PRODUCTION") and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # Per-worker memory counts each worker apart: two workers let twice the limit through.
+        raise RuntimeError("Set REDIS_URL (or RATELIMIT_STORAGE_URI) in production: sign-in limits must be "
+                           "shared by every worker and host.")
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Behind a proxy every request comes from the proxy's address: without this, one person's
+    # failed sign-ins would rate-limit the whole site and the audit log would name the proxy.
+    count = app.config.get("TRUSTED_PROXIES", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def select_locale() -> str:
@@ -125,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     """The job page, and what each kind of background job does (jobs knows no feature)."""
+    from audit.verify_job import register as register_audit_job
     from certificates.bulk_job import register as register_zip_job
     from jobs.views import bp as jobs_bp
     from reports.reminder_job import register as register_reminder_job
@@ -132,6 +154,7 @@ def register_jobs(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     register_zip_job()
     register_reminder_job()
+    register_audit_job()
 
 
 def register_security_headers(app: Flask) -> None:

@@ -14,12 +14,21 @@ def _flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
 
 
+def database_url(url: str) -> str:
+    """Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the dialect and driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 class Config:
     DEV_SECRET_KEY = "dev-only-not-secret"
+    MIN_SECRET_KEY_LENGTH = 32
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'platform.sqlite3'}"
-    )
+    ))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "5"))  # seconds a writer waits for the lock
     # Seals the certificate signing keys stored in the database (certificates.keys). Keep it apart
@@ -29,7 +38,17 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://"))
     RATELIMIT_ENABLED = True
     SIGNIN_LIMIT_PER_ADDRESS = os.environ.get("SIGNIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
+    # Failed sign-ins per account from one address, and per account from all addresses together.
     SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
+    SIGNIN_LIMIT_PER_ACCOUNT_ANYWHERE = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT_ANYWHERE", "100 per hour")
+    # How many reverse proxies (TLS terminators, load balancers) stand in front of the app and set
+    # X-Forwarded-For / X-Forwarded-Proto. 0 (the default) trusts no such header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    # The audit chain's HMAC key (derived from SECRET_KEY when unset) and where `flask audit verify`
+    # writes its signed checkpoints: both outside the database, on purpose (README: Audit log).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
+    AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH", str(INSTANCE_DIR / "audit-checkpoints.jsonl"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -66,6 +85,7 @@ class Config:
 
 
 class ProductionConfig(Config):
+    IS_PRODUCTION = True  # seed-demo refuses; create_app checks the secret key and the limit storage
     REQUIRE_SECRET_KEY = True
     DEBUG = False
     TESTING = False

@@ -27,6 +27,10 @@ def seed_demo(people: int) -> None:
     """Create demo missions, units, people and one account per role (idempotent)."""
     from accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_people
 
+    if current_app.config.get("IS_PRODUCTION"):
+        # The demo accounts share a password printed in the README: never on a real site.
+        raise click.ClickException("seed-demo refuses to run under the production configuration "
+                                   "(APP_CONFIG=production): its accounts share a public password.")
     try:
         created = seed_people(people)
         for name, step in current_app.extensions.get("seed_steps", []):

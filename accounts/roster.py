@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from accounts.models import CATEGORIES, LANGUAGES, Deployment, Mission, User
 from accounts.services import deploy
 from audit.services import record
+from core.text import bad_identifier, has_control, strip_bidi
 from extensions import db
 
 COLUMNS = ("service_number", "name", "email", "category", "rank", "mission", "unit", "arrival_on", "language")
@@ -36,6 +37,7 @@ REQUIRED = ("service_number", "name", "category", "mission", "unit", "arrival_on
 MAX_LENGTHS = {"service_number": 40, "name": 200, "email": 254, "rank": 60}
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 UPLOAD_MAX_AGE = 3600  # seconds between the dry run on the upload page and "Apply"
+IDENTIFIER_COLUMNS = ("service_number", "email", "mission", "unit", "category", "language", "arrival_on")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CHUNK = 500  # keeps IN (...) lists well inside every database's parameter limit
 
@@ -182,7 +184,9 @@ def _cell(cells: list[str], index: dict[str, int], name: str) -> str:
 
 def _check_row(line: int, cells: list[str], index: dict[str, int]) -> tuple[RosterRow | None, list[str]]:
     values = {name: _cell(cells, index, name) for name in COLUMNS}
-    reasons = []
+    values["name"], values["rank"] = strip_bidi(values["name"]), strip_bidi(values["rank"])
+    reasons = [f"{name} contains a control or text-direction character" for name in COLUMNS
+               if (bad_identifier(values[name]) if name in IDENTIFIER_COLUMNS else has_control(values[name]))]
     if len(cells) > len(COLUMNS):
         reasons.append(f"{len(cells)} cells but the header has {len(COLUMNS)}")
     reasons += [f"{name} is missing" for name in REQUIRED if not values[name]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -15,8 +15,26 @@ from extensions import db, limiter
 bp = Blueprint("accounts", __name__)
 
 
+def _account() -> str:
+    """One bucket per account, whether it is named by e-mail or service number (ASVS 6.3.1)."""
+    if "sign_in_account" not in g:
+        identifier = (request.form.get("identifier", "") or "").strip()[:254]
+        user = services.find_user_for_sign_in(identifier)
+        g.sign_in_account = f"user:{user.id}" if user else "name:" + identifier.lower()
+    return g.sign_in_account
+
+
+def _account_and_address_key() -> str:
+    return f"account:{_account()}@{request.remote_addr or 'unknown'}"
+
+
 def _account_key() -> str:
-    return "account:" + (request.form.get("identifier", "") or "").strip().lower()[:254]
+    return f"account:{_account()}"
+
+
+def _failed(_response) -> bool:
+    # Only failed sign-ins count towards the account limits: the owner signing in is never the attacker.
+    return bool(g.get("sign_in_failed"))
 
 
 def _address_limit() -> str:
@@ -27,9 +45,16 @@ def _account_limit() -> str:
     return current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"]
 
 
+def _account_anywhere_limit() -> str:
+    return current_app.config["SIGNIN_LIMIT_PER_ACCOUNT_ANYWHERE"]
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key)
+# Wrong passwords lock an account from the address that sent them, not from everywhere: a stranger
+# cannot lock the owner out. The account-wide limit, far higher, still stops a spread-out guesser.
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_and_address_key, deduct_when=_failed)
+@limiter.limit(_account_anywhere_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def sign_in():
     """Anyone: sign in with email or service number and password."""
     if current_user.is_authenticated:
@@ -38,6 +63,7 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.identifier.data, form.password.data)
         if user is None:
+            g.sign_in_failed = True
             services.record_failed_sign_in(form.identifier.data)
             db.session.commit()
             # One message for unknown account, wrong password and deactivated account.

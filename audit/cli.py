@@ -1,14 +1,13 @@
-"""`flask audit verify`: walk the hash chain."""
+"""`flask audit verify` walks the keyed hash chain and checks its signed checkpoint;
+`flask audit rekey` moves a chain written by older versions onto the audit key."""
 
 from __future__ import annotations
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import func, select
 
-from audit.chain import first_broken
-from audit.models import AuditEvent
+from audit.services import ChainError, checkpoint_path, rekey_chain, verify_chain
 from extensions import db
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
@@ -16,16 +15,28 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
 
 @audit_cli.command("verify")
 def verify() -> None:
-    """Check every event's hash and link; name the first broken row."""
-    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
+    """Check every event's hash and link and the last checkpoint; write a new checkpoint.
+
+    Run it daily (and after any incident): each run anchors the chain's head outside the database."""
     try:
-        broken = first_broken(rows)
-    finally:
-        rows.close()  # stops the server-side cursor early when the chain breaks
-    total = db.session.scalar(select(func.count(AuditEvent.id)))
-    if broken:
-        raise click.ClickException(f"audit chain broken at event {broken[0]}: {broken[1]}")
-    click.echo(f"audit chain intact: {total} events verified")
+        result = verify_chain()
+    except ChainError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"audit chain intact: {result.count} events verified; checkpoint written to {checkpoint_path()}")
+
+
+@audit_cli.command("rekey")
+def rekey() -> None:
+    """Once, after upgrading: check the old unkeyed chain, then re-hash it with the audit key."""
+    try:
+        count = rekey_chain()
+        db.session.commit()
+    except ChainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"re-keyed {count} events" if count else "the audit chain is already keyed: nothing to do")
+    result = verify_chain()
+    click.echo(f"audit chain intact: {result.count} events verified")
 
 
 def register(app: Flask) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+from pathlib import Path
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
 
-from audit.chain import GENESIS, event_hash
+from audit import checkpoint
+from audit.chain import GENESIS, ChainWalk, event_hash, row_hash, walk
 from audit.models import AuditEvent
 from database import SAFE_METHODS, start_writing, utcnow
 from extensions import db
@@ -16,6 +20,88 @@ log = logging.getLogger(__name__)
 
 # Keys that must never reach the log, whatever a caller passes.
 _SECRET_KEYS = {"password", "password_hash", "answer_key", "correct", "token"}
+
+
+class ChainError(Exception):
+    """The audit chain, or its checkpoint, shows tampering (or was never re-keyed)."""
+
+
+def chain_key() -> bytes:
+    """AUDIT_KEY from the environment; without it, a key derived from SECRET_KEY (README: Audit log)."""
+    configured = current_app.config.get("AUDIT_KEY") or ""
+    if configured:
+        return configured.encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"audit-chain-key", hashlib.sha256).digest()
+
+
+def checkpoint_path() -> Path:
+    return Path(current_app.config["AUDIT_CHECKPOINT_PATH"])
+
+
+def _ordered_events():
+    return db.session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
+
+
+def verify_chain(*, write_checkpoint: bool = True) -> ChainWalk:
+    """Check every event's keyed hash and link, and that the chain still reaches the head the last
+    checkpoint saw; then write a new checkpoint. Raises ChainError naming what is wrong."""
+    key = chain_key()
+    rows = _ordered_events()
+    try:
+        result = walk(rows, key)
+    finally:
+        rows.close()  # stops the server-side cursor early when the chain breaks
+    if result.broken:
+        first = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id).limit(1))
+        unkeyed = first is not None and first.id == result.broken[0] and row_hash(first, None) == first.hash
+        if unkeyed and not checkpoint_path().exists():
+            raise ChainError("the audit chain still uses the unkeyed hashes of older versions: "
+                             "run `flask audit rekey` once (README: Upgrading)")
+        raise ChainError(f"audit chain broken at event {result.broken[0]}: {result.broken[1]}")
+    try:
+        previous = checkpoint.latest(checkpoint_path(), key)
+    except checkpoint.CheckpointError as error:
+        raise ChainError(str(error)) from None
+    if previous is not None:
+        anchored = db.session.get(AuditEvent, previous.last_id) if previous.last_id else None
+        if previous.last_id and (anchored is None or anchored.hash != previous.last_hash):
+            raise ChainError(
+                f"audit chain truncated or rewritten: the checkpoint of {previous.written_at} saw "
+                f"{previous.count} events up to event {previous.last_id}, and the chain now "
+                + ("ends at event " + str(result.last_id) if anchored is None else "holds a different event there"))
+        if result.count < previous.count:
+            raise ChainError(f"audit chain truncated: the checkpoint of {previous.written_at} saw "
+                             f"{previous.count} events, now {result.count}")
+    if write_checkpoint:
+        checkpoint.append(checkpoint_path(), key, last_id=result.last_id, last_hash=result.last_hash,
+                          count=result.count)
+    return result
+
+
+def rekey_chain() -> int:
+    """Re-hash an unkeyed chain (older versions) with the audit key, once it checks out the old way.
+    Updates rows in the caller's transaction; returns how many. Run with the app stopped."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    if not rows:
+        return 0
+    if walk(rows, chain_key()).broken is None:
+        return 0  # already keyed
+    if checkpoint_path().exists():
+        # A checkpoint is only written for a keyed chain: an unkeyed one now was rewritten since.
+        raise ChainError(f"checkpoints exist ({checkpoint_path()}), so this chain was keyed before: an "
+                         "unkeyed chain now means it was rewritten; nothing was re-keyed")
+    legacy = walk(rows, None)
+    if legacy.broken:
+        raise ChainError(f"the unkeyed chain is broken at event {legacy.broken[0]}: {legacy.broken[1]}; "
+                         "nothing was re-keyed")
+    key, prev = chain_key(), GENESIS
+    for row in rows:
+        row.prev_hash = prev
+        row.hash = prev = row_hash(row, key, prev_hash=prev)
+    db.session.flush()
+    return len(rows)
 
 
 def record(action: str, *, actor=None, target: str = "", **details) -> AuditEvent:
@@ -35,7 +121,7 @@ def record(action: str, *, actor=None, target: str = "", **details) -> AuditEven
         details=clean, address=address, prev_hash=prev,
     )
     event.hash = event_hash(
-        prev, occurred_at=event.occurred_at, actor_id=actor_id, action=action,
+        prev, key=chain_key(), occurred_at=event.occurred_at, actor_id=actor_id, action=action,
         target=target, details=clean, address=address,
     )
     session.add(event)

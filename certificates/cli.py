@@ -9,9 +9,10 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from audit.services import record
-from certificates import keys, qr, signing
+from certificates import documents, keys, qr, signing
 from certificates.models import SigningKey
 from extensions import db
 
@@ -86,8 +87,25 @@ def verify_offline(payload_or_png: str, keys_file: Path | None) -> None:
     click.echo(f"key:      {claims.key_id}{note}")
     code = qr.code_from_text(text)
     if code:
+        _check_code_names_payload(code, claims.serial)
         click.echo(f"live status (revocation, supersession): {text.split(qr.FRAGMENT)[0]}")
     click.echo("VALID: the signature matches; the text above is exactly what was issued")
+
+
+def _check_code_names_payload(code: str, serial: str) -> None:
+    """The URL's verification code must name the certificate whose payload follows it: a genuine
+    payload copied under another certificate's code would otherwise read as that one's proof."""
+    try:
+        named = documents.find_by_code(code)
+    except SQLAlchemyError:  # checking with --keys on a machine without the database
+        db.session.rollback()
+        named = None
+    if named is None:
+        click.echo("url code: not in this database; cannot check that the URL names this certificate")
+    elif named.serial != serial:
+        raise click.ClickException(
+            f"MISMATCH: the signature is genuine, but the payload is certificate {serial}'s while the URL's "
+            f"code names certificate {named.serial}. This QR code was altered: do not rely on it.")
 
 
 @click.command("rotate-signing-key")

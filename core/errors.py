@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -18,7 +19,7 @@ def _wants_json() -> bool:
     return request.path.endswith(".json") or request.accept_mimetypes.best == "application/json"
 
 
-def _render(status: int, title: str, message: str):
+def render_error(status: int, title: str, message: str):
     if _wants_json():
         return jsonify(error=title), status  # machines read the English title
     # Translated here, not at import: the reader's language is known only now.
@@ -43,11 +44,20 @@ MESSAGES = {
 }
 
 
+HTTPS_NEEDED = (N_("Open this site with https"),
+                N_("This site keeps your session in a cookie that browsers only send over a secure "
+                   "connection, so forms cannot work over plain http. Open the address starting with "
+                   "https:// and try again."))
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if isinstance(error, CSRFError) and not request.is_secure and current_app.config["SESSION_COOKIE_SECURE"]:
+            # The browser refused the secure session cookie over http, so no token could match.
+            return render_error(400, *HTTPS_NEEDED)
         title, message = MESSAGES.get(error.code or 500, (error.name, ""))
-        response, status = _render(error.code or 500, title, message)
+        response, status = render_error(error.code or 500, title, message)
         if error.code == 429:
             return response, status, {"Retry-After": "60"}
         return response, status
@@ -59,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
         # would go back to the database that just failed, and turn this 503 into a bare 500.
         g._login_user = login_manager.anonymous_user()
         log.warning("database unavailable: %s", error.__class__.__name__)
-        response, status = _render(503, *MESSAGES[503])
+        response, status = render_error(503, *MESSAGES[503])
         return response, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
@@ -68,4 +78,4 @@ def register_error_handlers(app: Flask) -> None:
             return http_error(error)
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _render(500, *MESSAGES[500])
+        return render_error(500, *MESSAGES[500])

@@ -45,14 +45,24 @@ def run_job(job_id: int) -> None:
         runner.run(job_id)
 
 
-@huey.periodic_task(crontab(minute="0", hour=os.environ.get("REMINDER_HOUR_UTC", "6")))
-def daily_reminders() -> None:
-    """Every day at REMINDER_HOUR_UTC (default 06:00 UTC): the reminders job, visible on /jobs."""
+def _run_scheduled(kind: str) -> None:
+    """A scheduled job gets its row like any other, so its result shows on /jobs."""
+    from extensions import db
     from jobs import runner, services
 
     with worker_app().app_context():
-        from extensions import db
-
-        job_id = services.create("reminders", actor=None).id
+        job_id = services.create(kind, actor=None).id
         db.session.commit()
         runner.run(job_id)
+
+
+@huey.periodic_task(crontab(minute="0", hour=os.environ.get("REMINDER_HOUR_UTC", "6")))
+def daily_reminders() -> None:
+    """Every day at REMINDER_HOUR_UTC (default 06:00 UTC): the reminders job."""
+    _run_scheduled("reminders")
+
+
+@huey.periodic_task(crontab(minute="30", hour=os.environ.get("AUDIT_CHECK_HOUR_UTC", "2")))
+def daily_audit_check() -> None:
+    """Every day at AUDIT_CHECK_HOUR_UTC (default 02:30 UTC): verify the audit chain, write a checkpoint."""
+    _run_scheduled("audit_verify")

@@ -75,6 +75,7 @@ def _test_config(tmp_root: Path) -> dict:
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     config["SIGNING_KEY_DIR"] = str(tmp_root / f"signing-keys-{WORKER}")
     config["JOB_FILES_DIR"] = str(tmp_root / f"job-files-{WORKER}")
+    config["AUDIT_CHECKPOINT_PATH"] = str(tmp_root / f"audit-checkpoints-{WORKER}.jsonl")
     return config
 
 
@@ -136,6 +137,7 @@ def app(make_app):
     yield app
     db.session.rollback()
     _empty_tables()
+    Path(app.config["AUDIT_CHECKPOINT_PATH"]).unlink(missing_ok=True)  # it anchors this test's chain only
     db.session.remove()
     ctx.pop()
 

@@ -32,6 +32,15 @@ def test_valid_payload_prints_the_claims_and_valid(app, runner, learner):
     assert result.output.rstrip().splitlines()[-1].startswith("VALID")
 
 
+def test_a_payload_under_another_certificates_code_is_a_mismatch(app, runner, learner, trainer):
+    course = make_course()
+    mine, other = issue(learner, course), issue(trainer, course)
+    text = qr.qr_text(f"https://example.org/verify/{mine.code}", services.payload_of(other))
+    result = runner.invoke(args=["verify-offline", text])
+    assert result.exit_code != 0 and "VALID" not in result.output.replace("INVALID", "")
+    assert "MISMATCH" in result.output and other.serial in result.output and mine.serial in result.output
+
+
 def test_whole_qr_text_is_accepted(app, runner, learner):
     certificate = issue(learner, make_course())
     text = qr.qr_text(f"https://example.org/verify/{certificate.code}", services.payload_of(certificate))

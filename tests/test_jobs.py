@@ -159,3 +159,24 @@ def test_a_finished_job_delivered_twice_runs_once(app, admin, test_kinds):
 def test_zip_kind_is_registered_with_a_translated_title(app):
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         assert str(registry.kind(bulk_job.KIND).title) not in ("", bulk_job.KIND)
+
+
+def test_the_daily_audit_check_is_a_job_that_reports_a_broken_chain(app, admin):
+    from audit.services import record
+    from audit.verify_job import KIND
+
+    record("something", actor=admin, target="x")
+    db.session.commit()
+    job_id = services.create(KIND, actor=None).id
+    db.session.commit()
+    services.enqueue(job_id)
+    db.session.rollback()
+    assert db.session.get(Job, job_id).result == {"events": 1}
+    db.session.execute(text("UPDATE audit_events SET target = 'y'"))
+    db.session.commit()
+    again = services.create(KIND, actor=None).id
+    db.session.commit()
+    services.enqueue(again)
+    db.session.rollback()
+    job = db.session.get(Job, again)
+    assert job.status == "failed" and "broken" in job.errors[0]["message"]

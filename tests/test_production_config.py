@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app import create_app
 from config import ProductionConfig
 from extensions import db
 
+SECRET = "a-real-secret-from-the-environment-of-48-chars!!"
+# Production refuses per-worker limit counters; nothing here reaches Redis before a limit is counted.
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
 
 @pytest.fixture
 def production_app(database, monkeypatch):
     class Deployed(ProductionConfig):
-        SECRET_KEY = "a-real-secret-from-the-environment"
+        SECRET_KEY = SECRET
         KEY_ENCRYPTION_KEY = "another-real-secret-kept-apart-from-backups"
         SQLALCHEMY_DATABASE_URI = database["SQLALCHEMY_DATABASE_URI"]
         SQLALCHEMY_ENGINE_OPTIONS = database["SQLALCHEMY_ENGINE_OPTIONS"]
-        RATELIMIT_STORAGE_URI = "memory://"
+        RATELIMIT_STORAGE_URI = REDIS
 
     app = create_app(Deployed)
     yield app
@@ -85,3 +91,63 @@ def test_errors_show_no_trace_in_production(production_app):
 def test_csrf_is_on_in_production(production_app):
     response = production_app.test_client().post("/sign-in", data={"identifier": "x", "password": "y"})
     assert response.status_code == 400
+
+
+# --- safe defaults (issue 16, item 5) ----------------------------------------------------------------
+
+def _deployed(database, **settings):
+    values = {"SECRET_KEY": SECRET, "KEY_ENCRYPTION_KEY": "another-real-secret-kept-apart-from-backups",
+              "SQLALCHEMY_DATABASE_URI": database["SQLALCHEMY_DATABASE_URI"],
+              "SQLALCHEMY_ENGINE_OPTIONS": database["SQLALCHEMY_ENGINE_OPTIONS"], "RATELIMIT_STORAGE_URI": REDIS}
+    values.update(settings)
+    return type("Deployed", (ProductionConfig,), values)
+
+
+def test_refuses_a_short_secret_key(database):
+    with pytest.raises(RuntimeError, match="SECRET_KEY is too short"):
+        create_app(_deployed(database, SECRET_KEY="short"))
+    with pytest.raises(RuntimeError, match="too short"):
+        create_app(_deployed(database, SECRET_KEY="x" * 31))
+
+
+def test_refuses_per_worker_rate_limit_storage(database):
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        create_app(_deployed(database, RATELIMIT_STORAGE_URI="memory://"))
+
+
+def test_seed_demo_refuses_under_the_production_config(production_app):
+    from accounts.models import User
+
+    result = production_app.test_cli_runner().invoke(args=["seed-demo", "--people", "3"])
+    assert result.exit_code != 0 and "production" in result.output
+    with production_app.app_context():
+        assert db.session.query(User).count() == 0
+
+
+def test_postgres_urls_are_accepted(monkeypatch):
+    from config import database_url
+
+    assert database_url("postgres://u:p@db:5432/app") == "postgresql+psycopg://u:p@db:5432/app"
+    assert database_url("postgresql://u@db/app") == "postgresql+psycopg://u@db/app"
+    assert database_url("postgresql+psycopg://u@db/app") == "postgresql+psycopg://u@db/app"
+    assert database_url("sqlite:////srv/x.sqlite3") == "sqlite:////srv/x.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgres://u@db.invalid/app", "TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.invalid/app"
+
+
+def test_a_form_over_plain_http_in_production_says_use_https(production_app):
+    client = production_app.test_client()
+    # Over http the browser drops the secure session cookie, so the form's token has no session to match.
+    response = client.post("/sign-in", data={"identifier": "x", "password": "y", "csrf_token": "t"},
+                           base_url="http://training.example")
+    assert response.status_code == 400 and b"https://" in response.data
+    secure = client.post("/sign-in", data={"identifier": "x", "password": "y"}, base_url="https://training.example")
+    assert secure.status_code == 400 and b"https://" not in secure.data  # a plain CSRF failure says so plainly
+
+
+def test_the_postgres_restart_fault_test_runs_only_when_allowed(monkeypatch):
+    from tests.test_faults import _local_postgres
+
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    monkeypatch.delenv("ALLOW_POSTGRES_RESTART", raising=False)
+    assert _local_postgres() is None

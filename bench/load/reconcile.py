@@ -240,10 +240,11 @@ def _check_completions(report: Report) -> None:
 def _check_audit_chain(report: Report) -> None:
     from audit.chain import first_broken
     from audit.models import AuditEvent
+    from audit.services import chain_key
 
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
     try:
-        broken = first_broken(events)
+        broken = first_broken(events, chain_key())
     finally:
         events.close()  # stops the server-side cursor early when the chain breaks
     report.counts["audit events"] = db.session.scalar(select(func.count(AuditEvent.id)))

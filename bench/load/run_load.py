@@ -39,6 +39,9 @@ OUT = ROOT / "bench" / "out"
 PASSWORD = "load-test-password-2026"  # noqa: S105 (a throwaway account on a throwaway database)
 
 
+# One audit-chain key for the seeding, the server and the reconciliation (audit.services.chain_key).
+AUDIT_KEY = "load-test-audit-key"
+
 def database_url(engine: str, workdir: Path) -> tuple[str, str | None]:
     if engine == "sqlite":
         return f"sqlite:///{workdir / 'load.sqlite3'}", None
@@ -70,7 +73,7 @@ def prepare(url: str, workdir: Path, learners: int, leads: int) -> dict:
     os.environ["DATABASE_URL"] = url
     from app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEY_DIR": str(workdir / "signing-keys")})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUDIT_KEY": AUDIT_KEY, "SIGNING_KEY_DIR": str(workdir / "signing-keys")})
     with app.app_context():
         from extensions import db
 
@@ -153,7 +156,7 @@ def _pass_modules(user, modules, published, keys, attempts, progress) -> None:
 def routes(url: str) -> dict:
     from app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUDIT_KEY": AUDIT_KEY})
     rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
     dashboard = rules.get("reports.mission")
     export = rules.get("reports.mission_export")
@@ -207,7 +210,7 @@ def _reconcile(url: str, acks: Path):
     from bench.load.reconcile import load_acks, reconcile
     from extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "AUDIT_KEY": AUDIT_KEY})
     with app.app_context():
         report = reconcile(load_acks(acks))
         db.session.remove()
@@ -245,6 +248,7 @@ def _run(args, url: str, workdir: Path) -> int:
     print(f"prepared {args.engine} in {time.monotonic() - began:.0f} s: {len(plan['learners'])} learners, "
           f"{len(plan['leads'])} leads, {len(plan['modules'])} modules, {len(plan['keys'])} questions")
     env = {"DATABASE_URL": url, "SECRET_KEY": "load-test-" + uuid.uuid4().hex, "INSTANCE_PATH": str(workdir),
+           "AUDIT_KEY": AUDIT_KEY,
            "SIGNIN_LIMIT_PER_ADDRESS": "100000 per minute", "SIGNIN_LIMIT_PER_ACCOUNT": "100000 per minute",
            "APP_CONFIG": "default"}
     with Gunicorn(env) as server:

@@ -55,6 +55,24 @@ def test_scanned_link_shows_live_status_then_checks_the_signed_copy(page, live_s
     page.locator("#offline-result").get_by_text("VALID: the signature matches").wait_for()
 
 
+def test_a_payload_under_another_certificates_code_is_called_out(page, live_server, learner, trainer, screenshot):
+    course = make_course()
+    mine, other = issue(learner, course), issue(trainer, course)
+    page.goto(qr.qr_text(documents.verify_url(mine.code, live_server), services.payload_of(other)))
+    expect(page.locator("#payload-mismatch")).to_be_visible()
+    assert "belongs to a different certificate" in page.locator("#payload-mismatch").inner_text()
+    screenshot(page, "mismatch")
+    # The other certificate's payload is not passed on to the offline checker as this one's.
+    assert "#p=" not in page.get_by_role("link", name="Check the signed copy").get_attribute("href")
+    # The genuine pairing shows no warning (a fresh load: a new fragment alone would not reload the page).
+    page.goto("about:blank")
+    page.goto(qr.qr_text(documents.verify_url(mine.code, live_server), services.payload_of(mine)))
+    expect(page.get_by_text("This certificate is genuine and current.")).to_be_visible()
+    expect(page.locator("#payload-mismatch")).to_be_hidden()
+    page.get_by_role("link", name="Check the signed copy").click()
+    page.locator("#offline-result").get_by_text("VALID: the signature matches").wait_for()
+
+
 def test_without_javascript_the_page_says_it_needs_it(new_page, live_server):
     page = new_page(java_script_enabled=False)
     page.goto(f"{live_server}/verify/offline")
