@@ -1,13 +1,14 @@
-"""Sign-in, sign-out and password change."""
+"""Sign-in, sign-out, password change and forgotten passwords (single sign-on: accounts.sso_views)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from accounts import services
-from accounts.forms import ChangePasswordForm, SignInForm
+from accounts import reset, services, sso
+from accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
+from core import mail
 from core.forms import EmptyForm
 from core.redirects import safe_next
 from extensions import db, limiter
@@ -49,7 +50,9 @@ def sign_in():
         if user.must_change_password:
             return redirect(url_for("accounts.change_password"))
         return redirect(safe_next(form.next.data) or url_for("core.home"))
-    return render_template("accounts/sign_in.html", form=form)
+    return render_template("accounts/sign_in.html", form=form, sso_name=sso.button_name(),
+                           provider_sign_out=sso.provider_sign_out_url() if session.pop("sso_signed_out", False)
+                           else None)
 
 
 @bp.post("/sign-out")
@@ -60,6 +63,8 @@ def sign_out():
         services.sign_out(current_user)
         db.session.commit()
         logout_user()
+        if session.pop("sso", None):
+            session["sso_signed_out"] = True  # the sign-in page offers the provider's sign-out too
         flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.sign_in"))
 
@@ -79,6 +84,63 @@ def change_password():
             flash(_("Your password is changed. Other devices signed in as you are now signed out."), "info")
             return redirect(url_for("core.home"))
     return render_template("accounts/change_password.html", form=form)
+
+
+def _reset_account_key() -> str:
+    return "reset:" + (request.form.get("identifier", "") or "").strip().lower()[:254]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+def _reset_account_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
+
+
+# One budget per address for asking for links and for using them.
+_reset_address_budget = limiter.shared_limit(_reset_address_limit, scope="password-reset", methods=["POST"])
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@_reset_address_budget
+@limiter.limit(_reset_account_limit, methods=["POST"], key_func=_reset_account_key)
+def forgot_password():
+    """Anyone: ask for a one-time link by e-mail; everyone gets the same answer, whatever they typed."""
+    form = ForgotPasswordForm()
+    if not mail.is_configured():
+        return render_template("accounts/forgot_password.html", form=None)
+    if form.validate_on_submit():
+        user, token = reset.request_link(form.identifier.data, address=request.remote_addr or "")
+        db.session.commit()  # the link exists before the mail that carries it leaves
+        if token and not reset.send_link(user, token):
+            services.record_mail_failure(user, "password_reset")
+            db.session.commit()
+        return render_template("accounts/forgot_password_sent.html")
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@_reset_address_budget
+def reset_password(token: str):
+    """Anyone holding a live reset link: choose a new password (a dead link: one page, 404)."""
+    link = reset.live_link(token)
+    if link is None:
+        return render_template("accounts/reset_link_dead.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.complete(link, form.new.data)
+        except reset.DeadLink:
+            db.session.rollback()
+            return render_template("accounts/reset_link_dead.html"), 404
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()  # the new password ended every session, this browser's too
+        flash(_("Your new password is set and every device signed in as you is signed out. Sign in with it."),
+              "info")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form)
 
 
 @bp.before_app_request
