@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, request, url_for
@@ -18,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from accounts.models import PasswordReset, User
-from accounts.services import find_user_for_sign_in, set_password, void_reset_links
+from accounts.services import find_user_for_sign_in, record_mail_failure, set_password, void_reset_links
 from audit.services import record
 from core import mail
 from database import utcnow
@@ -112,9 +113,9 @@ def compose(user: User, link: str) -> tuple[str, str]:
     return subject, body
 
 
-def send_link(user: User, token: str) -> bool:
+def send_link(user: User, link: str) -> bool:
     """E-mail the link. False (and a warning without the token) when it could not be sent."""
-    subject, body = compose(user, link_url(token))
+    subject, body = compose(user, link)
     try:
         with mail.Connection() as smtp:
             smtp.send(mail.build(user.email, subject, body, lang=user.preferred_language))
@@ -122,6 +123,23 @@ def send_link(user: User, token: str) -> bool:
         current_app.logger.warning("password reset mail to user %s failed: %s", user.id, type(error).__name__)
         return False
     return True
+
+
+def sender(user: User, token: str) -> Callable[[], None]:
+    """Sending, to run once the answer has gone (`response.call_on_close`): the SMTP round trip
+    then does not make a known address answer later than an unknown one. It runs outside the
+    request, in an app context (and database session) of its own."""
+    app = current_app._get_current_object()
+    user_id, link = user.id, link_url(token)
+
+    def send() -> None:
+        with app.app_context():
+            person = db.session.get(User, user_id)
+            if person is not None and not send_link(person, link):
+                record_mail_failure(person, "password_reset")
+                db.session.commit()
+
+    return send
 
 
 def _aware(moment: datetime) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -113,10 +113,10 @@ def forgot_password():
     if form.validate_on_submit():
         user, token = reset.request_link(form.identifier.data, address=request.remote_addr or "")
         db.session.commit()  # the link exists before the mail that carries it leaves
-        if token and not reset.send_link(user, token):
-            services.record_mail_failure(user, "password_reset")
-            db.session.commit()
-        return render_template("accounts/forgot_password_sent.html")
+        response = make_response(render_template("accounts/forgot_password_sent.html"))
+        if token:
+            response.call_on_close(reset.sender(user, token))
+        return response
     return render_template("accounts/forgot_password.html", form=form)
 
 

@@ -55,7 +55,10 @@ def person(app, mission_a):
 
 
 def _ask(client, identifier: str):
-    return client.post("/password/forgot", data={"identifier": identifier})
+    answer = client.post("/password/forgot", data={"identifier": identifier})
+    answer.get_data()
+    answer.close()  # as the server does once the body is sent: the mail leaves then
+    return answer
 
 
 def _token_from(inbox) -> str:
@@ -105,6 +108,13 @@ def test_the_link_arrives_in_the_persons_language_and_works_once(app, client, in
     db.session.refresh(person)
     assert verify_password(person.password_hash, NEW_PASSWORD)
     login_as(client, person, NEW_PASSWORD)
+
+
+def test_the_answer_leaves_before_the_mail(client, inbox, person):
+    answer = client.post("/password/forgot", data={"identifier": person.email})
+    assert answer.status_code == 200 and inbox.messages == []  # the body is there, no SMTP round trip yet
+    answer.close()  # what the server does once the body is sent
+    assert [m["To"] for m in inbox.messages] == [person.email]
 
 
 def test_everyone_gets_the_same_answer_whatever_they_typed(app, client, inbox, person, mission_a):
