@@ -43,16 +43,22 @@ def sign_in():
             db.session.commit()
             # One message for unknown account, wrong password and deactivated account.
             flash(_("That email or service number and password do not match an active account."), "error")
-            return render_template("accounts/sign_in.html", form=form), 200
+            return _sign_in_page(form), 200
         services.sign_in(user, remember=form.remember.data, address=request.remote_addr or "")
         db.session.commit()
         login_user(user, remember=form.remember.data)
+        session.pop("sso", None)  # this session is a password one, whatever came before in this browser
         if user.must_change_password:
             return redirect(url_for("accounts.change_password"))
         return redirect(safe_next(form.next.data) or url_for("core.home"))
+    return _sign_in_page(form)
+
+
+def _sign_in_page(form: SignInForm) -> str:
+    # Right after signing out of a single sign-on session, offer the provider's sign-out once.
+    provider_sign_out = sso.provider_sign_out_url() if session.pop("sso_signed_out", False) else None
     return render_template("accounts/sign_in.html", form=form, sso_name=sso.button_name(),
-                           provider_sign_out=sso.provider_sign_out_url() if session.pop("sso_signed_out", False)
-                           else None)
+                           provider_sign_out=provider_sign_out)
 
 
 @bp.post("/sign-out")

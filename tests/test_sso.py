@@ -100,6 +100,8 @@ def test_the_button_shows_only_when_configured(make_app):
                               OIDC_PROVIDER_NAME="UN Login")
     page = configured_app.test_client().get("/sign-in").get_data(as_text=True)
     assert 'href="/sso/start"' in page and "Sign in with UN Login" in page
+    wrong = configured_app.test_client().post("/sign-in", data={"identifier": "nobody", "password": "wrong one"})
+    assert "Sign in with UN Login" in wrong.get_data(as_text=True)  # still offered after a wrong password
 
 
 def test_a_callback_that_matches_no_state_fails_and_is_audited(make_app, app):
