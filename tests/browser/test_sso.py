@@ -3,7 +3,8 @@
 
 A roster person signs in through it and signs out of both; an identity that is nobody on the
 roster is refused, nothing is created, the attempt is audited; a tampered `state` and a
-tampered `nonce` (changed in the redirect to the provider) fail and sign nobody in.
+tampered `nonce` (changed in the redirect to the provider) fail and sign nobody in, and so does
+an ID token whose signature the provider's published keys do not verify.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
+from joserfc.jwk import KeySet, RSAKey
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -34,7 +36,7 @@ ACCOUNTS = {
 
 @pytest.fixture
 def sso_site(sqlite_only, app, make_app, browser):
-    """(base URL, issuer): the app served over HTTP with single sign-on set to a live provider."""
+    """(base URL, issuer, served app): the app served over HTTP with single sign-on set to a live provider."""
     served = {}
     server = make_server("127.0.0.1", 0, lambda environ, start: served["app"](environ, start), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
@@ -46,7 +48,7 @@ def sso_site(sqlite_only, app, make_app, browser):
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         thread.start()
         try:
-            yield base, issuer
+            yield base, issuer, served["app"]
         finally:
             server.shutdown()
             server.server_close()
@@ -100,7 +102,7 @@ def _tamper(page, base: str, parameter: str) -> None:
 
 
 def test_a_roster_person_signs_in_with_the_provider_and_out_of_both(sso_site, sso_page, amina, screenshot):
-    base, issuer = sso_site
+    base, issuer, _app = sso_site
     page = sso_page
     _sign_in_at_provider(page, base, "amina")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -132,7 +134,7 @@ def test_a_roster_person_signs_in_with_the_provider_and_out_of_both(sso_site, ss
 
 def test_an_identity_not_on_the_roster_is_refused_created_nowhere_and_audited(sso_site, sso_page, amina,
                                                                                screenshot):
-    base, issuer = sso_site
+    base, issuer, _app = sso_site
     people = db.session.scalar(select(func.count()).select_from(User))
     _sign_in_at_provider(sso_page, base, "stranger")
     expect(sso_page.get_by_role("heading", name="We do not know this account")).to_be_visible()
@@ -151,7 +153,7 @@ def test_an_identity_not_on_the_roster_is_refused_created_nowhere_and_audited(ss
 @pytest.mark.parametrize(("parameter", "reason"), [("state", "MismatchingStateError"),
                                                    ("nonce", "InvalidClaimError")])
 def test_a_tampered_state_or_nonce_signs_nobody_in(sso_site, sso_page, amina, parameter, reason, screenshot):
-    base, _issuer = sso_site
+    base, _issuer, _app = sso_site
     _tamper(sso_page, base, parameter)
     _sign_in_at_provider(sso_page, base, "amina")
     expect(sso_page.get_by_role("heading", name="Sign-in did not work")).to_be_visible()
@@ -161,3 +163,19 @@ def test_a_tampered_state_or_nonce_signs_nobody_in(sso_site, sso_page, amina, pa
     assert db.session.scalar(select(SignInSession)) is None
     assert db.session.scalar(select(ExternalIdentity)) is None
     assert _events("sign_in") == []
+
+
+def test_an_id_token_the_published_keys_do_not_verify_signs_nobody_in(sso_site, sso_page, amina):
+    base, _issuer, served = sso_site
+    # The app's copy of the provider's keys is swapped for another key under the same key id, as if
+    # the ID token had been signed by someone else: the signature check, not the key id, refuses it.
+    with served.app_context():
+        client = served.extensions["sso"].create_client("oidc")
+        published = client.fetch_jwk_set()["keys"][0]
+        impostor = RSAKey.generate_key(2048, parameters={"kid": published["kid"], "use": "sig", "alg": "RS256"})
+        client.server_metadata["jwks"] = KeySet([impostor]).as_dict(private=False)
+    _sign_in_at_provider(sso_page, base, "amina")
+    expect(sso_page.get_by_role("heading", name="Sign-in did not work")).to_be_visible()
+    assert [e.details["reason"] for e in _events("sso_failed")] == ["BadSignatureError"]
+    assert db.session.scalar(select(SignInSession)) is None
+    assert db.session.scalar(select(ExternalIdentity)) is None
