@@ -140,9 +140,12 @@ def reset_password(token: str):
         except reset.DeadLink:
             db.session.rollback()
             return render_template("accounts/reset_link_dead.html"), 404
+        signed_in_here = current_user.is_authenticated
+        if signed_in_here:  # whoever it was, the link's person now signs in with the new password
+            services.sign_out(current_user)
         db.session.commit()
-        if current_user.is_authenticated:
-            logout_user()  # the new password ended every session, this browser's too
+        if signed_in_here:
+            logout_user()
         flash(_("Your new password is set and every device signed in as you is signed out. Sign in with it."),
               "info")
         return redirect(url_for("accounts.sign_in"))

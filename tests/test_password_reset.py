@@ -203,6 +203,17 @@ def test_a_reset_ends_every_session(client, app, inbox, person):
     assert db.session.scalar(select(SignInSession).where(SignInSession.ended_at.is_(None))) is None
 
 
+def test_a_link_used_in_a_browser_signed_in_as_someone_else_signs_that_session_out(app, client, inbox, person,
+                                                                                  learner):
+    _ask(client, person.email)
+    token = _token_from(inbox)
+    login_as(client, learner)
+    assert _reset(client, token).status_code == 302
+    assert client.get("/account/password").status_code == 302  # signed out here
+    assert db.session.scalar(select(SignInSession).where(SignInSession.user_id == learner.id,
+                                                         SignInSession.ended_at.is_(None))) is None
+
+
 def test_unknown_and_malformed_tokens_get_the_same_page(client, person):
     for token in ("nope", "A" * 43, "x" * 500):
         answer = client.get(f"/password/reset/{token}")
