@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from extensions import db
 from tests import factories
 from tests.browser.conftest import DESKTOP
+from tests.browser.field_world import axe_violations
 from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET, running_provider
 
 pytestmark = pytest.mark.browser
@@ -55,13 +56,26 @@ def sso_site(sqlite_only, app, make_app, browser):
             thread.join(timeout=10)
 
 
-@pytest.fixture
-def sso_page(browser, sso_site):
-    context = browser.new_context(viewport=DESKTOP)
+def _context(browser, **options):
+    context = browser.new_context(viewport=DESKTOP, **options)
     context.set_default_timeout(15_000)
     # The provider's development pages ask for a web font: nothing may leave the machine.
     context.route("**/*", lambda route: route.abort() if urlsplit(route.request.url).hostname != "127.0.0.1"
                   else route.fallback())
+    return context
+
+
+@pytest.fixture
+def sso_page(browser, sso_site):
+    context = _context(browser)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe_sso_page(browser, sso_site):
+    """For the accessibility check: axe is injected as a script the page's CSP would rightly block."""
+    context = _context(browser, bypass_csp=True)
     yield context.new_page()
     context.close()
 
@@ -132,14 +146,16 @@ def test_a_roster_person_signs_in_with_the_provider_and_out_of_both(sso_site, ss
     expect(page.locator("input[name=login]")).to_be_visible()
 
 
-def test_an_identity_not_on_the_roster_is_refused_created_nowhere_and_audited(sso_site, sso_page, amina,
+def test_an_identity_not_on_the_roster_is_refused_created_nowhere_and_audited(sso_site, axe_sso_page, amina,
                                                                                screenshot):
     base, issuer, _app = sso_site
+    page = axe_sso_page
     people = db.session.scalar(select(func.count()).select_from(User))
-    _sign_in_at_provider(sso_page, base, "stranger")
-    expect(sso_page.get_by_role("heading", name="We do not know this account")).to_be_visible()
-    screenshot(sso_page, "unknown-identity")
-    assert sso_page.get_by_role("button", name="Sign out").count() == 0
+    _sign_in_at_provider(page, base, "stranger")
+    expect(page.get_by_role("heading", name="We do not know this account")).to_be_visible()
+    screenshot(page, "unknown-identity")
+    assert page.get_by_role("button", name="Sign out").count() == 0
+    assert axe_violations(page) == []
 
     refused = _events("sso_refused")
     assert [(e.details["reason"], e.details["subject"], e.details["value"], e.details["provider"])
