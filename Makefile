@@ -58,12 +58,14 @@ install: $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(MAKE) --no-print-directory compile-translations
 
-install-dev: $(BIN)/activate node_modules/axe-core/axe.min.js
+install-dev: $(BIN)/activate node_modules/.npm-ci.stamp
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(MAKE) --no-print-directory compile-translations
 
-# axe-core (pinned in package-lock.json) is injected into pages by the accessibility browser tests.
-node_modules/axe-core/axe.min.js: package.json package-lock.json
+# Test-only npm packages, pinned in package-lock.json: axe-core, injected into pages by the
+# accessibility browser tests, and oidc-provider, the OpenID provider of tests/browser/test_sso.py.
+# The stamp is newer than the lock file once `npm ci` has installed what it lists.
+node_modules/.npm-ci.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	@touch $@
 

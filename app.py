@@ -113,7 +113,9 @@ def register_blueprints(app: Flask) -> None:
     from core.routing import IdConverter
 
     app.url_map.converters["int"] = IdConverter  # before any rule: ids are ASCII digits that fit the database
+    from accounts import sso
     from accounts.admin_views import bp as admin_bp
+    from accounts.sso_views import bp as sso_bp
     from accounts.views import bp as accounts_bp
     from audit.views import bp as audit_bp
     from core.views import bp as core_bp
@@ -121,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sso_bp)
+    sso.init_app(app)
     app.register_blueprint(audit_bp)
     from certificates.verify_views import bp as verify_bp
     from certificates.views import bp as certificates_bp

@@ -50,6 +50,20 @@ class Config:
     AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
     AUDIT_CHECKPOINT_PATH = os.environ.get("AUDIT_CHECKPOINT_PATH", str(INSTANCE_DIR / "audit-checkpoints.jsonl"))
 
+    # Reset links (accounts.reset): a camp's people often share one address, hence the wide first limit.
+    RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+
+    # Single sign-on with OpenID Connect (accounts.sso): the button shows only when all three are set.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_USER_CLAIM = os.environ.get("OIDC_USER_CLAIM", "email")  # the claim that names the person
+    OIDC_USER_FIELD = os.environ.get("OIDC_USER_FIELD", "")  # email | service_number; default from the claim
+    OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("COOKIE_SECURE")

@@ -32,3 +32,15 @@ class ChangePasswordForm(FlaskForm):
                         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("new", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField(_l("Email or service number"), validators=[DataRequired(), Length(max=254)],
+                             render_kw={"autocomplete": "username", "autocapitalize": "none"})
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200), strong_password],
+                        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("new", _l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})

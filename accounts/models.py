@@ -193,3 +193,38 @@ class SignInSession(db.Model):
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PasswordReset(db.Model):
+    """A one-time link sent by e-mail. Only the token's hash is kept; it dies after an hour, once
+    used, or when the person signs in or their password changes (accounts.reset.void_links)."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ExternalIdentity(TimestampMixin, db.Model):
+    """A person's identity at an OpenID provider (issuer x subject), linked only to someone
+    already on the roster (accounts.sso). One identity per person and provider."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        UniqueConstraint("provider", "subject"),
+        UniqueConstraint("user_id", "provider"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # indexed by the (user_id, provider) key
+    provider: Mapped[str] = mapped_column(String(255))  # the issuer URL
+    subject: Mapped[str] = mapped_column(String(255))
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from accounts import sessions
-from accounts.models import Deployment, Mission, Role, RoleGrant, Unit, User
+from accounts.models import Deployment, Mission, PasswordReset, Role, RoleGrant, Unit, User
 from accounts.passwords import hash_password, verify_password
 from audit.services import record
 from database import utcnow
@@ -37,14 +37,20 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user
 
 
-def sign_in(user: User, *, remember: bool, address: str) -> str:
+def sign_in(user: User, *, remember: bool, address: str, method: str = "password") -> str:
+    """Start a sign-in session (accounts.sessions), whichever way the person proved who they are."""
     token = sessions.start_session(user, remember=remember, address=address)
-    record("sign_in", actor=user, target=f"user:{user.id}")
+    void_reset_links(user)  # a person who got in no longer needs a link someone else may hold
+    record("sign_in", actor=user, target=f"user:{user.id}", **({} if method == "password" else {"method": method}))
     return token
 
 
 def record_failed_sign_in(identifier: str) -> None:
     record("sign_in_failed", target="", identifier=identifier[:80])
+
+
+def record_mail_failure(user: User, purpose: str) -> None:
+    record("mail_failed", target=f"user:{user.id}", purpose=purpose)
 
 
 def sign_out(user: User) -> None:
@@ -66,12 +72,22 @@ def change_password(user: User, current: str, new: str) -> None:
 def set_password(user: User, new: str, *, actor: User, must_change: bool) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = must_change
+    void_reset_links(user)
     # Every other browser signed in as this person is signed out.
     keep = user.session_token if actor.id == user.id else None
     sessions.end_all_sessions(user, keep_token=keep)
     record("password_set" if actor.id != user.id else "password_changed", actor=actor,
            target=f"user:{user.id}", must_change=must_change)
     db.session.flush()
+
+
+def void_reset_links(user: User) -> None:
+    """Every reset link of this person still waiting stops working (accounts.reset)."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None), PasswordReset.voided_at.is_(None))
+        .values(voided_at=utcnow())
+    )
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:

@@ -1,13 +1,14 @@
-"""Sign-in, sign-out and password change."""
+"""Sign-in, sign-out, password change and forgotten passwords (single sign-on: accounts.sso_views)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from accounts import services
-from accounts.forms import ChangePasswordForm, SignInForm
+from accounts import reset, services, sso
+from accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
+from core import mail
 from core.forms import EmptyForm
 from core.redirects import safe_next
 from extensions import db, limiter
@@ -68,14 +69,22 @@ def sign_in():
             db.session.commit()
             # One message for unknown account, wrong password and deactivated account.
             flash(_("That email or service number and password do not match an active account."), "error")
-            return render_template("accounts/sign_in.html", form=form), 200
+            return _sign_in_page(form), 200
         services.sign_in(user, remember=form.remember.data, address=request.remote_addr or "")
         db.session.commit()
         login_user(user, remember=form.remember.data)
+        session.pop("sso", None)  # this session is a password one, whatever came before in this browser
         if user.must_change_password:
             return redirect(url_for("accounts.change_password"))
         return redirect(safe_next(form.next.data) or url_for("core.home"))
-    return render_template("accounts/sign_in.html", form=form)
+    return _sign_in_page(form)
+
+
+def _sign_in_page(form: SignInForm) -> str:
+    # Right after signing out of a single sign-on session, offer the provider's sign-out once.
+    provider_sign_out = sso.provider_sign_out_url() if session.pop("sso_signed_out", False) else None
+    return render_template("accounts/sign_in.html", form=form, sso_name=sso.button_name(),
+                           provider_sign_out=provider_sign_out)
 
 
 @bp.post("/sign-out")
@@ -86,6 +95,8 @@ def sign_out():
         services.sign_out(current_user)
         db.session.commit()
         logout_user()
+        if session.pop("sso", None):
+            session["sso_signed_out"] = True  # the sign-in page offers the provider's sign-out too
         flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.sign_in"))
 
@@ -105,6 +116,66 @@ def change_password():
             flash(_("Your password is changed. Other devices signed in as you are now signed out."), "info")
             return redirect(url_for("core.home"))
     return render_template("accounts/change_password.html", form=form)
+
+
+def _reset_account_key() -> str:
+    return "reset:" + (request.form.get("identifier", "") or "").strip().lower()[:254]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+def _reset_account_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
+
+
+# One budget per address for asking for links and for using them.
+_reset_address_budget = limiter.shared_limit(_reset_address_limit, scope="password-reset", methods=["POST"])
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@_reset_address_budget
+@limiter.limit(_reset_account_limit, methods=["POST"], key_func=_reset_account_key)
+def forgot_password():
+    """Anyone: ask for a one-time link by e-mail; everyone gets the same answer, whatever they typed."""
+    form = ForgotPasswordForm()
+    if not mail.is_configured():
+        return render_template("accounts/forgot_password.html", form=None)
+    if form.validate_on_submit():
+        user, token = reset.request_link(form.identifier.data, address=request.remote_addr or "")
+        db.session.commit()  # the link exists before the mail that carries it leaves
+        response = make_response(render_template("accounts/forgot_password_sent.html"))
+        if token:
+            response.call_on_close(reset.sender(user, token))
+        return response
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@_reset_address_budget
+def reset_password(token: str):
+    """Anyone holding a live reset link: choose a new password (a dead link: one page, 404)."""
+    link = reset.live_link(token)
+    if link is None:
+        return render_template("accounts/reset_link_dead.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.complete(link, form.new.data)
+        except reset.DeadLink:
+            db.session.rollback()
+            return render_template("accounts/reset_link_dead.html"), 404
+        signed_in_here = current_user.is_authenticated
+        if signed_in_here:  # whoever it was, the link's person now signs in with the new password
+            services.sign_out(current_user)
+        db.session.commit()
+        if signed_in_here:
+            logout_user()
+        flash(_("Your new password is set and every device signed in as you is signed out. Sign in with it."),
+              "info")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form)
 
 
 @bp.before_app_request

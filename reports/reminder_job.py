@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from core import mail
 from jobs import registry, runner
 from jobs.models import Job
-from reports import mail, reminders
+from reports import reminders
 from reports.dashboard import now_moment
 
 KIND = "reminders"

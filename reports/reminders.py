@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Mission, User
 from audit.services import record
+from core import mail
+from core.mail import MailNotConfigured
 from database import utcnow
 from extensions import db
-from reports import mail
-from reports.mail import MailNotConfigured
 from reports.models import Reminder
 from reports.queries import Moment, day_number
 from reports.readiness_sql import readiness

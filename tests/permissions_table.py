@@ -92,6 +92,14 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # signed in: nothing to do here
     "accounts.sign_out": signed_in(Redirect("/sign-in")),  # the (CSRF-free here) empty form signs out
     "accounts.change_password": signed_in(200),
+    "accounts.forgot_password": everyone(200),  # the same answer for everyone, whatever is typed
+    # A live link works for whoever holds it (sample: the learner's); the learner's own sign-in
+    # before the request voids it (accounts.services.sign_in), hence their 404.
+    "accounts.reset_password": {**everyone(200), "learner": 404},
+    # single sign-on (accounts/sso_views.py): 404 for everyone until OIDC_* is configured, as in this walk;
+    # configured, anyone may start and come back (tests/browser/test_sso.py)
+    "sso.start": everyone(404),
+    "sso.callback": everyone(404),
     # admin screens (accounts/admin_views.py): admins only, whatever the mission
     "admin.missions": ADMIN_ONLY,
     "admin.mission_new": ADMIN_ONLY,
@@ -233,4 +241,5 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "requirement_id": ("requirement_a.id", "requirement_b.id"),
     "sha256": ("lesson_image.sha256", None),
     "job_id": ("lead_job.id", None),
+    "token": ("reset_token", None),  # a live password-reset link of the learner's
 }

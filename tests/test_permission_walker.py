@@ -109,6 +109,15 @@ class World:
         db.session.commit()
         return image
 
+    @cached_property
+    def reset_token(self):
+        """A live password-reset link of the learner's (opening it spends nothing)."""
+        from accounts.reset import request_link
+
+        _user, token = request_link(self.learner.service_number, address="127.0.0.1")
+        db.session.commit()
+        return token
+
     def _requirement(self, mission):
         from tests import training_factories
 

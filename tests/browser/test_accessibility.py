@@ -11,6 +11,7 @@ import pytest
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from accounts.reset import request_link
 from extensions import db
 from quizzes.models import Question
 from tests.browser.conftest import sign_in
@@ -99,9 +100,13 @@ def test_learner_pages(axe_page, live_server, learner, course):
 
 def test_public_pages(axe_page, live_server, learner, course):
     certificate = issue(learner, course)
+    _person, reset_token = request_link(learner.service_number, address="127.0.0.1")
+    db.session.commit()
     urls = _urls(
         ("welcome", "core.home", {}),
         ("sign-in", "accounts.sign_in", {}),
+        ("forgot password", "accounts.forgot_password", {}),
+        ("choose a new password", "accounts.reset_password", {"token": reset_token}),
         ("verification page", "verify.certificate", {"code": certificate.code}),
         ("verify by code", "verify.check", {}),
         ("offline check", "verify.offline", {}),
