@@ -250,10 +250,11 @@ def write_package(package: CoursePackage, root: Path) -> None:
         data = {"slug": module.slug, "title": module.title, "summary": module.summary,
                 "objectives": module.objectives, "minutes": module.minutes, "sources": module.sources,
                 "lessons": [lesson.stem for lesson in module.lessons],
-                "quiz": {"draw": module.quiz["draw_count"], "pass_mark": module.quiz["pass_mark"],
-                         "review": module.quiz["review_mode"], "review_when": module.quiz["review_when"]}}
+                "quiz": {"draw": module.quiz["draw_count"]}}
         if module.quiz.get("min_critical"):  # only when set, so packages written before it round-trip unchanged
             data["quiz"]["min_critical"] = module.quiz["min_critical"]
+        data["quiz"].update({"pass_mark": module.quiz["pass_mark"], "review": module.quiz["review_mode"],
+                             "review_when": module.quiz["review_when"]})
         (folder / "module.yaml").write_text(_dump_yaml(data), encoding="utf-8")
         for lesson in module.lessons:
             for lang, title in lesson.title.items():
