@@ -354,6 +354,11 @@ def test_bank_settings_and_analysis_show_warnings_and_both_guessers(client, logi
     assert "At least this many critical questions in every attempt" in settings and "Guessing at random" in settings
     analysis = client.get(f"/quiz/author/module/{module.id}/analysis").get_data(as_text=True)
     assert "Guessing at random" in analysis and "Always the longest option" in analysis
+    # Translated first, then filled in (and the option text escaped).
+    trainer.preferred_language = "fr"
+    db.session.commit()
+    french = client.get(f"/quiz/author/module/{module.id}").get_data(as_text=True)
+    assert "Peut-on réussir en devinant" in french and "Seulement 2 options" in french
 
 
 def test_settings_form_saves_min_critical_and_refuses_the_impossible(client, login, module, trainer):
