@@ -240,7 +240,7 @@ def item_analysis(module_id: int):
     if not versions:
         # No attempt yet: how guessable the quiz is already shows, for the bank and settings as they are.
         guessability = _current_guessability(module, quiz) if quiz else []
-        return render_template("quizzes/author/analysis.html", module=module, versions=[], report=None,
+        return render_template("quizzes/author/analysis.html", module=module, versions=[], report=None, quiz=quiz,
                                guessability=guessability)
     number = request.args.get("version", type=int) or versions[-1].number
     version = next((v for v in versions if v.number == number), None)
