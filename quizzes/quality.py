@@ -28,8 +28,9 @@ Each guess is independent of the others, so for one drawn set of questions the p
 probability is exact (a convolution of the item score distributions). Over the draw it is
 exact for a number drawn (with or without a critical minimum: a dynamic programme over the
 bank, since the chance of a set depends only on its size and how many critical questions it
-holds) and a seeded simulation of the draw for draws per tag (`SIMULATED_DRAWS` draws, each
-scored exactly), whose error is given.
+holds) and for draws per tag whose tags share no question (one independent draw per tag); when a
+question carries two drawn tags, a seeded simulation of the draw (`SIMULATED_DRAWS` draws, each
+scored exactly), whose standard error is given.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ CLEARLY_LONGER = 0.20     # the key beats every other option by 20% of the runne
 MIN_OPTIONS = 3
 MIN_SIGNS = 2             # letters or digits an option needs not to be "near-empty"
 GUESS_WARNING = 0.05      # a guesser who passes more often than this is worth a warning
-SIMULATED_DRAWS = 4000
+SIMULATED_DRAWS = 1500       # about 1 s a guesser and language for a 20-question draw; error shown
 SEED = 13
 
 CHOICE_TYPES = {"single_choice", "scenario"}
@@ -301,8 +302,9 @@ def draw_size(settings: dict, pool_size: int) -> int:
     return count if 0 < count < pool_size else pool_size
 
 
-def _exact(items: list[tuple[bool, Distribution]], k: int, minimum: int, pass_mark: float) -> float:
-    """Sum over every k-question set of P(set) x P(pass | set), by a dynamic programme.
+def _set_sums(items: list[tuple[bool, Distribution]], k: int, minimum: int = 0) -> Distribution:
+    """The distribution of points over every k-question set the draw can make, weighted by P(set),
+    by a dynamic programme (mass lost on a critical question's wrong answers is a fail).
 
     P(set) depends only on how many critical questions c it holds: 1 / C(N, k) with no minimum;
     with a minimum m (m critical chosen first from the C critical ones, then k - m from the rest of
@@ -310,21 +312,22 @@ def _exact(items: list[tuple[bool, Distribution]], k: int, minimum: int, pass_ma
     """
     total_critical = sum(1 for critical, _ in items if critical)
     n = len(items)
-    # state[(chosen, critical chosen)] = {points: summed probability of the sets' outcomes}
+    # state[(chosen, critical chosen)] = {points: summed probability of the sets' outcomes}; the
+    # critical count only matters with a minimum, so without one it stays 0 and the state stays small.
     state: dict[tuple[int, int], Distribution] = {(0, 0): {0.0: 1.0}}
     for critical, dist in items:
         new = {key: dict(value) for key, value in state.items()}
+        step = int(critical) if minimum else 0
         for (chosen, crit), sums in state.items():
             if chosen == k:
                 continue
-            target = new.setdefault((chosen + 1, crit + int(critical)), {})
+            target = new.setdefault((chosen + 1, crit + step), {})
             for total, p in sums.items():
                 for score, q in dist.items():
                     key = round(total + score, 9)
                     target[key] = target.get(key, 0.0) + p * q
         state = new
-    need = _pass_points(k, pass_mark)
-    probability = 0.0
+    result: Distribution = {}
     for (chosen, crit), sums in state.items():
         if chosen != k or crit < minimum:
             continue
@@ -332,8 +335,37 @@ def _exact(items: list[tuple[bool, Distribution]], k: int, minimum: int, pass_ma
             weight = math.comb(crit, minimum) / (math.comb(total_critical, minimum) * math.comb(n - minimum, k - minimum))
         else:
             weight = 1 / math.comb(n, k)
-        probability += weight * sum(p for total, p in sums.items() if total >= need)
-    return probability
+        for total, p in sums.items():
+            result[total] = result.get(total, 0.0) + weight * p
+    return result
+
+
+def _convolve(left: Distribution, right: Distribution) -> Distribution:
+    out: Distribution = {}
+    for a, p in left.items():
+        for b, q in right.items():
+            key = round(a + b, 9)
+            out[key] = out.get(key, 0.0) + p * q
+    return out
+
+
+def _passing(sums: Distribution, k: int, pass_mark: float) -> float:
+    need = _pass_points(k, pass_mark)
+    return sum(p for total, p in sums.items() if total >= need)
+
+
+def _tag_groups(questions: list[dict], per_tag: dict) -> list[tuple[list[int], int]] | None:
+    """(question indexes, count) per drawn tag, or None when a question carries two drawn tags (the
+    draw then depends on the order of the tags, and is simulated)."""
+    groups = []
+    seen: set[int] = set()
+    for tag, count in sorted(per_tag.items()):
+        members = [i for i, q in enumerate(questions) if tag in (q.get("tags") or [])]
+        if seen & set(members):
+            return None
+        seen.update(members)
+        groups.append((members, min(count, len(members))))
+    return groups
 
 
 def draw_sets(questions: list[dict], settings: dict, rng: random.Random) -> list[dict]:
@@ -362,17 +394,27 @@ def pass_probability(questions: list[dict], settings: dict, *, lang: str, guesse
     if not questions:
         return Guessability(guesser, lang, 0.0, "exact")
     pass_mark = float(settings.get("pass_mark", 80))
-    if simulate or settings.get("draw_per_tag"):
+    items = [_item(q, lang, guesser) for q in questions]
+    per_tag = settings.get("draw_per_tag") or {}
+    groups = _tag_groups(questions, per_tag) if per_tag else None
+    if simulate or (per_tag and groups is None):
         rng = random.Random(seed)  # noqa: S311 (a seeded simulation must repeat; nothing secret)
-        results = [set_pass_probability((_item(q, lang, guesser) for q in draw_sets(questions, settings, rng)), pass_mark)
+        index = {id(q): i for i, q in enumerate(questions)}
+        results = [set_pass_probability((items[index[id(q)]] for q in draw_sets(questions, settings, rng)), pass_mark)
                    for _ in range(draws)]
         mean = sum(results) / draws
         spread = math.sqrt(sum((r - mean) ** 2 for r in results) / max(1, draws - 1) / draws)
         return Guessability(guesser, lang, mean, "simulation", spread)
+    if groups is not None:
+        # Disjoint tags: each tag's questions are an independent uniform draw; add up the groups.
+        sums: Distribution = {0.0: 1.0}
+        for members, count in groups:
+            sums = _convolve(sums, _set_sums([items[i] for i in members], count))
+        size = sum(count for _, count in groups)
+        return Guessability(guesser, lang, _passing(sums, size, pass_mark) if size else 0.0, "exact")
     k = draw_size(settings, len(questions))
     minimum = min(settings.get("min_critical") or 0, k)
-    items = [_item(q, lang, guesser) for q in questions]
-    return Guessability(guesser, lang, _exact(items, k, minimum, pass_mark), "exact")
+    return Guessability(guesser, lang, _passing(_set_sums(items, k, minimum), k, pass_mark), "exact")
 
 
 def guessability(questions: list[dict], settings: dict, languages: Iterable[str]) -> list[Guessability]:

@@ -185,22 +185,27 @@ def test_exact_agrees_with_brute_force_and_with_the_simulation(seed, minimum):
         assert abs(simulated.probability - exact.probability) <= 4 * simulated.error + 1e-9
 
 
-def test_simulation_is_seeded_and_draws_per_tag():
+def test_draws_per_tag_exact_when_tags_are_disjoint_else_simulated_and_seeded():
     questions = random_bank(random.Random(5), 10, 2)
     settings = {"draw_per_tag": {"a": 2, "b": 2}, "pass_mark": 50}
-    first = quality.pass_probability(questions, settings, lang="en", guesser="longest")
-    again = quality.pass_probability(questions, settings, lang="en", guesser="longest")
-    assert first.method == "simulation" and first == again
-    # Per tag with one question per tag group of equal size is the same as drawing from each group: check
-    # against enumerating every per-tag draw.
+    # Enumerate every per-tag draw: two from tag a, two from tag b, each pair equally likely.
     tag_a = [q for q in questions if "a" in q["tags"]]
     tag_b = [q for q in questions if "b" in q["tags"]]
-    exact = Fraction(0)
+    enumerated = Fraction(0)
     pairs = list(itertools.product(itertools.combinations(tag_a, 2), itertools.combinations(tag_b, 2)))
     for left, right in pairs:
         items = [quality._item(q, "en", "longest") for q in left + right]
-        exact += Fraction(quality.set_pass_probability(items, 50))
-    assert abs(first.probability - float(exact / len(pairs))) <= 4 * first.error + 1e-9
+        enumerated += Fraction(quality.set_pass_probability(items, 50))
+    enumerated /= len(pairs)
+    exact = quality.pass_probability(questions, settings, lang="en", guesser="longest")
+    assert exact.method == "exact" and exact.probability == pytest.approx(float(enumerated), abs=1e-12)
+    simulated = quality.pass_probability(questions, settings, lang="en", guesser="longest", simulate=True)
+    assert abs(simulated.probability - float(enumerated)) <= 4 * simulated.error + 1e-9
+    # A question carrying both drawn tags makes the draw depend on the tags' order: simulated, and seeded.
+    questions[0]["tags"] = ["a", "b"]
+    first = quality.pass_probability(questions, settings, lang="en", guesser="longest")
+    again = quality.pass_probability(questions, settings, lang="en", guesser="longest")
+    assert first.method == "simulation" and first == again and 0 < first.error < 0.02
 
 
 def test_fewest_critical_per_draw():
