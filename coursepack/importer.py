@@ -86,8 +86,18 @@ def _import_module(course: Course, package: ModulePackage, position: int, actor,
         else:
             summary.drafted.append(package.slug)
     quiz = get_or_create_quiz(module)
+    if package.quiz.get("min_critical", 0) < quiz.min_critical:
+        # Lowered first, so a bank that now marks fewer questions critical is not refused by the old minimum.
+        try:
+            update_settings(quiz, actor=actor, min_critical=package.quiz["min_critical"])
+        except QuizError as error:
+            problems.append(f"{package.folder}/module.yaml: quiz: {error}")
     for lang, (path, text) in package.gift.items():
-        report = import_gift(module, text, lang=lang, actor=actor, source=path)
+        try:
+            report = import_gift(module, text, lang=lang, actor=actor, source=path)
+        except QuizError as error:  # e.g. the file un-marks critical questions the quiz's minimum needs
+            problems.append(f"{path}: {error}")
+            continue
         problems.extend(f"{path}:{error.line}: {error.message}" for error in report.errors)
         summary.questions += len(report.created) + len(report.updated)
     # After the questions: a critical minimum is checked against the bank it draws from.

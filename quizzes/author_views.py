@@ -156,8 +156,13 @@ def question_archive(question_id: int):
     question = db.get_or_404(Question, question_id)
     module = _module(question.module_id)
     if EmptyForm().validate_on_submit():
-        services.set_archived(question, not question.is_archived, actor=current_user)
-        db.session.commit()
+        try:
+            services.set_archived(question, not question.is_archived, actor=current_user)
+        except QuizError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
     return redirect(url_for(".bank", module_id=module.id))
 
 

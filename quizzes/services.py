@@ -94,6 +94,7 @@ def save_question(module: Module, *, actor, key: str, type_name: str, content: d
     if image_id is not None or not keep_image:
         question.image_id = image_id
     db.session.flush()
+    _check_minimum_still_met(module.id)
     if quiet:  # a bulk import records one event for the whole file
         return question
     record("question_created" if created else "question_changed", actor=actor, target=f"question:{question.id}",
@@ -102,9 +103,21 @@ def save_question(module: Module, *, actor, key: str, type_name: str, content: d
 
 
 def set_archived(question: Question, archived: bool, *, actor) -> None:
+    """Raises QuizError when archiving leaves too few critical questions for the quiz's minimum."""
     question.is_archived = archived
+    db.session.flush()
+    _check_minimum_still_met(question.module_id)
     record("question_archived" if archived else "question_restored", actor=actor, target=f"question:{question.id}")
     db.session.flush()
+
+
+def _check_minimum_still_met(module_id: int) -> None:
+    """Un-marking or archiving a critical question must not leave the quiz's minimum unmeetable."""
+    quiz = quiz_for_module(module_id)
+    if quiz is not None and quiz.min_critical:
+        problems = min_critical_problems(quiz.settings(), bank(module_id))
+        if problems:
+            raise QuizError(" ".join(problems))
 
 
 # -- settings ----------------------------------------------------------------------------------

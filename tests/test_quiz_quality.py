@@ -274,6 +274,24 @@ def test_a_minimum_that_cannot_be_met_is_refused_and_changes_nothing(module, tra
     assert quiz.min_critical == 0 and quiz.draw_count == 4 and quiz.draw_per_tag == {}
 
 
+def test_unmarking_or_archiving_a_needed_critical_question_is_refused(client, login, module, trainer):
+    quiz = services.quiz_for_module(module.id)
+    services.update_settings(quiz, actor=trainer, min_critical=2)
+    db.session.commit()
+    critical = next(q for q in services.bank(module.id) if q.is_critical)
+    with pytest.raises(QuizError, match="the bank has only 1"):
+        services.save_question(module, actor=trainer, key=critical.key, type_name=critical.type,
+                               content=critical.content, answer=critical.answer, is_critical=False, question=critical)
+    db.session.rollback()
+    login(client, trainer)
+    client.post(f"/quiz/author/questions/{critical.id}/archive", data={})
+    page = client.get(f"/quiz/author/module/{module.id}").get_data(as_text=True)
+    assert "the bank has only 1" in page
+    db.session.expire_all()
+    question = db.session.get(Question, critical.id)
+    assert question.is_critical and not question.is_archived
+
+
 def test_quizzes_without_a_minimum_keep_their_fingerprint(module):
     quiz = services.quiz_for_module(module.id)
     assert "min_critical" not in quiz.settings()
