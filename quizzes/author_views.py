@@ -113,8 +113,10 @@ def _question_page(module: Module, qtype, question: Question | None):
             db.session.commit()
             flash(_("Question %(key)s saved.", key=saved.key), "success")
             return redirect(url_for(".bank", module_id=module.id))
+    warnings = quality.question_warnings(question.snapshot()) if question is not None else []
     return render_template("quizzes/author/question.html", module=module, form=form, qtype=qtype, question=question,
-                           lang=lang, languages=_languages(module), existing_slots=_slots(qtype, question) - EXTRA_OPTION_SLOTS)
+                           lang=lang, languages=_languages(module), existing_slots=_slots(qtype, question) - EXTRA_OPTION_SLOTS,
+                           warnings=warnings)
 
 
 def _image_change(form) -> tuple[int | None, bool]:

@@ -413,7 +413,8 @@ def pass_probability(questions: list[dict], settings: dict, *, lang: str, guesse
         size = sum(count for _, count in groups)
         return Guessability(guesser, lang, _passing(sums, size, pass_mark) if size else 0.0, "exact")
     k = draw_size(settings, len(questions))
-    minimum = min(settings.get("min_critical") or 0, k)
+    # As the draw does: never more critical questions than the bank holds.
+    minimum = min(settings.get("min_critical") or 0, k, sum(1 for critical, _ in items if critical))
     return Guessability(guesser, lang, _passing(_set_sums(items, k, minimum), k, pass_mark), "exact")
 
 

@@ -372,6 +372,8 @@ def test_bank_settings_and_analysis_show_warnings_and_both_guessers(client, logi
     login(client, trainer)
     page = client.get(f"/quiz/author/module/{module.id}").get_data(as_text=True)
     assert "Only 2 options" in page and "Can a guesser pass?" in page
+    weak = db.session.scalar(select(Question).where(Question.key == "weak"))
+    assert "Only 2 options" in client.get(f"/quiz/author/questions/{weak.id}").get_data(as_text=True)
     assert "a learner who answers at random passes" in page and "always picks the longest option passes" in page
     settings = client.get(f"/quiz/author/module/{module.id}/settings").get_data(as_text=True)
     assert "At least this many critical questions in every attempt" in settings and "Guessing at random" in settings
