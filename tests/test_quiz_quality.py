@@ -379,6 +379,12 @@ def test_bank_settings_and_analysis_show_warnings_and_both_guessers(client, logi
     assert "At least this many critical questions in every attempt" in settings and "Guessing at random" in settings
     analysis = client.get(f"/quiz/author/module/{module.id}/analysis").get_data(as_text=True)
     assert "Guessing at random" in analysis and "Always the longest option" in analysis
+    # Once a version is frozen, the analysis shows that version's figures, next to its pass mark.
+    services.current_version(quiz)
+    quiz.pass_mark = 100
+    db.session.commit()
+    analysis = client.get(f"/quiz/author/module/{module.id}/analysis").get_data(as_text=True)
+    assert "Submitted attempts" in analysis and "25%" in analysis and "a learner who answers at random passes" in analysis
     # Translated first, then filled in (and the option text escaped).
     trainer.preferred_language = "fr"
     db.session.commit()
