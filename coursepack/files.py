@@ -179,6 +179,7 @@ def _read_module(folder: Path, languages: list[str], problems: list[str]) -> Mod
         "pass_mark": _int(quiz, "pass_mark", path, problems, 0, 100, 80),
         "review_mode": quiz.get("review", "feedback"),
         "review_when": quiz.get("review_when", "after_each"),
+        "min_critical": _int(quiz, "min_critical", path, problems, 0, 100, 0),
     }
     if quiz_settings["review_mode"] not in REVIEW_MODES or quiz_settings["review_when"] not in REVIEW_WHENS:
         problems.append(f"{path}:{_key_line(path, 'quiz')}: quiz 'review' must be one of {', '.join(REVIEW_MODES)} "
@@ -249,8 +250,11 @@ def write_package(package: CoursePackage, root: Path) -> None:
         data = {"slug": module.slug, "title": module.title, "summary": module.summary,
                 "objectives": module.objectives, "minutes": module.minutes, "sources": module.sources,
                 "lessons": [lesson.stem for lesson in module.lessons],
-                "quiz": {"draw": module.quiz["draw_count"], "pass_mark": module.quiz["pass_mark"],
-                         "review": module.quiz["review_mode"], "review_when": module.quiz["review_when"]}}
+                "quiz": {"draw": module.quiz["draw_count"]}}
+        if module.quiz.get("min_critical"):  # only when set, so packages written before it round-trip unchanged
+            data["quiz"]["min_critical"] = module.quiz["min_critical"]
+        data["quiz"].update({"pass_mark": module.quiz["pass_mark"], "review": module.quiz["review_mode"],
+                             "review_when": module.quiz["review_when"]})
         (folder / "module.yaml").write_text(_dump_yaml(data), encoding="utf-8")
         for lesson in module.lessons:
             for lang, title in lesson.title.items():

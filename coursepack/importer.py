@@ -16,7 +16,7 @@ from sqlalchemy import select
 from audit.services import record
 from coursepack.files import ContentError, CoursePackage, LessonFile, ModulePackage, read_package
 from extensions import db
-from quizzes.services import get_or_create_quiz, quiz_for_module, update_settings
+from quizzes.services import QuizError, get_or_create_quiz, quiz_for_module, update_settings
 from quizzes.transfer import export_gift, import_gift
 from training import versions
 from training.models import Course, Module
@@ -86,13 +86,26 @@ def _import_module(course: Course, package: ModulePackage, position: int, actor,
         else:
             summary.drafted.append(package.slug)
     quiz = get_or_create_quiz(module)
-    settings = {**quiz.settings(), **package.quiz}
-    if settings != quiz.settings():
-        update_settings(quiz, actor=actor, **package.quiz)
+    if package.quiz.get("min_critical", 0) < quiz.min_critical:
+        # Lowered first, so a bank that now marks fewer questions critical is not refused by the old minimum.
+        try:
+            update_settings(quiz, actor=actor, min_critical=package.quiz["min_critical"])
+        except QuizError as error:
+            problems.append(f"{package.folder}/module.yaml: quiz: {error}")
     for lang, (path, text) in package.gift.items():
-        report = import_gift(module, text, lang=lang, actor=actor, source=path)
+        try:
+            report = import_gift(module, text, lang=lang, actor=actor, source=path)
+        except QuizError as error:  # e.g. the file un-marks critical questions the quiz's minimum needs
+            problems.append(f"{path}: {error}")
+            continue
         problems.extend(f"{path}:{error.line}: {error.message}" for error in report.errors)
         summary.questions += len(report.created) + len(report.updated)
+    # After the questions: a critical minimum is checked against the bank it draws from.
+    if any(getattr(quiz, name) != value for name, value in package.quiz.items()):
+        try:
+            update_settings(quiz, actor=actor, **package.quiz)
+        except QuizError as error:
+            problems.append(f"{package.folder}/module.yaml: quiz: {error}")
 
 
 def export_content(code: str, root: Path) -> CoursePackage:
@@ -109,7 +122,8 @@ def export_content(code: str, root: Path) -> CoursePackage:
         if version is None:
             continue
         quiz = quiz_for_module(module.id)
-        quiz_settings = {name: getattr(quiz, name) for name in ("draw_count", "pass_mark", "review_mode", "review_when")} \
+        quiz_settings = {name: getattr(quiz, name) for name in ("draw_count", "pass_mark", "review_mode", "review_when",
+                                                                "min_critical")} \
             if quiz else {"draw_count": 0, "pass_mark": 80, "review_mode": "feedback", "review_when": "after_each"}
         gift = {lang: (f"questions.{lang}.gift", export_gift(module, lang)) for lang in languages} if quiz else {}
         modules.append(ModulePackage(

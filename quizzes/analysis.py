@@ -17,6 +17,7 @@ import math
 from sqlalchemy import and_, case, func, select, true
 
 from extensions import db
+from quizzes import quality
 from quizzes.models import Answer, Attempt, QuizVersion
 from quizzes.registry import get_type
 from quizzes.review import localized
@@ -84,6 +85,6 @@ def analyse(version: QuizVersion, lang: str = "en") -> dict:
                    for option_id in qtype.option_ids(question["content"], question["answer"])]
         items.append({"id": question["id"], "key": question["key"], "type": qtype, "critical": question["critical"],
                       "text": view["text"], "answers": n, "facility": facility, "discrimination": discrimination,
-                      "options": options, "flags": flags})
+                      "options": options, "flags": flags, "warnings": quality.question_warnings(question)})
     return {"attempts": attempts, "passed": passed, "pass_rate": (passed / attempts) if attempts else None,
             "mean_score": float(mean) if mean is not None else None, "items": items}

@@ -132,7 +132,12 @@ def draw(version: QuizVersion) -> list[dict]:
             taken.update(q["id"] for q in picked)
             chosen.extend(picked)
     elif settings.get("draw_count") and settings["draw_count"] < len(pool):
-        chosen = _random.sample(pool, settings["draw_count"])
+        # The critical minimum first, then the rest from the whole remaining pool, so a set's chance
+        # depends only on how many critical questions it holds (quizzes.quality computes it exactly).
+        critical = [q for q in pool if q["critical"]]
+        first = _random.sample(critical, min(settings.get("min_critical") or 0, len(critical), settings["draw_count"]))
+        taken = {q["id"] for q in first}
+        chosen = first + _random.sample([q for q in pool if q["id"] not in taken], settings["draw_count"] - len(first))
     else:
         chosen = pool
     if settings.get("shuffle_questions"):

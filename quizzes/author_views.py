@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from accounts.permissions import role_required
 from core.forms import EmptyForm
 from extensions import db
-from quizzes import analysis, services, transfer
+from quizzes import analysis, quality, services, transfer
 from quizzes.forms import LANGUAGE_CHOICES, GiftUploadForm, QuizSettingsForm, question_form
 from quizzes.models import Attempt, Question, QuizVersion
 from quizzes.registry import TYPES, get_type
@@ -45,6 +45,20 @@ def _chosen_lang(module: Module) -> str:
     return lang if lang in dict(LANGUAGE_CHOICES) else module.default_language
 
 
+def _guessability(module: Module, questions: list[dict], settings: dict) -> list[dict]:
+    """Both guessers' chance to pass, one row per language of the course."""
+    figures = quality.guessability(questions, settings, _languages(module))
+    rows: dict[str, dict] = {}
+    for figure in figures:
+        rows.setdefault(figure.lang, {"lang": figure.lang})[figure.guesser] = figure
+    return list(rows.values())
+
+
+def _current_guessability(module: Module, quiz) -> list[dict]:
+    """For the bank as it is now and the settings as they are now (what the next version freezes)."""
+    return _guessability(module, [q.snapshot() for q in services.bank(module.id)], quiz.settings())
+
+
 @bp.get("/module/<int:module_id>")
 @role_required("trainer")
 def bank(module_id: int):
@@ -56,9 +70,11 @@ def bank(module_id: int):
     versions = db.session.execute(
         select(QuizVersion, func.count(Attempt.id)).outerjoin(Attempt, Attempt.quiz_version_id == QuizVersion.id)
         .where(QuizVersion.quiz_id == quiz.id).group_by(QuizVersion.id).order_by(QuizVersion.number.desc())).all()
+    warnings = {q.id: quality.question_warnings(q.snapshot()) for q in questions}
     return render_template("quizzes/author/bank.html", module=module, quiz=quiz, questions=questions, types=TYPES,
                            versions=versions, languages=_languages(module), title=module_title(module, "en"),
-                           pending=services.has_unfrozen_changes(quiz), form=EmptyForm())
+                           pending=services.has_unfrozen_changes(quiz), form=EmptyForm(), warnings=warnings,
+                           guessability=_current_guessability(module, quiz))
 
 
 def _slots(qtype, question: Question | None) -> int:
@@ -97,8 +113,10 @@ def _question_page(module: Module, qtype, question: Question | None):
             db.session.commit()
             flash(_("Question %(key)s saved.", key=saved.key), "success")
             return redirect(url_for(".bank", module_id=module.id))
+    warnings = quality.question_warnings(question.snapshot()) if question is not None else []
     return render_template("quizzes/author/question.html", module=module, form=form, qtype=qtype, question=question,
-                           lang=lang, languages=_languages(module), existing_slots=_slots(qtype, question) - EXTRA_OPTION_SLOTS)
+                           lang=lang, languages=_languages(module), existing_slots=_slots(qtype, question) - EXTRA_OPTION_SLOTS,
+                           warnings=warnings)
 
 
 def _image_change(form) -> tuple[int | None, bool]:
@@ -140,8 +158,13 @@ def question_archive(question_id: int):
     question = db.get_or_404(Question, question_id)
     module = _module(question.module_id)
     if EmptyForm().validate_on_submit():
-        services.set_archived(question, not question.is_archived, actor=current_user)
-        db.session.commit()
+        try:
+            services.set_archived(question, not question.is_archived, actor=current_user)
+        except QuizError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
     return redirect(url_for(".bank", module_id=module.id))
 
 
@@ -158,6 +181,7 @@ def settings(module_id: int):
         try:
             values = {name: getattr(form, name).data for name in quiz.SETTINGS if name != "draw_per_tag"}
             values["draw_per_tag"] = form.per_tag()
+            values["min_critical"] = values["min_critical"] or 0
             services.update_settings(quiz, actor=current_user, **values)
         except (QuizError, ValueError) as error:
             db.session.rollback()
@@ -166,7 +190,8 @@ def settings(module_id: int):
             db.session.commit()
             flash(_("Quiz settings saved. The next attempt uses them; attempts already started keep theirs."), "success")
             return redirect(url_for(".bank", module_id=module.id))
-    return render_template("quizzes/author/settings.html", module=module, form=form, quiz=quiz)
+    return render_template("quizzes/author/settings.html", module=module, form=form, quiz=quiz,
+                           guessability=_current_guessability(module, quiz))
 
 
 @bp.route("/module/<int:module_id>/import", methods=["GET", "POST"])
@@ -220,11 +245,14 @@ def item_analysis(module_id: int):
     quiz = services.quiz_for_module(module.id)
     versions = list(quiz.versions) if quiz else []
     if not versions:
-        return render_template("quizzes/author/analysis.html", module=module, versions=[], report=None)
+        # No attempt yet: how guessable the quiz is already shows, for the bank and settings as they are.
+        guessability = _current_guessability(module, quiz) if quiz else []
+        return render_template("quizzes/author/analysis.html", module=module, versions=[], report=None, quiz=quiz,
+                               guessability=guessability)
     number = request.args.get("version", type=int) or versions[-1].number
     version = next((v for v in versions if v.number == number), None)
     if version is None:
         abort(404)
     report = analysis.analyse(version, lang=_chosen_lang(module))
     return render_template("quizzes/author/analysis.html", module=module, versions=versions, version=version,
-                           report=report)
+                           report=report, guessability=_guessability(module, version.questions, version.settings))

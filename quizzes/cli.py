@@ -61,6 +61,8 @@ def import_gift_command(file: Path, module_slug: str, course_code: str | None, l
             + (f"; --keep-good imports the {report.good} good one(s)" if report.good else ""))
     db.session.commit()
     click.echo(f"{file} ({lang}) -> module {module.slug}: {report.summary()}")
+    for key, warning in report.warnings:
+        click.echo(f"{file}: warning: {key}: {warning.text}", err=True)
 
 
 def register(app: Flask) -> None:

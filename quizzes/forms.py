@@ -77,6 +77,8 @@ class QuizSettingsForm(FlaskForm):
                               validators=[InputRequired(), NumberRange(0, 500)])
     draw_per_tag = StringField(_l("Or draw per tag, e.g. \"mrm: 2, listing: 1\" (replaces the number above)"),
                                validators=[Optional(), Length(max=500)])
+    min_critical = IntegerField(_l("At least this many critical questions in every attempt"), default=0,
+                                validators=[Optional(), NumberRange(0, 100)])  # empty: no minimum
     shuffle_questions = BooleanField(_l("Shuffle the questions"))
     shuffle_options = BooleanField(_l("Shuffle the options"))
     pass_mark = IntegerField(_l("Pass mark (%)"), default=80, validators=[InputRequired(), NumberRange(0, 100)])

@@ -78,6 +78,7 @@ class Quiz(TimestampMixin, db.Model):
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), unique=True)
     draw_count: Mapped[int] = mapped_column(default=0)            # 0: every question in the pool
     draw_per_tag: Mapped[dict] = mapped_column(JSON, default=dict)  # {tag: n}; when set, replaces draw_count
+    min_critical: Mapped[int] = mapped_column(default=0, server_default="0")  # critical questions in every attempt
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     pass_mark: Mapped[int] = mapped_column(default=80)
@@ -91,11 +92,15 @@ class Quiz(TimestampMixin, db.Model):
 
     versions: Mapped[list[QuizVersion]] = relationship(back_populates="quiz", order_by="QuizVersion.number")
 
-    SETTINGS = ("draw_count", "draw_per_tag", "shuffle_questions", "shuffle_options", "pass_mark", "attempt_limit",
-                "cooldown_minutes", "time_limit_minutes", "review_mode", "review_when", "layout")
+    SETTINGS = ("draw_count", "draw_per_tag", "min_critical", "shuffle_questions", "shuffle_options", "pass_mark",
+                "attempt_limit", "cooldown_minutes", "time_limit_minutes", "review_mode", "review_when", "layout")
 
     def settings(self) -> dict:
-        return {name: getattr(self, name) for name in self.SETTINGS}
+        values = {name: getattr(self, name) for name in self.SETTINGS}
+        # Left out at 0, so quizzes frozen before the setting existed keep their fingerprint (and version).
+        if not values["min_critical"]:
+            del values["min_critical"]
+        return values
 
 
 class QuizVersion(db.Model):

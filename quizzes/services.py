@@ -16,6 +16,10 @@ from quizzes.registry import TYPES, get_type
 from training.models import Module
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+# The critical mark is the one truth: a "critical" tag could disagree with it, so the tag is refused.
+CRITICAL_TAG = "critical"
+CRITICAL_TAG_MESSAGE = ("\"critical\" is not a tag: mark the question critical, and set how many critical questions "
+                        "every attempt holds in the quiz settings.")
 
 
 class QuizError(ValueError):
@@ -72,6 +76,8 @@ def save_question(module: Module, *, actor, key: str, type_name: str, content: d
     """Create a question in `module`'s bank, or change `question`. Raises QuizError when invalid."""
     key = (key or "").strip()
     errors = check_question(key, type_name, content, answer)
+    if CRITICAL_TAG in clean_tags(tags):
+        errors.append(CRITICAL_TAG_MESSAGE)
     if errors:
         raise QuizError(" ".join(errors))
     clash = question_by_key(module.id, key)
@@ -88,6 +94,7 @@ def save_question(module: Module, *, actor, key: str, type_name: str, content: d
     if image_id is not None or not keep_image:
         question.image_id = image_id
     db.session.flush()
+    _check_minimum_still_met(module.id)
     if quiet:  # a bulk import records one event for the whole file
         return question
     record("question_created" if created else "question_changed", actor=actor, target=f"question:{question.id}",
@@ -96,9 +103,21 @@ def save_question(module: Module, *, actor, key: str, type_name: str, content: d
 
 
 def set_archived(question: Question, archived: bool, *, actor) -> None:
+    """Raises QuizError when archiving leaves too few critical questions for the quiz's minimum."""
     question.is_archived = archived
+    db.session.flush()
+    _check_minimum_still_met(question.module_id)
     record("question_archived" if archived else "question_restored", actor=actor, target=f"question:{question.id}")
     db.session.flush()
+
+
+def _check_minimum_still_met(module_id: int) -> None:
+    """Un-marking or archiving a critical question must not leave the quiz's minimum unmeetable."""
+    quiz = quiz_for_module(module_id)
+    if quiz is not None and quiz.min_critical:
+        problems = min_critical_problems(quiz.settings(), bank(module_id))
+        if problems:
+            raise QuizError(" ".join(problems))
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -135,6 +154,30 @@ def settings_problems(settings: dict, questions: list[Question]) -> list[str]:
         available = sum(1 for q in questions if tag in (q.tags or []))
         if count < 1 or count > available:
             problems.append(f"Tag {tag!r}: draw 1 to {available} (the questions that carry it).")
+        if tag == CRITICAL_TAG:
+            problems.append(CRITICAL_TAG_MESSAGE)
+    problems.extend(min_critical_problems(settings, questions))
+    return problems
+
+
+def min_critical_problems(settings: dict, questions: list[Question]) -> list[str]:
+    """A critical minimum the draw cannot meet is refused rather than quietly drawn short."""
+    minimum = settings.get("min_critical") or 0
+    if not minimum:
+        return []
+    if minimum < 0:
+        return ["The number of critical questions in every attempt cannot be negative."]
+    problems = []
+    if settings.get("draw_per_tag"):
+        problems.append("A minimum of critical questions works with a number of questions drawn, not with a draw "
+                        "per tag: set one or the other.")
+    critical = sum(1 for q in questions if q.is_critical and not q.is_archived)
+    if critical < minimum:
+        problems.append(f"Every attempt should hold {minimum} critical question(s), but the bank has only {critical}: "
+                        "mark more questions critical or lower the minimum.")
+    drawn = settings.get("draw_count") or 0
+    if drawn and minimum > drawn:
+        problems.append(f"Every attempt should hold {minimum} critical question(s), but only {drawn} are drawn.")
     return problems
 
 

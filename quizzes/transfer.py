@@ -13,9 +13,18 @@ import hashlib
 from dataclasses import dataclass, field
 
 from audit.services import record
-from quizzes import gift
+from quizzes import gift, quality
 from quizzes.registry import get_type, type_for_gift
-from quizzes.services import QuizError, bank, check_question, clean_tags, question_by_key, save_question
+from quizzes.services import (
+    CRITICAL_TAG,
+    CRITICAL_TAG_MESSAGE,
+    QuizError,
+    bank,
+    check_question,
+    clean_tags,
+    question_by_key,
+    save_question,
+)
 from training.models import Module
 
 
@@ -27,6 +36,8 @@ class ImportReport:
     errors: list[gift.GiftError] = field(default_factory=list)
     imported: bool = False
     good: int = 0
+    # (question id, warning) for the good questions: worth a second look, never a refusal
+    warnings: list[tuple[str, quality.QualityWarning]] = field(default_factory=list)
 
     def summary(self) -> str:
         if not self.imported:
@@ -93,6 +104,8 @@ def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool 
             seen[key] = question.line
             plan = _plan(module, question, lang)
             problems = check_question(plan.key, plan.type_name, plan.content, plan.answer)
+            if CRITICAL_TAG in plan.tags:
+                problems.append(CRITICAL_TAG_MESSAGE)
             if problems:
                 raise ValueError(" ".join(problems))
         except (ValueError, KeyError) as error:
@@ -100,6 +113,8 @@ def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool 
             report.errors.append(gift.GiftError(question.line, str(message), question.title))
             continue
         plans.append(plan)
+        report.warnings.extend((plan.key, warning) for warning in quality.question_warnings(
+            {"type": plan.type_name, "critical": plan.critical, "content": plan.content, "answer": plan.answer}))
     report.errors.sort(key=lambda e: e.line)
     report.good = len(plans)
     if report.errors and not keep_good:

@@ -20,7 +20,7 @@ from certificates import services as certificate_services
 from certificates.models import Certificate
 from database import utcnow
 from extensions import db
-from quizzes import scoring
+from quizzes import quality, scoring
 from quizzes.models import Answer, Attempt
 from quizzes.registry import get_type
 from quizzes.services import current_version, quiz_for_module
@@ -209,7 +209,7 @@ class _Writer:
             return None
         settings = version.settings
         pool = sorted(version.questions, key=lambda q: q["id"])
-        drawn = self.rng.sample(pool, min(settings.get("draw_count") or len(pool), len(pool)))
+        drawn = quality.draw_sets(pool, settings, self.rng)  # the real draw's rule, critical minimum included
         # A few wrong answers when passing, many when failing; the last try is all right or all wrong.
         for wrong_share in ([0.1, 0.0] if passed else [0.4, 1.0]):
             rows, items = self._answers(drawn, submitted_at, wrong_share, keep_critical=passed)
