@@ -332,24 +332,27 @@ def _package_with_minimum(tmp_path: Path, minimum: int) -> Path:
     shutil.copytree(SHIPPED_COURSE, root)
     folder = next(root.glob("05-*"))
     data = (folder / "module.yaml").read_text(encoding="utf-8")
-    (folder / "module.yaml").write_text(data.replace("  draw: 7\n", f"  draw: 7\n  min_critical: {minimum}\n"),
+    assert "  min_critical: 2\n" in data  # every shipped module asks for 2 (issue 13)
+    (folder / "module.yaml").write_text(data.replace("  min_critical: 2\n", f"  min_critical: {minimum}\n"),
                                         encoding="utf-8")
+    first = next(root.glob("01-*")) / "module.yaml"  # and one module asks for none
+    first.write_text(first.read_text(encoding="utf-8").replace("  min_critical: 2\n", ""), encoding="utf-8")
     return root
 
 
 def test_content_package_min_critical_imports_and_round_trips(app, tmp_path):
-    root = _package_with_minimum(tmp_path, 2)
+    root = _package_with_minimum(tmp_path, 3)
     importer.import_content(root)
     db.session.commit()
     quizzes = {q.module_id: q.min_critical for q in db.session.scalars(select(Quiz))}
-    assert sorted(quizzes.values()) == [0] * 7 + [2]
+    assert sorted(quizzes.values()) == [0] + [2] * 6 + [3]
     out = tmp_path / "out"
     importer.export_content("cp-peace-ops", out)
     for path in root.rglob("*"):
         if path.is_file():
             assert (out / path.relative_to(root)).read_bytes() == path.read_bytes(), path
     written = yaml.safe_load(next(out.glob("05-*/module.yaml")).read_text(encoding="utf-8"))
-    assert written["quiz"]["min_critical"] == 2
+    assert written["quiz"]["min_critical"] == 3
     assert "min_critical" not in next(out.glob("01-*/module.yaml")).read_text(encoding="utf-8")
 
 
