@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from accounts.models import SignInSession, User
 from database import utcnow
@@ -37,11 +38,13 @@ def start_session(user: User, *, remember: bool, address: str) -> str:
 
 
 def load_user_by_token(token: str) -> User | None:
+    # The roles come in the same statement: every page's navigation asks for them.
     row = db.session.execute(
         select(User, SignInSession.expires_at)
         .join(SignInSession, SignInSession.user_id == User.id)
+        .options(joinedload(User.role_grants))
         .where(SignInSession.token_hash == _digest(token), SignInSession.ended_at.is_(None))
-    ).first()
+    ).unique().first()
     if row is None:
         return None
     user, expires_at = row
