@@ -17,7 +17,7 @@ from extensions import db
 from training import author_views, learning, lesson_views, progress, requirement_views  # noqa: F401 (routes)
 from training.blueprint import bp
 from training.i18n import pick
-from training.markdown import render as render_markdown
+from training.markdown import render_frozen
 from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
 from training.player import interface_language, lesson_context
 
@@ -158,7 +158,7 @@ def module_print(module_id: int):
     module, version = _studied_module(module_id)
     lang = learning.content_language(version, request.args.get("lang"), interface_language())
     bodies = [(pick(lesson.title, lang, module.default_language),
-               render_markdown(pick(lesson.body, lang, module.default_language))) for lesson in version.lessons]
+               render_frozen(pick(lesson.body, lang, module.default_language))) for lesson in version.lessons]
     return render_template("training/print.html", module=module, version=version, lang=lang, bodies=bodies, pick=pick,
                            langs=learning.version_languages(version))
 
