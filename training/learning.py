@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from accounts.models import User
@@ -54,6 +55,23 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool) -> Stu
     the moment of its first view; the first begun is the one they study."""
     if not module_ids:
         return StudiedVersions({}, {})
+    published: dict[int, ModuleVersion] = {}
+    begun: dict[int, tuple] = {}
+    rows = db.session.execute(_versions_statement(with_lessons), {"user_id": user_id, "module_ids": module_ids})
+    for version, first_view in rows:
+        if version.status == VersionStatus.PUBLISHED.value:
+            published[version.module_id] = version
+        if first_view is not None:
+            key = (first_view, version.number)
+            if version.module_id not in begun or key < begun[version.module_id][0]:
+                begun[version.module_id] = (key, version)
+    return StudiedVersions(published, {module_id: version for module_id, (_, version) in begun.items()})
+
+
+@cache
+def _versions_statement(with_lessons: bool):
+    # Built once per process: every learner page runs it, and building it cost more than running it.
+    user_id, module_ids = bindparam("user_id"), bindparam("module_ids", expanding=True)
     completed = select(Completion.module_version_id).where(Completion.user_id == user_id,
                                                            Completion.module_id.in_(module_ids))
     first_views = (
@@ -69,16 +87,7 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool) -> Stu
                     or_(ModuleVersion.status == VersionStatus.PUBLISHED.value, first_views.c.version_id.is_not(None))))
     if with_lessons:
         query = query.options(selectinload(ModuleVersion.lessons))
-    published: dict[int, ModuleVersion] = {}
-    begun: dict[int, tuple] = {}
-    for version, first_view in db.session.execute(query):
-        if version.status == VersionStatus.PUBLISHED.value:
-            published[version.module_id] = version
-        if first_view is not None:
-            key = (first_view, version.number)
-            if version.module_id not in begun or key < begun[version.module_id][0]:
-                begun[version.module_id] = (key, version)
-    return StudiedVersions(published, {module_id: version for module_id, (_, version) in begun.items()})
+    return query
 
 
 def studied_versions(user: User, modules: list[Module], *, with_lessons: bool = True) -> StudiedVersions:

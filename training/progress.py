@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
@@ -40,9 +41,14 @@ def record_lesson_view(user: User, lesson: Lesson) -> bool:
 
 
 def viewed_lesson_ids(user_id: int, module_version_id: int) -> set[int]:
-    return set(db.session.scalars(
-        select(LessonView.lesson_id).join(Lesson, Lesson.id == LessonView.lesson_id)
-        .where(LessonView.user_id == user_id, Lesson.module_version_id == module_version_id)))
+    return set(db.session.scalars(_viewed_statement(), {"user_id": user_id, "version_id": module_version_id}))
+
+
+@cache
+def _viewed_statement():
+    # Built once: every lesson page runs it.
+    return (select(LessonView.lesson_id).join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(LessonView.user_id == bindparam("user_id"), Lesson.module_version_id == bindparam("version_id")))
 
 
 def lessons_done(user: User, module_version: ModuleVersion) -> bool:

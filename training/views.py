@@ -6,10 +6,12 @@ idempotent (a repeated post records nothing twice).
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
@@ -32,10 +34,16 @@ def _studied_module(module_id: int) -> tuple[Module, ModuleVersion]:
     return module, version
 
 
-def _frozen_lesson(lesson_id: int) -> Lesson:
+@cache
+def _lesson_statement():
     # Version, module and course come with the lesson: every lesson page reads all three.
-    lesson = db.session.scalar(select(Lesson).where(Lesson.id == lesson_id).options(
-        joinedload(Lesson.module_version).joinedload(ModuleVersion.module).joinedload(Module.course)))
+    # Built once: building the statement cost as much as running it.
+    return select(Lesson).where(Lesson.id == bindparam("lesson_id")).options(
+        joinedload(Lesson.module_version).joinedload(ModuleVersion.module).joinedload(Module.course))
+
+
+def _frozen_lesson(lesson_id: int) -> Lesson:
+    lesson = db.session.scalar(_lesson_statement(), {"lesson_id": lesson_id})
     if lesson is None:
         abort(404)
     version = lesson.module_version
