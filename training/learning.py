@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
 from extensions import db
@@ -49,7 +49,7 @@ class StudiedVersions:
         return {**self.published, **self.started}
 
 
-def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool) -> StudiedVersions:
+def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool, bodies: bool = True) -> StudiedVersions:
     """One statement (two with the lessons), whatever the number of modules: each module's published
     version, and every frozen version the person viewed a lesson of and has not completed, with
     the moment of its first view; the first begun is the one they study."""
@@ -57,7 +57,7 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool) -> Stu
         return StudiedVersions({}, {})
     published: dict[int, ModuleVersion] = {}
     begun: dict[int, tuple] = {}
-    rows = db.session.execute(_versions_statement(with_lessons), {"user_id": user_id, "module_ids": module_ids})
+    rows = db.session.execute(_versions_statement(with_lessons, bodies), {"user_id": user_id, "module_ids": module_ids})
     for version, first_view in rows:
         if version.status == VersionStatus.PUBLISHED.value:
             published[version.module_id] = version
@@ -69,7 +69,7 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool) -> Stu
 
 
 @cache
-def _versions_statement(with_lessons: bool):
+def _versions_statement(with_lessons: bool, bodies: bool):
     # Built once per process: every learner page runs it, and building it cost more than running it.
     user_id, module_ids = bindparam("user_id"), bindparam("module_ids", expanding=True)
     completed = select(Completion.module_version_id).where(Completion.user_id == user_id,
@@ -85,15 +85,25 @@ def _versions_statement(with_lessons: bool):
              .outerjoin(first_views, first_views.c.version_id == ModuleVersion.id)
              .where(ModuleVersion.module_id.in_(module_ids),
                     or_(ModuleVersion.status == VersionStatus.PUBLISHED.value, first_views.c.version_id.is_not(None))))
-    if with_lessons:
+    if with_lessons and bodies:
         query = query.options(selectinload(ModuleVersion.lessons))
+    elif with_lessons:  # titles and order only: the course page does not read 30 lessons' text in 3 languages
+        query = query.options(selectinload(ModuleVersion.lessons).defer(Lesson.body))
     return query
 
 
-def studied_versions(user: User, modules: list[Module], *, with_lessons: bool = True) -> StudiedVersions:
-    """learner_version() for many modules at once, in a fixed number of statements."""
+def studied_versions(user: User, modules: list[Module], *, with_lessons: bool = True,
+                     bodies: bool = True) -> StudiedVersions:
+    """learner_version() for many modules at once, in a fixed number of statements. `bodies=False`
+    leaves the lessons' text unloaded (read it with lesson_bodies())."""
     module_ids = [m.id for m in modules if not m.is_archived and not m.course.is_archived]
-    return _versions(user.id, module_ids, with_lessons=with_lessons)
+    return _versions(user.id, module_ids, with_lessons=with_lessons, bodies=bodies)
+
+
+def lesson_bodies(version: ModuleVersion) -> None:
+    """Load the text of every lesson of `version` in one statement (after studied_versions(bodies=False))."""
+    db.session.execute(select(Lesson).where(Lesson.module_version_id == version.id).options(undefer(Lesson.body))
+                       .execution_options(populate_existing=True)).all()
 
 
 def learner_version(user: User, module: Module, *, with_lessons: bool = False) -> ModuleVersion | None:
@@ -215,7 +225,7 @@ def courses_progress(user: User, courses: list[Course]) -> dict[int, list[Module
     modules = list(db.session.scalars(select(Module).where(Module.course_id.in_([c.id for c in courses]),
                                                            Module.is_archived.is_(False))
                                       .order_by(Module.course_id, Module.position)))
-    versions = studied_versions(user, modules)
+    versions = studied_versions(user, modules, bodies=False)
     live = [m for m in modules if m.id in versions.published]
     by_course: dict[int, list[ModuleProgress]] = {c.id: [] for c in courses}
     for item in modules_progress(user, live, cycles, versions):

@@ -100,6 +100,7 @@ def module(module_id: int):
     if state is None or state.version is None:
         abort(404)
     version = state.version
+    learning.lesson_bodies(version)  # the page offers the languages every lesson is written in
     lang = learning.content_language(version, request.args.get("lang"), interface_language())
     next_step = learning.next_step(current_user, module.course, modules) if state.completed else None
     return render_template("training/module.html", module=module, version=version, state=state, lang=lang,
