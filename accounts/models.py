@@ -151,7 +151,8 @@ class Deployment(TimestampMixin, db.Model):
     departure_on: Mapped[date | None]
 
     user: Mapped[User] = relationship(back_populates="deployments")
-    mission: Mapped[Mission] = relationship()
+    # Joined: whoever reads a person's deployment reads its mission (My training, the course page).
+    mission: Mapped[Mission] = relationship(lazy="joined", innerjoin=True)
     unit: Mapped[Unit | None] = relationship()
 
     def is_current(self, on: date) -> bool:

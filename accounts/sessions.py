@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 
 from accounts.models import SignInSession, User
 from database import utcnow
@@ -36,12 +38,18 @@ def start_session(user: User, *, remember: bool, address: str) -> str:
     return token
 
 
+@cache
+def _by_token():
+    # Built once: every request runs it, and building the statement cost as much as running it.
+    # The roles come in the same statement: every page's navigation asks for them.
+    return (select(User, SignInSession.expires_at)
+            .join(SignInSession, SignInSession.user_id == User.id)
+            .options(joinedload(User.role_grants))
+            .where(SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
+
+
 def load_user_by_token(token: str) -> User | None:
-    row = db.session.execute(
-        select(User, SignInSession.expires_at)
-        .join(SignInSession, SignInSession.user_id == User.id)
-        .where(SignInSession.token_hash == _digest(token), SignInSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_by_token(), {"token_hash": _digest(token)}).unique().first()
     if row is None:
         return None
     user, expires_at = row

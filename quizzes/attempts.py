@@ -70,10 +70,13 @@ def cycle_started_at(user_id: int, quiz: Quiz) -> datetime | None:
         Completion.user_id == user_id, Completion.module_id == quiz.module_id, Completion.cycle < cycle)))
 
 
-def current_attempts(user_id: int, quiz: Quiz) -> list[Attempt]:
-    """The person's attempts in their current certification cycle."""
+def current_attempts(user_id: int, quiz: Quiz, attempts: list[Attempt] | None = None) -> list[Attempt]:
+    """The person's attempts in their current certification cycle (of `attempts`, their
+    attempts_of() when the caller already has it)."""
     since = cycle_started_at(user_id, quiz)
-    return [a for a in attempts_of(user_id, quiz.id) if since is None or aware(a.started_at) > since]
+    if attempts is None:
+        attempts = attempts_of(user_id, quiz.id)
+    return [a for a in attempts if since is None or aware(a.started_at) > since]
 
 
 def time_is_up(attempt: Attempt, now: datetime) -> bool:
@@ -92,9 +95,13 @@ class StartCheck:
     limit: int | None = None
 
 
-def start_check(user: User, quiz: Quiz, now: datetime | None = None) -> StartCheck:
+def start_check(user: User, quiz: Quiz, now: datetime | None = None, *,
+                current: list[Attempt] | None = None) -> StartCheck:
+    """May `user` start an attempt now? `current`: their current_attempts(), when already known."""
     now = now or utcnow()
-    done = [a for a in current_attempts(user.id, quiz) if a.submitted_at is not None]
+    if current is None:
+        current = current_attempts(user.id, quiz)
+    done = [a for a in current if a.submitted_at is not None]
     used, limit = len(done), quiz.attempt_limit
     if any(a.is_passed for a in done):
         return StartCheck(False, "passed", used=used, limit=limit)

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
 from database import utcnow
@@ -16,7 +17,7 @@ from extensions import db
 from quizzes import attempts as attempt_service
 from quizzes.attempts import GRACE, AttemptClosed, aware
 from quizzes.forms import FinishForm, attempt_form
-from quizzes.models import Attempt, Layout
+from quizzes.models import Attempt, Layout, QuizVersion
 from quizzes.review import attempt_questions, build_review
 from quizzes.services import QuizError, bank, module_has_quiz, quiz_for_module
 from quizzes.text import render as render_text
@@ -57,7 +58,9 @@ def _load_quiz(module_id: int):
 
 
 def _load_attempt(attempt_id: int) -> Attempt:
-    attempt = db.get_or_404(Attempt, attempt_id)
+    # Every attempt page reads the frozen version (and most the quiz): in the same statement.
+    attempt = db.get_or_404(Attempt, attempt_id,
+                            options=[joinedload(Attempt.quiz_version).joinedload(QuizVersion.quiz)])
     if attempt.user_id != current_user.id:
         abort(403)
     return attempt
@@ -82,7 +85,8 @@ def intro(module_id: int):
     if current is not None and attempt_service.close_if_expired(current, now):
         db.session.commit()
         current = None
-    check = attempt_service.start_check(current_user, quiz, now)
+    check = attempt_service.start_check(current_user, quiz, now,
+                                        current=attempt_service.current_attempts(current_user.id, quiz, past))
     return render_template("quizzes/intro.html", module=module, quiz=quiz, title=module_title(module, _lang()),
                            attempts=[a for a in past if not a.is_open], current=current, check=check,
                            form=EmptyForm(), count=_question_count(quiz))
@@ -216,10 +220,11 @@ def result(attempt_id: int):
         db.session.commit()
     module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
     quiz = attempt.quiz_version.quiz
-    past = attempt_service.current_attempts(current_user.id, quiz)
+    current = attempt_service.current_attempts(current_user.id, quiz)
+    past = current
     if attempt not in past:  # an attempt from an earlier certification cycle
         past = attempt_service.attempts_of(current_user.id, quiz.id)
     review = build_review(attempt, _lang(), past)
-    check = attempt_service.start_check(current_user, quiz)
+    check = attempt_service.start_check(current_user, quiz, current=current)
     return render_template("quizzes/result.html", attempt=attempt, module=module, review=review, check=check,
                            title=module_title(module, _lang()), form=EmptyForm())

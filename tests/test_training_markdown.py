@@ -180,3 +180,47 @@ def test_raw_html_is_shown_as_text_not_lost():
 
 def test_empty_body_renders_nothing():
     assert str(render("")) == "" and str(render(None)) == ""
+
+
+# ---- frozen lessons are rendered once, and again when the policy changes -----------------------
+
+def test_a_frozen_lesson_is_rendered_once_and_again_under_a_new_policy(client, login, learner, monkeypatch):
+    from extensions import db
+    from tests import training_factories as tf
+    from training import markdown
+
+    course = tf.make_course()
+    module = tf.make_module(course, lessons=1, published=False)
+    version = module.versions[0]
+    lesson = version.lessons[0]
+    lesson.body = {"en": "A **bold** rule for the frozen-lesson cache test."}
+    db.session.flush()
+    version.status = "published"
+    db.session.commit()
+    markdown._render_cached.cache_clear()
+    calls = []
+    real_sanitise = markdown.sanitise
+    monkeypatch.setattr(markdown, "sanitise", lambda html: calls.append(html) or real_sanitise(html))
+    login(client, learner)
+    for _ in range(3):
+        assert "<strong>bold</strong>" in client.get(f"/training/lessons/{lesson.id}").get_data(as_text=True)
+    assert len(calls) == 1  # parsed and sanitised once, then served from memory
+
+    # A stricter policy: without a new policy version the cached HTML would still be served ...
+    monkeypatch.setattr(markdown, "ALLOWED_TAGS", markdown.ALLOWED_TAGS - {"strong"})
+    assert "<strong>bold</strong>" in client.get(f"/training/lessons/{lesson.id}").get_data(as_text=True)
+    # ... so the policy carries a version: raising it renders every lesson again under the new rules.
+    monkeypatch.setattr(markdown, "POLICY_VERSION", markdown.POLICY_VERSION + 1)
+    page = client.get(f"/training/lessons/{lesson.id}").get_data(as_text=True)
+    assert "<strong>" not in page and "A bold rule for the frozen-lesson cache test." in page
+    assert len(calls) == 2
+
+
+def test_a_draft_preview_is_never_served_from_the_cache():
+    from training import markdown
+
+    markdown._render_cached.cache_clear()
+    assert markdown.render_frozen("**x**") == markdown.render("**x**")
+    assert markdown._render_cached.cache_info().currsize == 1
+    markdown.render("**draft text**")
+    assert markdown._render_cached.cache_info().currsize == 1

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
 from extensions import db
@@ -31,40 +33,106 @@ def published_version(module: Module) -> ModuleVersion | None:
 
 def started_version(user_id: int, module: Module) -> ModuleVersion | None:
     """The frozen version the person began and has not completed (first begun wins), if any."""
+    return _versions(user_id, [module.id], with_lessons=False).started.get(module.id)
+
+
+@dataclass
+class StudiedVersions:
+    """For a set of modules: the published version of each, the one the person began and has
+    not completed (if any), and so the version they study."""
+
+    published: dict[int, ModuleVersion]
+    started: dict[int, ModuleVersion]
+
+    @property
+    def studied(self) -> dict[int, ModuleVersion]:
+        return {**self.published, **self.started}
+
+
+def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool, bodies: bool = True) -> StudiedVersions:
+    """One statement (two with the lessons), whatever the number of modules: each module's published
+    version, and every frozen version the person viewed a lesson of and has not completed, with
+    the moment of its first view; the first begun is the one they study."""
+    if not module_ids:
+        return StudiedVersions({}, {})
+    published: dict[int, ModuleVersion] = {}
+    begun: dict[int, tuple] = {}
+    rows = db.session.execute(_versions_statement(with_lessons, bodies), {"user_id": user_id, "module_ids": module_ids})
+    for version, first_view in rows:
+        if version.status == VersionStatus.PUBLISHED.value:
+            published[version.module_id] = version
+        if first_view is not None:
+            key = (first_view, version.number)
+            if version.module_id not in begun or key < begun[version.module_id][0]:
+                begun[version.module_id] = (key, version)
+    return StudiedVersions(published, {module_id: version for module_id, (_, version) in begun.items()})
+
+
+@cache
+def _versions_statement(with_lessons: bool, bodies: bool):
+    # Built once per process: every learner page runs it, and building it cost more than running it.
+    user_id, module_ids = bindparam("user_id"), bindparam("module_ids", expanding=True)
     completed = select(Completion.module_version_id).where(Completion.user_id == user_id,
-                                                           Completion.module_id == module.id)
-    first_view = func.min(LessonView.viewed_at)
-    return db.session.scalar(
-        select(ModuleVersion)
-        .join(Lesson, Lesson.module_version_id == ModuleVersion.id)
+                                                           Completion.module_id.in_(module_ids))
+    first_views = (
+        select(Lesson.module_version_id.label("version_id"), func.min(LessonView.viewed_at).label("first_view"))
         .join(LessonView, LessonView.lesson_id == Lesson.id)
-        .where(ModuleVersion.module_id == module.id, ModuleVersion.status.in_(FROZEN),
-               LessonView.user_id == user_id, ModuleVersion.id.not_in(completed))
-        .group_by(ModuleVersion.id).order_by(first_view, ModuleVersion.number).limit(1))
+        .join(ModuleVersion, ModuleVersion.id == Lesson.module_version_id)
+        .where(LessonView.user_id == user_id, ModuleVersion.module_id.in_(module_ids),
+               ModuleVersion.status.in_(FROZEN), ModuleVersion.id.not_in(completed))
+        .group_by(Lesson.module_version_id).subquery("first_views"))
+    query = (select(ModuleVersion, first_views.c.first_view)
+             .outerjoin(first_views, first_views.c.version_id == ModuleVersion.id)
+             .where(ModuleVersion.module_id.in_(module_ids),
+                    or_(ModuleVersion.status == VersionStatus.PUBLISHED.value, first_views.c.version_id.is_not(None))))
+    if with_lessons and bodies:
+        query = query.options(selectinload(ModuleVersion.lessons))
+    elif with_lessons:  # titles and order only: the course page does not read 30 lessons' text in 3 languages
+        query = query.options(selectinload(ModuleVersion.lessons).defer(Lesson.body))
+    return query
 
 
-def learner_version(user: User, module: Module) -> ModuleVersion | None:
+def studied_versions(user: User, modules: list[Module], *, with_lessons: bool = True,
+                     bodies: bool = True) -> StudiedVersions:
+    """learner_version() for many modules at once, in a fixed number of statements. `bodies=False`
+    leaves the lessons' text unloaded (read it with lesson_bodies())."""
+    module_ids = [m.id for m in modules if not m.is_archived and not m.course.is_archived]
+    return _versions(user.id, module_ids, with_lessons=with_lessons, bodies=bodies)
+
+
+def lesson_bodies(version: ModuleVersion) -> None:
+    """Load the text of every lesson of `version` in one statement (after studied_versions(bodies=False))."""
+    db.session.execute(select(Lesson).where(Lesson.module_version_id == version.id).options(undefer(Lesson.body))
+                       .execution_options(populate_existing=True)).all()
+
+
+def learner_version(user: User, module: Module, *, with_lessons: bool = False) -> ModuleVersion | None:
     """The version `user` studies now: the one they started, else the published one."""
-    if module.is_archived or module.course.is_archived:
-        return None
-    return started_version(user.id, module) or published_version(module)
+    return studied_versions(user, [module], with_lessons=with_lessons).studied.get(module.id)
 
 
 def live_modules(course: Course) -> list[Module]:
     """The modules learners see: not archived and published at least once."""
-    return [m for m in course.modules if not m.is_archived and published_version(m) is not None]
+    published = set(db.session.scalars(select(ModuleVersion.module_id).join(Module).where(
+        Module.course_id == course.id, ModuleVersion.status == VersionStatus.PUBLISHED.value)))
+    return [m for m in course.modules if not m.is_archived and m.id in published]
 
 
 def visible_courses() -> list[Course]:
     """Courses a learner may open: not archived, with at least one published module."""
-    has_published = (select(Module.course_id).join(ModuleVersion, ModuleVersion.module_id == Module.id)
-                     .where(Module.is_archived.is_(False), ModuleVersion.status == VersionStatus.PUBLISHED.value))
-    return list(db.session.scalars(select(Course).where(Course.is_archived.is_(False), Course.id.in_(has_published))
+    return list(db.session.scalars(select(Course).where(Course.is_archived.is_(False), Course.id.in_(_has_published()))
                                    .order_by(Course.code)))
 
 
+def _has_published():
+    return (select(Module.course_id).join(ModuleVersion, ModuleVersion.module_id == Module.id)
+            .where(Module.is_archived.is_(False), ModuleVersion.status == VersionStatus.PUBLISHED.value))
+
+
 def is_visible(course: Course) -> bool:
-    return not course.is_archived and bool(live_modules(course))
+    if course.is_archived:
+        return False
+    return db.session.scalar(select(_has_published().where(Module.course_id == course.id).exists())) or False
 
 
 # ---- language ---------------------------------------------------------------------------------
@@ -95,6 +163,7 @@ class ModuleProgress:
     version: ModuleVersion | None
     viewed: set[int] = field(default_factory=set)
     completed: bool = False
+    published: ModuleVersion | None = None  # the module's published version (a newer one than `version`, maybe)
 
     @property
     def total(self) -> int:
@@ -114,18 +183,59 @@ class ModuleProgress:
 
 
 def module_progress(user: User, module: Module, cycle: int | None = None) -> ModuleProgress:
-    version = learner_version(user, module)
-    viewed = progress.viewed_lesson_ids(user.id, version.id) if version else set()
     if cycle is None:
         cycle = progress.current_cycle(user.id, module.course)
-    completed = db.session.scalar(select(Completion.id).where(
-        Completion.user_id == user.id, Completion.module_id == module.id, Completion.cycle == cycle).limit(1))
-    return ModuleProgress(module, version, viewed, completed is not None)
+    return modules_progress(user, [module], {module.course_id: cycle})[0]
+
+
+def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
+                     versions: StudiedVersions | None = None) -> list[ModuleProgress]:
+    """Each module's progress in a fixed number of statements (set-based, not module by module).
+    `cycles` maps each course to the person's current certification cycle in it."""
+    if versions is None:
+        versions = studied_versions(user, modules)
+    studied = versions.studied
+    version_ids = [v.id for v in studied.values()]
+    viewed: dict[int, set[int]] = {}
+    if version_ids:
+        for lesson_id, version_id in db.session.execute(
+                select(LessonView.lesson_id, Lesson.module_version_id).join(Lesson, Lesson.id == LessonView.lesson_id)
+                .where(LessonView.user_id == user.id, Lesson.module_version_id.in_(version_ids))):
+            viewed.setdefault(version_id, set()).add(lesson_id)
+    completed: set[tuple[int, int]] = set()
+    if modules:
+        completed = {(module_id, cycle) for module_id, cycle in db.session.execute(select(Completion.module_id, Completion.cycle).where(
+            Completion.user_id == user.id, Completion.module_id.in_([m.id for m in modules])).distinct())}
+    result = []
+    for module in modules:
+        version = studied.get(module.id)
+        result.append(ModuleProgress(module, version, viewed.get(version.id, set()) if version else set(),
+                                     (module.id, cycles.get(module.course_id, 0)) in completed,
+                                     versions.published.get(module.id)))
+    return result
+
+
+def courses_progress(user: User, courses: list[Course]) -> dict[int, list[ModuleProgress]]:
+    """For each course, its live modules with the person's progress in each (empty: not visible).
+    A fixed number of statements however many courses and modules."""
+    courses = [c for c in courses if not c.is_archived]
+    if not courses:
+        return {}
+    cycles = progress.current_cycles(user.id, courses)
+    modules = list(db.session.scalars(select(Module).where(Module.course_id.in_([c.id for c in courses]),
+                                                           Module.is_archived.is_(False))
+                                      .order_by(Module.course_id, Module.position)))
+    versions = studied_versions(user, modules, bodies=False)
+    live = [m for m in modules if m.id in versions.published]
+    by_course: dict[int, list[ModuleProgress]] = {c.id: [] for c in courses}
+    for item in modules_progress(user, live, cycles, versions):
+        by_course[item.module.course_id].append(item)
+    return by_course
 
 
 def course_progress(user: User, course: Course) -> list[ModuleProgress]:
-    cycle = progress.current_cycle(user.id, course)
-    return [module_progress(user, module, cycle) for module in live_modules(course)]
+    """The live modules of the course with the person's progress in each (empty: the course is not visible)."""
+    return courses_progress(user, [course]).get(course.id, [])
 
 
 def resume_lesson(version: ModuleVersion, viewed: set[int]) -> Lesson | None:
@@ -136,9 +246,11 @@ def resume_lesson(version: ModuleVersion, viewed: set[int]) -> Lesson | None:
     return version.lessons[-1] if version.lessons else None
 
 
-def next_step(user: User, course: Course) -> tuple[ModuleProgress, Lesson | None] | None:
-    """Where to continue a course: the first module not complete, and its lesson to resume."""
-    for item in course_progress(user, course):
+def next_step(user: User, course: Course | None,
+              modules: list[ModuleProgress] | None = None) -> tuple[ModuleProgress, Lesson | None] | None:
+    """Where to continue a course: the first module not complete, and its lesson to resume.
+    Pass the course_progress() already computed for this request to avoid computing it again."""
+    for item in modules if modules is not None else course_progress(user, course):
         if not item.completed and item.version is not None:
             return item, resume_lesson(item.version, item.viewed)
     return None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from audit.services import record
+from certificates.models import Certificate
 from database import utcnow
 from extensions import db
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion
@@ -39,9 +41,14 @@ def record_lesson_view(user: User, lesson: Lesson) -> bool:
 
 
 def viewed_lesson_ids(user_id: int, module_version_id: int) -> set[int]:
-    return set(db.session.scalars(
-        select(LessonView.lesson_id).join(Lesson, Lesson.id == LessonView.lesson_id)
-        .where(LessonView.user_id == user_id, Lesson.module_version_id == module_version_id)))
+    return set(db.session.scalars(_viewed_statement(), {"user_id": user_id, "version_id": module_version_id}))
+
+
+@cache
+def _viewed_statement():
+    # Built once: every lesson page runs it.
+    return (select(LessonView.lesson_id).join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(LessonView.user_id == bindparam("user_id"), Lesson.module_version_id == bindparam("version_id")))
 
 
 def lessons_done(user: User, module_version: ModuleVersion) -> bool:
@@ -62,13 +69,28 @@ def current_cycle(user_id: int, course: Course, moment: datetime | None = None) 
     renewal window, further completions still belong to its cycle; once renewal is open (window,
     expiry or revocation), they start the next one.
     """
-    from certificates.services import certificate_count, latest_certificate, needs_new_certificate
+    return current_cycles(user_id, [course], moment)[course.id]
 
-    issued = certificate_count(user_id, course.id)
-    if issued == 0:
-        return 0
-    course_renewal_open = needs_new_certificate(latest_certificate(user_id, course.id), course, moment or utcnow())
-    return issued if course_renewal_open else issued - 1
+
+def current_cycles(user_id: int, courses: list[Course], moment: datetime | None = None) -> dict[int, int]:
+    """current_cycle() for several courses in one statement (a person holds few certificates)."""
+    from certificates.services import needs_new_certificate
+
+    moment = moment or utcnow()
+    held: dict[int, list[Certificate]] = {}
+    for certificate in db.session.scalars(
+            select(Certificate).where(Certificate.user_id == user_id,
+                                      Certificate.course_id.in_([c.id for c in courses]))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+        held.setdefault(certificate.course_id, []).append(certificate)
+    cycles = {}
+    for course in courses:
+        issued = held.get(course.id, [])
+        if not issued:
+            cycles[course.id] = 0
+        else:
+            cycles[course.id] = len(issued) if needs_new_certificate(issued[0], course, moment) else len(issued) - 1
+    return cycles
 
 
 def complete_module_if_done(user: User, module_version: ModuleVersion, *, attempt_id: int | None = None,

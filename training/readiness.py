@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -138,19 +139,17 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
     if deployment is None or not user.is_active:
         return []
     mission = deployment.mission
-    requirements = db.session.scalars(
-        select(Requirement).where(Requirement.is_active.is_(True),
-                                  or_(Requirement.mission_id == mission.id, Requirement.mission_kind == mission.kind))
-        .order_by(Requirement.id)).all()
+    requirements = [requirement for requirement in db.session.scalars(
+        select(Requirement).options(joinedload(Requirement.course))
+        .where(Requirement.is_active.is_(True),
+               or_(Requirement.mission_id == mission.id, Requirement.mission_kind == mission.kind))
+        .order_by(Requirement.id)) if user.category in requirement.category_list]
     moment = datetime.now(timezone.utc) if on == date.today() else datetime.combine(on, datetime.min.time(), timezone.utc)
-    result = []
-    for requirement in requirements:
-        if user.category not in requirement.category_list:
-            continue
-        expires_at = db.session.scalar(select(Certificate.expires_at).where(
-            Certificate.user_id == user.id, Certificate.course_id == requirement.course_id, Certificate.status == "valid"))
-        result.append((requirement, readiness_of(deployment.arrival_on, requirement.due_days, expires_at, moment)))
-    return result
+    expiry = dict(db.session.execute(select(Certificate.course_id, Certificate.expires_at).where(
+        Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
+        Certificate.status == "valid")).all()) if requirements else {}
+    return [(requirement, readiness_of(deployment.arrival_on, requirement.due_days, expiry.get(requirement.course_id),
+                                       moment)) for requirement in requirements]
 
 
 def _aware(moment: datetime) -> datetime:

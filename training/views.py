@@ -6,40 +6,46 @@ idempotent (a repeated post records nothing twice).
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
 from extensions import db
 from training import author_views, learning, lesson_views, progress, requirement_views  # noqa: F401 (routes)
 from training.blueprint import bp
 from training.i18n import pick
-from training.markdown import render as render_markdown
+from training.markdown import render_frozen
 from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
 from training.player import interface_language, lesson_context
 
 MEDIA_MAX_AGE = 31_536_000  # one year: the name is the content's hash, so it never changes meaning
 
 
-def _visible_course(course_id: int) -> Course:
-    course = db.get_or_404(Course, course_id)
-    if not learning.is_visible(course):
-        abort(404)
-    return course
-
-
 def _studied_module(module_id: int) -> tuple[Module, ModuleVersion]:
     module = db.get_or_404(Module, module_id)
-    version = learning.learner_version(current_user, module)
+    version = learning.learner_version(current_user, module, with_lessons=True)
     if version is None:
         abort(404)
     return module, version
 
 
+@cache
+def _lesson_statement():
+    # Version, module and course come with the lesson: every lesson page reads all three.
+    # Built once: building the statement cost as much as running it.
+    return select(Lesson).where(Lesson.id == bindparam("lesson_id")).options(
+        joinedload(Lesson.module_version).joinedload(ModuleVersion.module).joinedload(Module.course))
+
+
 def _frozen_lesson(lesson_id: int) -> Lesson:
-    lesson = db.get_or_404(Lesson, lesson_id)
+    lesson = db.session.scalar(_lesson_statement(), {"lesson_id": lesson_id})
+    if lesson is None:
+        abort(404)
     version = lesson.module_version
     if version.status not in learning.FROZEN or version.module.is_archived or version.module.course.is_archived:
         abort(404)
@@ -59,8 +65,9 @@ def my_training():
     required = learning.required_courses(current_user)
     required_ids = {item.course.id for item in required}
     optional = [c for c in learning.visible_courses() if c.id not in required_ids]
-    steps = {course.id: learning.next_step(current_user, course)
-             for course in [item.course for item in required] + optional if learning.is_visible(course)}
+    by_course = learning.courses_progress(current_user, [item.course for item in required] + optional)
+    steps = {course_id: learning.next_step(current_user, None, modules)
+             for course_id, modules in by_course.items() if modules}
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
                            deployment=current_user.current_deployment(), lang=interface_language(), pick=pick)
 
@@ -69,26 +76,37 @@ def my_training():
 @login_required
 def course(course_id: int):
     """Signed-in people: a course's modules, their progress in each, and where to continue."""
-    course = _visible_course(course_id)
+    course = db.get_or_404(Course, course_id)
     modules = learning.course_progress(current_user, course)
-    requirement = next((item for item in learning.required_courses(current_user) if item.course.id == course.id), None)
+    if not modules:  # archived, or nothing published yet
+        abort(404)
+    requirement = next((item for item in learning.required_courses(current_user)
+                        if item.course.id == course.id), None)
     return render_template("training/course.html", course=course, modules=modules, requirement=requirement,
-                           step=learning.next_step(current_user, course), lang=interface_language(), pick=pick,
-                           complete=bool(modules) and all(m.completed for m in modules))
+                           step=learning.next_step(current_user, course, modules), lang=interface_language(),
+                           pick=pick, complete=all(m.completed for m in modules))
 
 
 @bp.get("/training/modules/<int:module_id>")
 @login_required
 def module(module_id: int):
     """Signed-in people: a module's summary, objectives and lessons, with a button to start or resume."""
-    module, version = _studied_module(module_id)
+    module = db.get_or_404(Module, module_id)
+    # The whole course's progress in one go: the page needs "what next" once the module is complete.
+    modules = learning.course_progress(current_user, module.course)
+    state = next((item for item in modules if item.module.id == module.id), None)
+    if state is None and not module.is_archived:  # not live: only a version begun earlier may still be studied
+        state = learning.module_progress(current_user, module)
+    if state is None or state.version is None:
+        abort(404)
+    version = state.version
+    learning.lesson_bodies(version)  # the page offers the languages every lesson is written in
     lang = learning.content_language(version, request.args.get("lang"), interface_language())
-    state = learning.module_progress(current_user, module)
+    next_step = learning.next_step(current_user, module.course, modules) if state.completed else None
     return render_template("training/module.html", module=module, version=version, state=state, lang=lang,
                            langs=learning.version_languages(version), quiz_url=_quiz_url(module),
                            resume=learning.resume_lesson(version, state.viewed), pick=pick,
-                           newer=learning.published_version(module),
-                           next_step=learning.next_step(current_user, module.course) if state.completed else None)
+                           newer=state.published, next_step=next_step)
 
 
 @bp.get("/training/lessons/<int:lesson_id>")
@@ -97,7 +115,7 @@ def lesson(lesson_id: int):
     """Signed-in people: one lesson of the module version they study, with previous / next and where they are."""
     lesson = _frozen_lesson(lesson_id)
     module = lesson.module_version.module
-    mine = learning.learner_version(current_user, module)
+    mine = learning.learner_version(current_user, module, with_lessons=True)
     if mine is None:
         abort(404)
     if mine.id != lesson.module_version_id:  # an old link, or a newer version: the same lesson in theirs
@@ -149,7 +167,7 @@ def module_print(module_id: int):
     module, version = _studied_module(module_id)
     lang = learning.content_language(version, request.args.get("lang"), interface_language())
     bodies = [(pick(lesson.title, lang, module.default_language),
-               render_markdown(pick(lesson.body, lang, module.default_language))) for lesson in version.lessons]
+               render_frozen(pick(lesson.body, lang, module.default_language))) for lesson in version.lessons]
     return render_template("training/print.html", module=module, version=version, lang=lang, bodies=bodies, pick=pick,
                            langs=learning.version_languages(version))
 

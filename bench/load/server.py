@@ -34,7 +34,8 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, env: dict[str, str], *, workers: int = 2, boot_timeout: float = 30.0) -> None:
+    def __init__(self, env: dict[str, str], *, workers: int = 2, boot_timeout: float = 30.0,
+                 app: str = "app:create_app()") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
@@ -42,7 +43,7 @@ class Gunicorn:
         self._ready = threading.Event()
         self.worker_pids: list[int] = []
         command = [str(GUNICORN), "-c", str(CONFIG), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-                   "--timeout", "60", "app:create_app()"]
+                   "--timeout", "60", app]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True, start_new_session=True)
         self._reader = threading.Thread(target=self._read_log, daemon=True)
