@@ -136,6 +136,11 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "verify.check": everyone(200),
     "verify.public_keys": everyone(200),
     "verify.offline": everyone(200),
+    # what a verifier fetches from the URLs inside an Open Badge (certificates/verify_views.py)
+    "verify.public_key": everyone(200),
+    "verify.badge_issuer": everyone(200),
+    "verify.badge_achievement": everyone(200),
+    "verify.badge_status_list": everyone(200),
     # writing quizzes (quizzes/author_views.py): the course's owner and co-authors, and admins
     "quiz_author.bank": COURSE_AUTHORS,
     "quiz_author.question_new": COURSE_AUTHORS,
@@ -225,4 +230,7 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "lesson_id": ("lesson.id", None),  # a lesson of a published version (authors cannot edit it in place)
     "requirement_id": ("requirement_a.id", "requirement_b.id"),
     "sha256": ("lesson_image.sha256", None),
+    "key_id": ("learner_certificate.key_id", None),
+    "course_code": ("learner_certificate.course.code", None),
+    "list_number": (0, None),  # certificate ids 0 .. 131,071
 }

@@ -1,0 +1,34 @@
+"""Open Badges: one random subject URN per person (credentialSubject.id / JWT sub).
+
+Revision ID: a7c3e915b2d4
+Revises: d591bd16fe6a
+Create Date: 2026-12-04 21:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'a7c3e915b2d4'
+down_revision = 'd591bd16fe6a'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'badge_subjects',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('subject_id', sa.String(length=60), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_badge_subjects_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_badge_subjects')),
+        sa.UniqueConstraint('subject_id', name=op.f('uq_badge_subjects_subject_id')),
+        sa.UniqueConstraint('user_id', name=op.f('uq_badge_subjects_user_id')),
+    )
+
+
+def downgrade():
+    op.drop_table('badge_subjects')
