@@ -1,4 +1,5 @@
-"""Open Badges: one random subject URN per person (credentialSubject.id / JWT sub).
+"""Open Badges: one random subject URN per person (credentialSubject.id / JWT sub); GIFT: a
+question keeps the ::name:: Moodle gave it.
 
 Revision ID: a7c3e915b2d4
 Revises: d591bd16fe6a
@@ -30,5 +31,11 @@ def upgrade():
     )
 
 
+    with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('name', sa.String(length=255), nullable=True))
+
+
 def downgrade():
+    with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_column('name')
     op.drop_table('badge_subjects')
