@@ -28,8 +28,9 @@ CONTEXTS = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/
 # "EdDSA". Both mean the same Ed25519 signature, so the widely understood name is used.
 ALGORITHM = "EdDSA"
 # The Bitstring Status List spec asks for at least 131,072 entries per list so that one
-# certificate's position says little about when it was issued. Certificate ids are dense, so the
-# n-th list covers ids n*SIZE .. (n+1)*SIZE-1 and nothing has to be stored per certificate.
+# certificate's position says little about when it was issued. Certificate ids are dense, so list
+# n (counted from 1, like every id in a URL here) covers ids (n-1)*SIZE .. n*SIZE-1 and nothing has
+# to be stored per certificate.
 STATUS_LIST_SIZE = 131_072
 
 
@@ -42,7 +43,8 @@ def _timestamp(day: date | datetime) -> str:
 
 def status_position(certificate_id: int) -> tuple[int, int]:
     """(list number, index in that list) of a certificate's revocation bit."""
-    return divmod(certificate_id, STATUS_LIST_SIZE)
+    number, index = divmod(certificate_id, STATUS_LIST_SIZE)
+    return number + 1, index
 
 
 def hashed_email(email: str, salt: str) -> str:

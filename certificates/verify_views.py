@@ -183,13 +183,13 @@ def badge_achievement(course_code: str):
 @verify_limit
 def badge_status_list(list_number: int):
     """Anyone: the revocation list of badges (a signed W3C Bitstring Status List credential), always current."""
-    first = list_number * badge.STATUS_LIST_SIZE
+    highest = db.session.scalar(select(func.max(Certificate.id))) or 0
+    if not 1 <= list_number <= badge.status_position(highest)[0]:
+        abort(404)  # checked first: a huge number must not reach the query
+    first = (list_number - 1) * badge.STATUS_LIST_SIZE
     revoked = db.session.scalars(select(Certificate.id).where(
         Certificate.status == CertificateStatus.REVOKED.value,
         Certificate.id >= first, Certificate.id < first + badge.STATUS_LIST_SIZE)).all()
-    highest = db.session.scalar(select(func.max(Certificate.id))) or 0
-    if list_number > highest // badge.STATUS_LIST_SIZE:
-        abort(404)
     urls = documents.badge_urls()
     # Built from the certificates at each request, so a revoke or a restore shows at once.
     vc = badge.status_list_credential(urls["status_list"](list_number), urls, documents.issuer_name("en"),

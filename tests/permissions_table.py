@@ -232,5 +232,5 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "sha256": ("lesson_image.sha256", None),
     "key_id": ("learner_certificate.key_id", None),
     "course_code": ("learner_certificate.course.code", None),
-    "list_number": (0, None),  # certificate ids 0 .. 131,071
+    "list_number": (1, None),  # certificate ids 0 .. 131,071
 }

@@ -136,6 +136,7 @@ def test_status_list_says_revoked_after_a_revoke_and_not_after_a_restore(app, cl
 
 
 def test_status_list_bits_match_the_w3c_layout():
+    assert badge.status_position(1) == (1, 1) and badge.status_position(131_072) == (2, 0)
     # Index 0 is the left-most bit of the first byte; the list has 131,072 entries (16 KB).
     encoded = badge.encode_bits([0, 9, 131_071])
     assert [badge.decode_bit(encoded, i) for i in (0, 1, 8, 9, 131_070, 131_071)] == [True, False, False, True,
@@ -170,6 +171,6 @@ def test_unknown_keys_lists_and_unissued_courses_are_not_found(app, client, lear
     issue(learner, make_course())
     draft = make_course()
     assert client.get("/verify/keys/no-such-key.json").status_code == 404
-    assert client.get("/badges/status/1").status_code == 404
+    assert client.get("/badges/status/2").status_code == 404 and client.get("/badges/status/0").status_code == 404
     assert client.get(f"/badges/achievements/{draft.code}").status_code == 404
     assert client.get("/badges/achievements/no-such-course").status_code == 404
