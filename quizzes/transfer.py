@@ -141,7 +141,10 @@ def export_gift(module: Module, lang: str) -> str:
             missing.append(question.key)
             continue
         parsed = qtype.to_gift(lang_content, question.answer)
-        parsed.title = question.name or question.key
+        # The Moodle name goes back out only while it still leads to this id (an author may
+        # have changed the id since): importing the file must find the same question.
+        named = question.name and gift.question_key(question.name, "") == question.key
+        parsed.title = question.name if named else question.key
         tags = list(question.tags or [])
         parsed.category, parsed.tags = (tags[0] if tags else None), tags[1:]
         parsed.critical = question.is_critical
