@@ -37,6 +37,18 @@ def verify_url(code: str, base_url: str | None = None) -> str:
     return f"{base_url or public_base_url()}/verify/{code}"
 
 
+def badge_urls(course_code: str | None = None, base_url: str | None = None) -> dict:
+    """Where the Open Badges pieces live: all on PUBLIC_BASE_URL, like the printed verify links."""
+    base = base_url or public_base_url()
+    return {
+        "site": f"{base}/",
+        "issuer": f"{base}/badges/issuer",
+        "achievement": f"{base}/badges/achievements/{course_code}" if course_code else None,
+        "status_list": lambda number: f"{base}/badges/status/{number}",
+        "key": lambda key_id: f"{base}/verify/keys/{key_id}.json",
+    }
+
+
 _CODE_FORM = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _SERIAL_FORM = re.compile(r"[A-Z0-9-]{1,40}")
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import utcnow
 from extensions import db
+
+if TYPE_CHECKING:
+    from training.models import Course
 
 
 class CertificateStatus(str, enum.Enum):
@@ -52,6 +56,7 @@ class Certificate(db.Model):
     key_id: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(Text)  # base64url Ed25519 over the canonical payload
 
+    course: Mapped[Course] = relationship(viewonly=True)
     supersedes: Mapped[Certificate | None] = relationship(foreign_keys=[supersedes_id], remote_side=[id])
     superseded_by: Mapped[Certificate | None] = relationship(foreign_keys=[superseded_by_id], remote_side=[id])
 
@@ -77,3 +82,19 @@ class SigningKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
     private_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class BadgeSubject(db.Model):
+    """The holder's id in Open Badges (`credentialSubject.id`, the JWT `sub`).
+
+    A random URN rather than anything derived from the person or from a secret: it reveals nothing,
+    and it stays the same across key rotation, secret rotation and name changes, so every badge a
+    person ever holds names the same subject.
+    """
+
+    __tablename__ = "badge_subjects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    subject_id: Mapped[str] = mapped_column(String(60), unique=True)  # urn:uuid:<uuid4>
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

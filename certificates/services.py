@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import secrets
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, text
@@ -12,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from accounts.models import User
 from audit.services import record
 from certificates import keys, signing
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import BadgeSubject, Certificate, CertificateStatus
 from database import utcnow
 from extensions import db
 from training.i18n import pick
@@ -155,6 +156,20 @@ def unrevoke(certificate: Certificate, *, actor: User, reason: str) -> None:
     certificate.revoked_by_id = None
     record("certificate_unrevoked", actor=actor, target=f"certificate:{certificate.serial}", reason=reason.strip()[:500])
     db.session.flush()
+
+
+def badge_subject(user: User) -> str:
+    """The person's Open Badges subject URN, made on their first badge and kept for good."""
+    existing = db.session.scalar(select(BadgeSubject.subject_id).where(BadgeSubject.user_id == user.id))
+    if existing:
+        return existing
+    subject_id = f"urn:uuid:{uuid.uuid4()}"
+    try:
+        with db.session.begin_nested():  # a second tab making the same row at the same moment
+            db.session.add(BadgeSubject(user_id=user.id, subject_id=subject_id))
+    except IntegrityError:
+        return db.session.scalar(select(BadgeSubject.subject_id).where(BadgeSubject.user_id == user.id))
+    return subject_id
 
 
 def _aware(moment: datetime) -> datetime:

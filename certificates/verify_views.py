@@ -9,14 +9,18 @@ from __future__ import annotations
 import json
 import os
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
-from sqlalchemy import select
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from certificates import documents
+from certificates import badge, documents, keys
 from certificates.badge import public_jwk
 from certificates.forms import ShortCodeForm
-from certificates.models import SigningKey
+from certificates.models import Certificate, CertificateStatus, SigningKey
+from database import utcnow
 from extensions import db, limiter
+from training.i18n import pick
+from training.models import Course
 
 bp = Blueprint("verify", __name__)
 
@@ -118,3 +122,81 @@ def offline():
                            for row in rows})
     return _public(current_app.make_response(render_template("certificates/offline.html", keys_json=embedded,
                                                              key_count=len(rows))))
+
+
+# --- Open Badges: what a verifier fetches from the URLs inside a badge -----------------------------
+
+def _wants_html() -> bool:
+    accept = request.accept_mimetypes
+    return accept.best_match(["application/json", "text/html"]) == "text/html" and \
+        accept["text/html"] > accept["application/json"]
+
+
+def _json_or_page(body: dict, kind: str):
+    if _wants_html():
+        response = current_app.make_response(render_template("certificates/badge_info.html", info=body, kind=kind))
+    else:
+        response = jsonify(body)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    response.vary.add("Accept")
+    return _public(response, max_age=3600)
+
+
+@bp.get("/verify/keys/<key_id>.json")
+@verify_limit
+def public_key(key_id: str):
+    """Anyone: one signing key as a JWK; a badge's `kid` is this URL."""
+    row = db.session.scalar(select(SigningKey).where(SigningKey.key_id == key_id))
+    if row is None:
+        abort(404)
+    response = jsonify(public_jwk(row.key_id, row.public_key))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return _public(response, max_age=3600)
+
+
+@bp.get("/badges/issuer")
+@verify_limit
+def badge_issuer():
+    """Anyone: the badge issuer's profile, with every key it signs with (JSON, or a page to a browser)."""
+    jwks = [public_jwk(row.key_id, row.public_key) for row in _key_rows()]
+    body = badge.issuer_profile(documents.badge_urls(), documents.issuer_name("en"), jwks)
+    return _json_or_page(body, _("Issuer of the badges of this training platform"))
+
+
+@bp.get("/badges/achievements/<course_code>")
+@verify_limit
+def badge_achievement(course_code: str):
+    """Anyone: what a course's badge stands for (JSON, or a page to a browser); only courses that have issued one."""
+    course = db.session.scalar(select(Course).where(Course.code == course_code))
+    if course is None or not db.session.scalar(select(func.count(Certificate.id)).where(
+            Certificate.course_id == course.id)):
+        abort(404)  # drafts and courses nobody holds yet stay private
+    urls = documents.badge_urls(course.code)
+    body = {"@context": badge.CONTEXTS, **badge.achievement(
+        urls["achievement"], pick(course.title, "en", course.default_language),
+        pick(course.description, "en", course.default_language)),
+        "creator": badge.issuer_profile(urls, documents.issuer_name("en"))}
+    return _json_or_page(body, _("A course certificate, issued as an Open Badge"))
+
+
+@bp.get("/badges/status/<int:list_number>")
+@verify_limit
+def badge_status_list(list_number: int):
+    """Anyone: the revocation list of badges (a signed W3C Bitstring Status List credential), always current."""
+    highest = db.session.scalar(select(func.max(Certificate.id))) or 0
+    if not 1 <= list_number <= badge.status_position(highest)[0]:
+        abort(404)  # checked first: a huge number must not reach the query
+    first = (list_number - 1) * badge.STATUS_LIST_SIZE
+    revoked = db.session.scalars(select(Certificate.id).where(
+        Certificate.status == CertificateStatus.REVOKED.value,
+        Certificate.id >= first, Certificate.id < first + badge.STATUS_LIST_SIZE)).all()
+    urls = documents.badge_urls()
+    # Built from the certificates at each request, so a revoke or a restore shows at once.
+    vc = badge.status_list_credential(urls["status_list"](list_number), urls, documents.issuer_name("en"),
+                                      [certificate_id - first for certificate_id in revoked], utcnow())
+    key_id, private_key = keys.active_key()
+    token = badge.sign(vc, private_key, urls["key"](key_id))
+    db.session.commit()  # active_key() makes a key only if this server lost its own
+    response = Response(token, mimetype="application/jwt")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return _public(response)

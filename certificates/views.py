@@ -3,6 +3,7 @@ and a mission's certificates as a ZIP. The public verification pages are in veri
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
@@ -82,19 +83,22 @@ def download_badge(certificate_id: int):
         abort(403)
     if documents.current_status(certificate) not in DOWNLOADABLE:
         abort(403)
+    # The audit record first: on a GET it takes the write lock the subject row may need.
+    record("certificate_downloaded", actor=current_user, target=f"certificate:{certificate.serial}", format="badge")
     course = db.session.get(Course, certificate.course_id)
     base = documents.public_base_url()
+    urls = documents.badge_urls(course.code, base)
     vc = badge.credential({
-        "verify_url": documents.verify_url(certificate.code, base), "base_url": base,
-        "issuer_name": documents.issuer_name(certificate.language), "holder_name": certificate.holder_name,
-        "course_title": certificate.course_title, "course_code": course.code,
+        "verify_url": documents.verify_url(certificate.code, base), "urls": urls,
+        "issuer_name": documents.issuer_name(certificate.language),
+        "subject_id": services.badge_subject(current_user), "email": current_user.email,
+        "salt": secrets.token_hex(8), "course_title": certificate.course_title,
         "description": pick(course.description, certificate.language, course.default_language),
-        "serial": certificate.serial, "issued_at": certificate.issued_at, "expires_at": certificate.expires_at,
+        "certificate_id": certificate.id, "issued_at": certificate.issued_at, "expires_at": certificate.expires_at,
     })
-    # Signed today with today's key (a retired key signs nothing new); kid says which one.
+    # Signed today with today's key (a retired key signs nothing new); kid is the URL of its JWK.
     key_id, private_key = keys.active_key()
-    token = badge.sign(vc, private_key, key_id)
-    record("certificate_downloaded", actor=current_user, target=f"certificate:{certificate.serial}", format="badge")
+    token = badge.sign(vc, private_key, urls["key"](key_id))
     db.session.commit()
     return Response(token, mimetype="application/jwt", headers={
         "Content-Disposition": f'attachment; filename="badge-{certificate.serial}.jwt"'})

@@ -31,6 +31,8 @@ def import_content_command(directory: Path, publish: bool) -> None:
         raise click.ClickException(f"{len(error.problems)} problem(s) found; nothing was imported") from error
     for line in summary.lines():
         click.echo(line)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.command("export-content")

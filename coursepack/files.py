@@ -1,7 +1,9 @@
 """Reading and writing course packages as plain files (no database).
 
 Layout and rules: content/README.md. Reading collects every problem as "file:line: message"
-instead of stopping at the first, so a trainer can fix a package in one pass.
+instead of stopping at the first, so a trainer can fix a package in one pass. A translation that
+is not written yet is a warning, not a problem: a course authored in the browser declares its
+languages before it is translated, and what export writes, import must read.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ LANGUAGES = ("en", "fr", "ar")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REVIEW_MODES = ("none", "wrong", "feedback")
 REVIEW_WHENS = ("after_each", "after_pass", "after_last")
+IMAGES_FOLDER = "images"
+# A picture beside its lesson, named by the SHA-256 of its bytes: ![text](images/<sha256>.webp)
+IMAGE_LINK = re.compile(r"\]\(" + IMAGES_FOLDER + r"/([^)\s]+)")
 
 
 class ContentError(Exception):
@@ -43,6 +48,8 @@ class ModulePackage:
     lessons: list[LessonFile]
     quiz: dict
     gift: dict[str, tuple[str, str]] = field(default_factory=dict)  # lang -> (file path, text)
+    images: dict[str, bytes] = field(default_factory=dict)  # file name in images/ -> bytes
+    untranslated: bool = False  # a declared language is missing somewhere in the module
 
     def version_content(self) -> dict:
         return {"title": self.title, "summary": self.summary, "objectives": self.objectives, "minutes": self.minutes,
@@ -61,6 +68,7 @@ class CoursePackage:
     default_language: str
     languages: list[str]
     modules: list[ModulePackage]
+    warnings: list[str] = field(default_factory=list)
 
 
 def _load_yaml(path: Path, problems: list[str]) -> dict | None:
@@ -91,7 +99,7 @@ def _key_line(path: Path, key: str) -> int:
 
 
 def _per_language(data: dict, key: str, languages: list[str], path: Path, problems: list[str], *,
-                  kind: type = str) -> dict:
+                  kind: type = str, warnings: list[str] | None = None) -> dict:
     value = data.get(key)
     where = f"{path}:{_key_line(path, key)}"
     if not isinstance(value, dict):
@@ -99,7 +107,7 @@ def _per_language(data: dict, key: str, languages: list[str], path: Path, proble
         return {}
     for lang in languages:
         if not value.get(lang):
-            problems.append(f"{where}: '{key}' has no {lang} translation")
+            (problems if warnings is None else warnings).append(f"{where}: '{key}' has no {lang} translation")
         elif not isinstance(value[lang], kind):
             problems.append(f"{where}: '{key}.{lang}' must be a {'list' if kind is list else 'text'}")
     return {lang: value[lang] for lang in languages if value.get(lang)}
@@ -116,6 +124,7 @@ def _int(data: dict, key: str, path: Path, problems: list[str], low: int, high: 
 def read_package(root: Path) -> CoursePackage:
     """Read and check a whole package; raise ContentError listing every problem."""
     problems: list[str] = []
+    warnings: list[str] = []
     course_path = root / "course.yaml"
     data = _load_yaml(course_path, problems) or {}
     languages = data.get("languages") or []
@@ -132,16 +141,17 @@ def read_package(root: Path) -> CoursePackage:
         problems.append(f"{course_path}:{_key_line(course_path, 'modules')}: 'modules' must list the module folders")
         folders = []
     for folder in folders:
-        module = _read_module(root / str(folder), languages, problems)
+        module = _read_module(root / str(folder), languages, problems, warnings)
         if module is not None:
             modules.append(module)
     slugs = [m.slug for m in modules]
     for slug in {s for s in slugs if slugs.count(s) > 1}:
         problems.append(f"{course_path}: two modules use the slug '{slug}'")
     package = CoursePackage(
-        root=root, code=code, languages=languages, modules=modules,
-        title=_per_language(data, "title", languages, course_path, problems) if data else {},
-        description=_per_language(data, "description", languages, course_path, problems) if data else {},
+        root=root, code=code, languages=languages, modules=modules, warnings=warnings,
+        title=_per_language(data, "title", languages, course_path, problems, warnings=warnings) if data else {},
+        description=_per_language(data, "description", languages, course_path, problems,
+                                  warnings=warnings) if data else {},
         validity_months=_int(data, "validity_months", course_path, problems, 1, 120, 36) if data else 36,
         renewal_window_days=_int(data, "renewal_window_days", course_path, problems, 0, 365, 60) if data else 60,
         default_language=data.get("default_language", languages[0]),
@@ -153,23 +163,31 @@ def read_package(root: Path) -> CoursePackage:
     return package
 
 
-def _read_module(folder: Path, languages: list[str], problems: list[str]) -> ModulePackage | None:
+def _read_module(folder: Path, languages: list[str], problems: list[str],
+                 warnings: list[str]) -> ModulePackage | None:
     path = folder / "module.yaml"
     data = _load_yaml(path, problems)
     if data is None:
         return None
+    warnings_before = len(warnings)
     slug = data.get("slug")
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         problems.append(f"{path}:{_key_line(path, 'slug')}: 'slug' must be lowercase-with-dashes")
     lessons = []
-    stems = data.get("lessons") or []
-    if not isinstance(stems, list) or not stems:
+    stems = data.get("lessons")
+    if stems is None:
+        stems = []
+    if not isinstance(stems, list):
         problems.append(f"{path}:{_key_line(path, 'lessons')}: 'lessons' must list the lesson files")
         stems = []
+    elif not stems:
+        warnings.append(f"{path}:{_key_line(path, 'lessons')}: no lessons yet: the module stays a draft")
+    images: dict[str, bytes] = {}
     for stem in stems:
-        lesson = _read_lesson(folder, str(stem), languages, problems)
+        lesson = _read_lesson(folder, str(stem), languages, problems, warnings)
         if lesson is not None:
             lessons.append(lesson)
+            _read_images(folder, stem, lesson, images, problems)
     quiz = data.get("quiz") or {}
     if not isinstance(quiz, dict):
         problems.append(f"{path}:{_key_line(path, 'quiz')}: 'quiz' must be a mapping")
@@ -190,24 +208,41 @@ def _read_module(folder: Path, languages: list[str], problems: list[str]) -> Mod
         if gift_path.exists():
             gift[lang] = (str(gift_path), gift_path.read_text(encoding="utf-8"))
         elif any((folder / f"questions.{other}.gift").exists() for other in languages):
-            problems.append(f"{gift_path}: missing translation of the question bank")
+            warnings.append(f"{gift_path}: missing translation of the question bank")
     sources = data.get("sources") or []
-    return ModulePackage(
-        folder=folder.name, slug=slug or "", lessons=lessons, quiz=quiz_settings, gift=gift,
-        title=_per_language(data, "title", languages, path, problems),
-        summary=_per_language(data, "summary", languages, path, problems),
-        objectives=_per_language(data, "objectives", languages, path, problems, kind=list),
+    module = ModulePackage(
+        folder=folder.name, slug=slug or "", lessons=lessons, quiz=quiz_settings, gift=gift, images=images,
+        title=_per_language(data, "title", languages, path, problems, warnings=warnings),
+        summary=_per_language(data, "summary", languages, path, problems, warnings=warnings),
+        objectives=_per_language(data, "objectives", languages, path, problems, kind=list, warnings=warnings),
         minutes=_int(data, "minutes", path, problems, 1, 600, 15),
         sources=[str(s) for s in sources] if isinstance(sources, list) else [],
     )
+    module.untranslated = len(warnings) > warnings_before
+    return module
 
 
-def _read_lesson(folder: Path, stem: str, languages: list[str], problems: list[str]) -> LessonFile | None:
+def _read_images(folder: Path, stem: str, lesson: LessonFile, images: dict[str, bytes], problems: list[str]) -> None:
+    """Every picture a lesson links to as images/<name> must be in the module's images/ folder."""
+    for lang, body in lesson.body.items():
+        for number, line in enumerate(body.splitlines(), 3):  # after the title line and the blank line
+            for name in IMAGE_LINK.findall(line):
+                path = folder / IMAGES_FOLDER / name
+                if "/" in name or name.startswith(".") or not path.is_file():
+                    problems.append(f"{folder / f'{stem}.{lang}.md'}:{number}: the picture {IMAGES_FOLDER}/{name} "
+                                    f"is not in {folder / IMAGES_FOLDER}")
+                elif name not in images:
+                    images[name] = path.read_bytes()
+
+
+def _read_lesson(folder: Path, stem: str, languages: list[str], problems: list[str],
+                 warnings: list[str]) -> LessonFile | None:
     titles, bodies = {}, {}
+    missing = []
     for lang in languages:
         path = folder / f"{stem}.{lang}.md"
         if not path.exists():
-            problems.append(f"{path}: missing translation of lesson '{stem}'")
+            missing.append(f"{path}: missing translation of lesson '{stem}'")
             continue
         text = path.read_text(encoding="utf-8")
         first, _, rest = text.partition("\n")
@@ -216,6 +251,10 @@ def _read_lesson(folder: Path, stem: str, languages: list[str], problems: list[s
             continue
         titles[lang] = first[2:].strip()
         bodies[lang] = rest.lstrip("\n")
+    if len(missing) == len(languages):
+        problems.append(f"{folder / stem}: lesson '{stem}' has no file in any language ({', '.join(languages)})")
+    else:
+        warnings.extend(missing)
     return LessonFile(stem=stem, title=titles, body=bodies) if titles else None
 
 
@@ -262,3 +301,7 @@ def write_package(package: CoursePackage, root: Path) -> None:
                                                                  encoding="utf-8")
         for lang, (_path, text) in module.gift.items():
             (folder / f"questions.{lang}.gift").write_text(text, encoding="utf-8")
+        if module.images:
+            (folder / IMAGES_FOLDER).mkdir(exist_ok=True)
+            for name, data in sorted(module.images.items()):
+                (folder / IMAGES_FOLDER / name).write_bytes(data)

@@ -8,18 +8,30 @@ versions and still counts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from audit.services import record
-from coursepack.files import ContentError, CoursePackage, LessonFile, ModulePackage, read_package
+from coursepack.files import (
+    IMAGE_LINK,
+    IMAGES_FOLDER,
+    ContentError,
+    CoursePackage,
+    LessonFile,
+    ModulePackage,
+    read_package,
+)
 from extensions import db
 from quizzes.services import QuizError, get_or_create_quiz, quiz_for_module, update_settings
 from quizzes.transfer import export_gift, import_gift
 from training import versions
-from training.models import Course, Module
+from training.images import ImageError, media_path, store_packaged
+from training.models import Course, LessonImage, Module
+
+MEDIA_LINK = re.compile(r"/media/([0-9a-f]{64})\.webp")
 
 
 @dataclass
@@ -30,6 +42,8 @@ class ImportSummary:
     published: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     questions: int = 0
+    images: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         head = f"course {self.course}: {'created' if self.created else 'updated'}"
@@ -37,13 +51,15 @@ class ImportSummary:
                 f"  modules published: {', '.join(self.published) or 'none'}",
                 f"  modules drafted (not yet published): {', '.join(self.drafted) or 'none'}",
                 f"  modules unchanged: {', '.join(self.unchanged) or 'none'}",
-                f"  questions created or updated: {self.questions}"]
+                f"  questions created or updated: {self.questions}",
+                f"  pictures: {self.images}",
+                f"  warnings: {len(self.warnings)}"]
 
 
 def import_content(root: Path, *, actor=None, publish: bool = False) -> ImportSummary:
     package = read_package(root)
     course = db.session.scalar(select(Course).filter_by(code=package.code))
-    summary = ImportSummary(course=package.code, created=course is None)
+    summary = ImportSummary(course=package.code, created=course is None, warnings=list(package.warnings))
     if course is None:
         course = Course(code=package.code, owner_id=getattr(actor, "id", None))
         db.session.add(course)
@@ -69,7 +85,9 @@ def _import_module(course: Course, package: ModulePackage, position: int, actor,
         db.session.add(module)
     module.position, module.default_language, module.is_archived = position, course.default_language, False
     db.session.flush()
-    wanted = package.version_content()
+    wanted = _with_stored_images(package, actor, summary, problems)
+    # A module still being translated (or without lessons) comes in as a draft even with --publish.
+    publish = publish and not package.untranslated and bool(package.lessons)
     current = versions.draft_of(module) or versions.latest_published(module)
     if current is not None and versions.content_of(current) == wanted:
         if current.status == "draft" and publish:
@@ -108,6 +126,28 @@ def _import_module(course: Course, package: ModulePackage, position: int, actor,
             problems.append(f"{package.folder}/module.yaml: quiz: {error}")
 
 
+def _with_stored_images(package: ModulePackage, actor, summary: ImportSummary, problems: list[str]) -> dict:
+    """The module's content with each images/<name> link turned into the stored picture's /media/ path."""
+    paths = {}
+    for name, raw in package.images.items():
+        try:
+            paths[name] = media_path(store_packaged(raw, actor=actor, original_name=name))
+        except ImageError as error:
+            problems.append(f"{package.folder}/{IMAGES_FOLDER}/{name}: {error}")
+    summary.images += len(paths)
+    content = package.version_content()
+    for lesson in content["lessons"]:
+        lesson["body"] = {lang: _relink(text, paths) for lang, text in lesson["body"].items()}
+    return content
+
+
+def _relink(text: str, paths: dict[str, str]) -> str:
+    def swap(match: re.Match) -> str:
+        new = paths.get(match.group(1))
+        return f"]({new}" if new else match.group(0)
+    return IMAGE_LINK.sub(swap, text)
+
+
 def export_content(code: str, root: Path) -> CoursePackage:
     """Write the course's latest version of every module (published, else draft) to `root`."""
     from coursepack.files import write_package
@@ -126,13 +166,32 @@ def export_content(code: str, root: Path) -> CoursePackage:
                                                                 "min_critical")} \
             if quiz else {"draw_count": 0, "pass_mark": 80, "review_mode": "feedback", "review_when": "after_each"}
         gift = {lang: (f"questions.{lang}.gift", export_gift(module, lang)) for lang in languages} if quiz else {}
+        images: dict[str, bytes] = {}
+        lessons = [LessonFile(stem=lesson.key, title=lesson.title,
+                              body={lang: _packaged_links(text, images) for lang, text in lesson.body.items()})
+                   for lesson in version.lessons]
         modules.append(ModulePackage(
             folder=f"{index + 1:02d}-{module.slug}", slug=module.slug, title=version.title,
             summary=version.summary, objectives=version.objectives, minutes=version.minutes, sources=version.sources,
-            lessons=[LessonFile(stem=lesson.key, title=lesson.title, body=lesson.body) for lesson in version.lessons],
+            lessons=lessons, images=images,
             quiz=quiz_settings, gift={lang: value for lang, value in gift.items() if value[1].strip()}))
     package = CoursePackage(root=root, code=course.code, title=course.title, description=course.description,
                             validity_months=course.validity_months, renewal_window_days=course.renewal_window_days,
                             default_language=course.default_language, languages=languages, modules=modules)
     write_package(package, root)
     return package
+
+
+def _packaged_links(text: str, images: dict[str, bytes]) -> str:
+    """`text` with each stored picture's /media/<sha256>.webp link pointing at images/ beside the
+    lesson, and the picture's bytes added to `images`."""
+    def swap(match: re.Match) -> str:
+        sha256 = match.group(1)
+        name = f"{sha256}.webp"
+        if name not in images:
+            image = db.session.scalar(select(LessonImage).filter_by(sha256=sha256))
+            if image is None:
+                return match.group(0)  # a broken link stays as the author left it
+            images[name] = image.data
+        return f"{IMAGES_FOLDER}/{name}"
+    return MEDIA_LINK.sub(swap, text)

@@ -3,7 +3,13 @@
 What is understood (https://docs.moodle.org/en/GIFT_format):
 
 - questions separated by blank lines; `//` comment lines; `$CATEGORY: name` lines;
-- `::title::` (our stable question key), `[markdown]` / `[html]` / `[plain]` / `[moodle]` format prefixes;
+- `::name::`, any text as Moodle writes it (spaces, apostrophes, any script, up to 255
+  characters); the question's id comes from it (`question_key`): a name that is already a valid id
+  (`m3-q04`) is the id itself, any other name gives a readable slug plus a short hash of the exact
+  name, so the id is stable and two different names never share one;
+- `[markdown]` / `[html]` / `[plain]` / `[moodle]` format prefixes on the question text, and on
+  answers and feedback too, where they are removed (answers and feedback are plain text here:
+  HTML in them goes through nh3 with no tag allowed, so its text is kept and its markup is not);
 - multiple choice `{=right ~wrong}` (one `=` makes it single choice), weights `~%50%`, `~%-100%`
   (no `=` at all makes it multiple response, as in Moodle), per-answer feedback after `#`,
   general feedback after `####`;
@@ -19,12 +25,22 @@ Essay, numerical, matching and short-answer questions are refused with the line 
 
 from __future__ import annotations
 
+import hashlib
+import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import nh3
+
 FORMATS = ("moodle", "html", "plain", "markdown")
 BLANK = "_____"
+NAME_MAX = 255  # Moodle's question name column
+# The bank's id rule (quizzes.services.KEY_RE): a name that already fits it is kept as the id.
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+_FORMAT_RE = re.compile(r"^\[(" + "|".join(FORMATS) + r")\]", re.I)
+_MOODLE_TOP = {"$course$", "$system$", "$module$", "$cat1$", "top"}
 
 # Escaped characters become private-use placeholders so that structure (::, {, }, ~, =, #)
 # can be found with plain string operations, then turn back into the literal characters.
@@ -95,10 +111,37 @@ def _clean(text: str) -> str:
 
 
 def category_tag(value: str) -> str:
-    """`$CATEGORY: $course$/top/Safeguarding` -> `Safeguarding`; `grave-violations` stays as it is."""
+    """`$CATEGORY: $course$/top/Safeguarding/Detention` -> `Safeguarding/Detention`: the whole path
+    below Moodle's own top levels, so two sub-categories with the same last name stay apart."""
     parts = [p.strip() for p in value.strip().split("/") if p.strip()]
-    parts = [p for p in parts if p not in {"$course$", "$system$", "$module$", "$cat1$", "top"}]
-    return parts[-1] if parts else ""
+    while parts and parts[0].lower() in _MOODLE_TOP:
+        parts.pop(0)
+    return "/".join(parts)
+
+
+def question_key(title: str | None, text: str) -> str:
+    """The bank id of a question: its name if that is already an id, else a slug of the name and
+    a hash of the exact name ("Grant's Tomb" -> "grant-s-tomb-5d1c0e"); unnamed, a hash of the text."""
+    if title and KEY_RE.match(title):
+        return title
+    if not title:
+        return "q-" + hashlib.sha256(text.encode()).hexdigest()[:10]
+    digest = hashlib.sha256(title.encode()).hexdigest()[:6]
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60].strip("-")
+    return f"{slug}-{digest}" if slug else f"q-{digest}"
+
+
+def _plain(text: str) -> str:
+    """Answer or feedback text without its format marker; HTML reduced to its text by nh3."""
+    match = _FORMAT_RE.match(text)
+    if not match:
+        return text
+    rest = text[match.end():].lstrip()
+    if match.group(1).lower() != "html":
+        return rest
+    spaced = re.sub(r"(?i)<br\s*/?>|</p>|</li>|</div>", "\n", rest)
+    return html.unescape(nh3.clean(spaced, tags=set())).strip()
 
 
 def _blocks(text: str) -> Iterable[tuple[int, list[tuple[int, str]]]]:
@@ -180,6 +223,8 @@ def _parse_question(text: str) -> GiftQuestion:
         if end == -1:
             raise _BadQuestion("the title opened with '::' is not closed with '::'")
         title = _clean(text[2:end]) or None
+        if title and len(title) > NAME_MAX:
+            raise _BadQuestion(f"the name is longer than {NAME_MAX} characters")
         text = text[end + 2:].lstrip()
     opening = text.find("{")
     if opening == -1:
@@ -203,7 +248,7 @@ def _parse_question(text: str) -> GiftQuestion:
         raise _BadQuestion("the question has no text")
     if "####" in answers:
         answers, general = answers.split("####", 1)
-        question.general_feedback = _clean(general)
+        question.general_feedback = _plain(_clean(general))
         answers = answers.strip()
     _parse_answers(question, answers)
     return question
@@ -219,8 +264,8 @@ def _parse_answers(question: GiftQuestion, answers: str) -> None:
         question.kind = "truefalse"
         question.truth = truth.group(1).upper() in {"T", "TRUE"}
         feedback = (truth.group(2) or "").split("#", 1)
-        question.feedback_wrong = _clean(feedback[0])
-        question.feedback_right = _clean(feedback[1]) if len(feedback) > 1 else ""
+        question.feedback_wrong = _plain(_clean(feedback[0]))
+        question.feedback_right = _plain(_clean(feedback[1])) if len(feedback) > 1 else ""
         return
     if "->" in answers:
         raise _BadQuestion("matching questions are not supported")
@@ -240,9 +285,9 @@ def _parse_answers(question: GiftQuestion, answers: str) -> None:
             if not -1.0 <= weight <= 1.0:
                 raise _BadQuestion(f"weight {found.group(1)}% is outside -100% to 100%")
         answer_text, _sep, feedback = body.partition("#")
-        if not _clean(answer_text):
+        if not _plain(_clean(answer_text)):
             raise _BadQuestion("an answer has no text")
-        question.answers.append(GiftAnswer(_clean(answer_text), weight, _clean(feedback), marker))
+        question.answers.append(GiftAnswer(_plain(_clean(answer_text)), weight, _plain(_clean(feedback)), marker))
     if len(question.answers) < 2:
         raise _BadQuestion("a choice question needs at least two answers")
 

@@ -46,6 +46,8 @@ class Question(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
     key: Mapped[str] = mapped_column(String(80))            # stable id, e.g. "m3-q04" (the GIFT title)
+    # The GIFT ::name:: as Moodle wrote it ("Grant's Tomb"), when it is not the id itself.
+    name: Mapped[str | None] = mapped_column(String(255))
     type: Mapped[str] = mapped_column(String(40))           # a name in quizzes.registry.TYPES
     tags: Mapped[list] = mapped_column(JSON, default=list)
     is_critical: Mapped[bool] = mapped_column(default=False)

@@ -1,15 +1,15 @@
 """GIFT import into a module's bank and export out of it. Adds and flushes; the caller commits.
 
-One file holds one language. Questions are matched by their `::id::` title, so importing
-questions.fr.gift after questions.en.gift adds the French text to the same questions (and the
-same option ids). A question without a title gets an id made from its text, so importing the
-same file twice changes nothing.
+One file holds one language. Questions are matched by the id made from their `::name::`
+(gift.question_key), so importing questions.fr.gift after questions.en.gift adds the French text
+to the same questions (and the same option ids). A name that is not an id itself (Moodle's
+"Grant's Tomb") is kept on the question and written back on export. A question without a name
+gets an id made from its text, so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 from dataclasses import dataclass, field
 
 from audit.services import record
@@ -47,9 +47,13 @@ class ImportReport:
 
 
 def _key_for(question: gift.GiftQuestion) -> str:
-    if question.title:
-        return question.title.strip()
-    return "q-" + hashlib.sha256(question.text.encode()).hexdigest()[:10]
+    return gift.question_key(question.title.strip() if question.title else None, question.text)
+
+
+def _name_for(question: gift.GiftQuestion, key: str) -> str | None:
+    """The Moodle name to keep, when it says more than the id."""
+    name = question.title.strip() if question.title else None
+    return name if name and name != key else None
 
 
 @dataclass
@@ -61,6 +65,7 @@ class _Planned:
     tags: list[str]
     critical: bool
     status: str  # created | updated | unchanged
+    name: str | None = None
 
 
 def _plan(module: Module, parsed: gift.GiftQuestion, lang: str) -> _Planned:
@@ -71,7 +76,7 @@ def _plan(module: Module, parsed: gift.GiftQuestion, lang: str) -> _Planned:
     if existing is None:
         lang_content, answer = qtype.from_gift(parsed, None)
         content = {lang: lang_content}
-        return _Planned(key, qtype.name, content, answer, tags, parsed.critical, "created")
+        return _Planned(key, qtype.name, content, answer, tags, parsed.critical, "created", _name_for(parsed, key))
     if existing.type != qtype.name:
         raise ValueError(f"it is a {existing.type} in the bank but a {qtype.name} in this file")
     others = {code: c for code, c in (existing.content or {}).items() if code != lang and c}
@@ -84,9 +89,10 @@ def _plan(module: Module, parsed: gift.GiftQuestion, lang: str) -> _Planned:
         same_shape = old_ids and len(old_ids) == len(parsed.answers)
         lang_content, answer = qtype.from_gift(parsed, old_ids if same_shape else None)
     content = {**copy.deepcopy(existing.content), lang: lang_content}
+    name = _name_for(parsed, key)
     same = (content == existing.content and answer == existing.answer and tags == list(existing.tags or [])
-            and parsed.critical == existing.is_critical)
-    return _Planned(key, qtype.name, content, answer, tags, parsed.critical, "unchanged" if same else "updated")
+            and parsed.critical == existing.is_critical and name == existing.name)
+    return _Planned(key, qtype.name, content, answer, tags, parsed.critical, "unchanged" if same else "updated", name)
 
 
 def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool = False,
@@ -125,9 +131,10 @@ def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool 
         getattr(report, plan.status).append(plan.key)
         if plan.status == "unchanged":
             continue
-        save_question(module, actor=actor, key=plan.key, type_name=plan.type_name, content=plan.content,
-                      answer=plan.answer, tags=plan.tags, is_critical=plan.critical,
-                      question=question_by_key(module.id, plan.key), quiet=True)
+        saved = save_question(module, actor=actor, key=plan.key, type_name=plan.type_name, content=plan.content,
+                              answer=plan.answer, tags=plan.tags, is_critical=plan.critical,
+                              question=question_by_key(module.id, plan.key), quiet=True)
+        saved.name = plan.name
     report.imported = True
     record("gift_imported", actor=actor, target=f"module:{module.id}", lang=lang, source=source[:200],
            created=len(report.created), updated=len(report.updated), unchanged=len(report.unchanged),
@@ -149,7 +156,10 @@ def export_gift(module: Module, lang: str) -> str:
             missing.append(question.key)
             continue
         parsed = qtype.to_gift(lang_content, question.answer)
-        parsed.title = question.key
+        # The Moodle name goes back out only while it still leads to this id (an author may
+        # have changed the id since): importing the file must find the same question.
+        named = question.name and gift.question_key(question.name, "") == question.key
+        parsed.title = question.name if named else question.key
         tags = list(question.tags or [])
         parsed.category, parsed.tags = (tags[0] if tags else None), tags[1:]
         parsed.critical = question.is_critical

@@ -1,5 +1,6 @@
 """Every dashboard table as header + rows for CSV and XLSX, with the same filters and the same
-small-cell rule as the screen (core.spreadsheet escapes formula-like text)."""
+small-cell rule as the screen. Values keep their types (dates, numbers, None for empty): CSV
+writes them as text, XLSX as typed cells (core.spreadsheet keeps formula-like text inert)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def cell_value(cell: Cell):
 
 
 def percent_value(value: float | None):
-    return "" if value is None else round(value, 1)
+    return None if value is None else round(value, 1)
 
 
 def _status_header() -> list[str]:
@@ -73,21 +74,21 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
         return _("Modules"), header, [[m.position, m.title, m.people, m.of, round(m.percent, 1)] for m in board.modules]
     if name == "trend":
         return _("Completions per week"), [_("Week starting"), _("Course completions")], \
-            [[start.isoformat(), count] for start, count in board.trend]
+            [[start, count] for start, count in board.trend]
     course = board.selected.course_title if board.selected else ""
     if name == "overdue":
         page = lists.overdue_page(board, filters, everything=True)
         header = [_("Name"), _("Service number"), _("Category"), _("Unit"), _("Course"), _("Status"), _("Since"),
                   _("Modules done"), _("Modules in the course"), _("Last reminded")]
         body = [[p.name, p.service_number, category_names.get(p.category, p.category), p.unit, course,
-                 status_label(p.status), p.since.isoformat(), p.modules_done, len(board.modules),
-                 p.reminded_at.date().isoformat() if p.reminded_at else ""] for p in page.items]
+                 status_label(p.status), p.since, p.modules_done, len(board.modules),
+                 p.reminded_at.date() if p.reminded_at else None] for p in page.items]
         return _("Overdue"), header, body
     if name == "arrivals":
         header = [_("Name"), _("Service number"), _("Category"), _("Unit"), _("Arrived"), _("Course"), _("Status"),
                   _("Due date")]
-        body = [[p.name, p.service_number, category_names.get(p.category, p.category), p.unit, p.arrival_on.isoformat(),
-                 course, status_label(p.status), p.since.isoformat()] for p in lists.all_arrivals(board)]
+        body = [[p.name, p.service_number, category_names.get(p.category, p.category), p.unit, p.arrival_on,
+                 course, status_label(p.status), p.since] for p in lists.all_arrivals(board)]
         return _("Arrivals"), header, body
     raise KeyError(name)
 

@@ -146,6 +146,11 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "verify.check": everyone(200),
     "verify.public_keys": everyone(200),
     "verify.offline": everyone(200),
+    # what a verifier fetches from the URLs inside an Open Badge (certificates/verify_views.py)
+    "verify.public_key": everyone(200),
+    "verify.badge_issuer": everyone(200),
+    "verify.badge_achievement": everyone(200),
+    "verify.badge_status_list": everyone(200),
     # writing quizzes (quizzes/author_views.py): the course's owner and co-authors, and admins
     "quiz_author.bank": COURSE_AUTHORS,
     "quiz_author.question_new": COURSE_AUTHORS,
@@ -242,4 +247,7 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "sha256": ("lesson_image.sha256", None),
     "job_id": ("lead_job.id", None),
     "token": ("reset_token", None),  # a live password-reset link of the learner's
+    "key_id": ("learner_certificate.key_id", None),
+    "course_code": ("learner_certificate.course.code", None),
+    "list_number": (1, None),  # certificate ids 0 .. 131,071
 }

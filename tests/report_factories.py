@@ -236,5 +236,8 @@ def read_xlsx(response) -> list[list]:
     workbook = load_workbook(io.BytesIO(response.data), read_only=True)
     sheet = workbook.worksheets[0]
     rows = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    # An empty cell at the end of a row is not stored at all: pad to the header's width.
+    width = max((len(row) for row in rows), default=0)
+    rows = [row + [""] * (width - len(row)) for row in rows]
     workbook.close()
     return rows

@@ -46,7 +46,13 @@ def _cells(kind: str, data: bytes, where: str):
             for row in sheet.iter_rows():
                 for cell in row:
                     assert cell.data_type != "f", f"{where}: formula cell {cell.coordinate} {cell.value!r}"
-                    yield cell.value
+                    if _dangerous(cell.value):
+                        # XLSX stores the type: formula-like text in a string cell is inert, with no
+                        # apostrophe to show. Count it as escaped, the way CSV's apostrophe is.
+                        assert cell.data_type == "s" and not cell.quotePrefix, f"{where}: {cell.coordinate}"
+                        yield "'" + cell.value
+                    else:
+                        yield cell.value
     elif kind.endswith(("csv", ".csv")):
         for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
             yield from row

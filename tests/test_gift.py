@@ -51,7 +51,7 @@ def test_moodle_style_file():
 
     assert q1.title == "Q1 age of consent" and q1.kind == "truefalse" and q1.truth is True
     assert q1.text == "Sexual activity with a person under 18 is prohibited\nfor UN personnel, whatever the local age of consent."
-    assert q1.category == "Conduct"  # the last part of a Moodle category path is the tag
+    assert q1.category == "Safeguarding/Conduct"  # the whole path below $course$/top is the tag
 
     assert q2.text == "What does {MRM} stand for = what: exactly?"
     assert [(a.text, a.weight, a.marker) for a in q2.answers] == [
@@ -157,3 +157,53 @@ def test_shipped_languages_share_ids_and_keys():
             assert [[a.weight for a in q.answers] for q in translated] == [[a.weight for a in q.answers] for q in reference]
             assert [(q.critical, q.meta_type, q.truth) for q in translated] == [(q.critical, q.meta_type, q.truth)
                                                                                  for q in reference]
+
+
+MOODLE_NAMES = (Path(__file__).parent / "fixtures" / "gift" / "moodle-names.gift").read_text(encoding="utf-8")
+
+
+def test_moodle_names_formats_and_category_paths():
+    questions, errors = gift.parse(MOODLE_NAMES)
+    assert errors == []
+    by_name = {q.title: q for q in questions}
+    assert list(by_name) == ["CP-01 Checkpoint", "Grant's Tomb", "L'enfant d'abord — règle 1", "سؤال الحماية الأول",
+                             "Same stem, version A", "Same stem, version B"]
+    checkpoint = by_name["CP-01 Checkpoint"]
+    assert checkpoint.format == "html" and checkpoint.text.startswith("<p>A child is alone")
+    assert checkpoint.category == "Default for CP/Checkpoints/Night duty"
+    # Format markers on answers and feedback are never kept as text; HTML there becomes its text.
+    assert [a.text for a in checkpoint.answers] == [
+        "Keep the child safe and call the child protection focal point", "Send the child home",
+        "Ask the child to wait outside"]
+    assert [a.feedback for a in checkpoint.answers] == ["Right: safety first.",
+                                                        "No: the child may not be safe there.", ""]
+    assert checkpoint.general_feedback == "See lesson 2."
+    tomb = by_name["Grant's Tomb"]
+    assert tomb.format == "plain" and [a.text for a in tomb.answers] == ["Grant", "Nobody"]
+    assert tomb.answers[1].feedback == "Think again."
+    assert by_name["L'enfant d'abord — règle 1"].format == "markdown"
+    arabic = by_name["سؤال الحماية الأول"]
+    assert arabic.kind == "truefalse" and arabic.truth is False and arabic.feedback_wrong == "لا يجوز ذلك."
+    assert arabic.feedback_right == "صحيح." and arabic.category == "Default for CP/Checkpoints/Day duty"
+    for question in questions:
+        assert "[html]" not in repr(question) and "[plain]" not in repr(question) and "[moodle]" not in repr(question)
+
+
+def test_question_keys_come_from_names_stable_and_distinct():
+    keys = {name: gift.question_key(name, "text") for name in (
+        "m3-q04", "CP-01 Checkpoint", "Grant's Tomb", "Grants Tomb", "L'enfant d'abord — règle 1",
+        "سؤال الحماية الأول", "سؤال الحماية الثاني")}
+    assert keys["m3-q04"] == "m3-q04"  # a name that is already an id stays the id
+    assert keys["CP-01 Checkpoint"].startswith("cp-01-checkpoint-")
+    assert keys["Grant's Tomb"].startswith("grant-s-tomb-") and keys["Grant's Tomb"] != keys["Grants Tomb"]
+    assert keys["L'enfant d'abord — règle 1"].startswith("l-enfant-d-abord-regle-1-")
+    assert keys["سؤال الحماية الأول"] != keys["سؤال الحماية الثاني"]
+    assert len(set(keys.values())) == len(keys)
+    assert all(gift.KEY_RE.match(key) for key in keys.values())
+    assert keys == {name: gift.question_key(name, "other text") for name in keys}  # the name decides, not the text
+    assert gift.question_key(None, "Same?") == gift.question_key(None, "Same?") != gift.question_key(None, "Other?")
+
+
+def test_a_name_longer_than_moodle_allows_is_refused_with_its_line():
+    _questions, errors = gift.parse("\n\n::" + "x" * 256 + "::Q?{=a ~b}\n")
+    assert [(e.line, e.message) for e in errors] == [(3, "the name is longer than 255 characters")]

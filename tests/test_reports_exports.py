@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -106,7 +107,7 @@ def test_overdue_export_has_exactly_the_rows_on_screen(client, scenario, admin, 
     assert expired[2:6] == ["Military", "A-BATT-1", "Child Protection Basics", "Expired"]
     expires = db.session.scalar(select(rf.Certificate.expires_at).where(
         rf.Certificate.user_id == scenario.people["expired"].id))
-    assert expired[6] == expires.date().isoformat()
+    assert expired[6] == (expires.date().isoformat() if fmt == "csv" else datetime.combine(expires.date(), datetime.min.time()))
 
 
 def test_overdue_export_is_every_page_of_the_list(client, scenario, admin):
@@ -134,13 +135,17 @@ def test_formula_like_text_comes_out_as_text(client, scenario, admin, fmt):
                           query_string={"table": "overdue", "format": fmt, "category": "police"})
     rows = rf.read_csv(response) if fmt == "csv" else rf.read_xlsx(response)
     by_number = {r[1]: r for r in rows[1:]}
+    # CSV has no cell types: an apostrophe keeps the text text. XLSX stores the type, so the
+    # text comes back exactly as typed, in a string cell.
+    mark = "'" if fmt == "csv" else ""
     for n, name in enumerate(FORMULAS):
         # (XML turns a carriage return into a line feed when the workbook is read back.)
-        assert by_number[f"EVIL-{n}"][0] in ("'" + name, "'" + name.replace("\r", "\n")), name
-    assert by_number["EVIL-UNIT"][3] == "'=1+1"
-    for row in rows:
-        for value in row:
-            assert not (isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r"))), row
+        assert by_number[f"EVIL-{n}"][0] in (mark + name, mark + name.replace("\r", "\n")), name
+    assert by_number["EVIL-UNIT"][3] == mark + "=1+1"
+    if fmt == "csv":
+        for row in rows:
+            for value in row:
+                assert not (isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r"))), row
     if fmt == "xlsx":
         with zipfile.ZipFile(io.BytesIO(response.data)) as book:
             sheet = next(n for n in book.namelist() if n.startswith("xl/worksheets/sheet"))
@@ -152,7 +157,40 @@ def test_formula_like_text_comes_out_as_text(client, scenario, admin, fmt):
     response = client.get(f"/missions/{scenario.mission.id}/dashboard/export",
                           query_string={"table": "arrivals", "format": fmt})
     rows = rf.read_csv(response) if fmt == "csv" else rf.read_xlsx(response)
-    assert next(r for r in rows if r[1] == arrivals.service_number)[0] == "'=cmd|' /C calc'!A0"
+    assert next(r for r in rows if r[1] == arrivals.service_number)[0] == mark + "=cmd|' /C calc'!A0"
+
+
+def test_xlsx_cells_are_typed_dates_numbers_and_inert_text(client, scenario, admin):
+    from openpyxl import load_workbook
+
+    evil = rf.person(scenario.mission, scenario.units["medical"], name="=HYPERLINK(\"http://x\")", days_in=3,
+                     category="police", service_number="EVIL-TYPED")
+    db.session.commit()
+    login_as(client, admin)
+    response = client.get(f"/missions/{scenario.mission.id}/dashboard/export",
+                          query_string={"table": "arrivals", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]  # not read-only: styles and types
+    header = [cell.value for cell in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == evil.service_number)
+    arrived, due = row[header.index("Arrived")], row[header.index("Due date")]
+    assert arrived.is_date and isinstance(arrived.value, datetime) and arrived.number_format == "yyyy-mm-dd"
+    assert arrived.value.date() == (date.today() - timedelta(days=3))
+    assert due.is_date
+    name = row[0]
+    assert name.data_type == "s" and name.value == "=HYPERLINK(\"http://x\")" and not name.quotePrefix
+    # Counts and percentages of the readiness table are numbers, not text.
+    response = client.get(f"/missions/{scenario.mission.id}/dashboard/export",
+                          query_string={"table": "headline", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    first = [cell for cell in sheet[2]]
+    numbers = first[4:]  # People, then each status's count and percent
+    assert numbers and all(cell.data_type == "n" and isinstance(cell.value, int | float) for cell in numbers)
+    # The same table as CSV keeps its text form.
+    csv_rows = rf.read_csv(client.get(f"/missions/{scenario.mission.id}/dashboard/export",
+                                      query_string={"table": "arrivals", "format": "csv"}))
+    csv_row = next(r for r in csv_rows if r[1] == evil.service_number)
+    assert csv_row[0] == "'=HYPERLINK(\"http://x\")"
+    assert csv_row[header.index("Arrived")] == (date.today() - timedelta(days=3)).isoformat()
 
 
 def test_each_export_is_an_audit_event(client, scenario, admin):

@@ -141,3 +141,26 @@ def media_path(image: LessonImage) -> str:
 def markdown_snippet(image: LessonImage, alt: str) -> str:
     alt = " ".join((alt or "").replace("[", "(").replace("]", ")").split()) or "Picture"
     return f"![{alt}]({media_path(image)})"
+
+
+def store_packaged(raw: bytes, *, actor=None, original_name: str = "") -> LessonImage:
+    """A picture from a course package. Checked like any upload; kept byte for byte when it is
+    already what clean_image makes (a still WebP, small enough, without metadata), so that a
+    package this platform exported names the same picture by the same hash when imported again.
+    Otherwise it is re-encoded like an upload. Adds and flushes.
+    """
+    clean = clean_image(raw)  # refuses what an upload would refuse
+    with Image.open(io.BytesIO(raw)) as image:
+        already_clean = (image.format == "WEBP" and image.size == (clean.width, clean.height)
+                         and not ({"exif", "icc_profile", "xmp"} & set(image.info)))
+    if not already_clean:
+        return store(raw, actor=actor, original_name=original_name)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    existing = db.session.scalar(select(LessonImage).filter_by(sha256=sha256))
+    if existing is not None:
+        return existing
+    image_row = LessonImage(sha256=sha256, media_type=MEDIA_TYPE, width=clean.width, height=clean.height, data=raw,
+                            uploaded_by_id=getattr(actor, "id", None), original_name=(original_name or "")[:200])
+    db.session.add(image_row)
+    db.session.flush()
+    return image_row
