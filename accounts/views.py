@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import services
-from accounts.forms import ChangePasswordForm, SignInForm
+from accounts.forms import ChangePasswordForm, ProfileForm, SignInForm
 from core.forms import EmptyForm
 from core.redirects import safe_next
 from extensions import db, limiter
@@ -105,6 +105,26 @@ def change_password():
             flash(_("Your password is changed. Other devices signed in as you are now signed out."), "info")
             return redirect(url_for("core.home"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Signed-in people: their own names as printed on certificates, language and e-mail."""
+    form = ProfileForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, name=form.name.data, name_arabic=form.name_arabic.data,
+                                    preferred_language=form.preferred_language.data, email=form.email.data)
+        except services.AccountError as error:
+            form.preferred_language.errors.append(_(str(error)))
+        else:
+            db.session.commit()
+            # The chosen language shows at once, over any earlier choice in the footer.
+            session["lang"] = current_user.preferred_language
+            flash(_("Your profile is saved. New certificates use this name and language."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
 
 
 @bp.before_app_request
