@@ -10,7 +10,8 @@ from wtforms import DateField, HiddenField, PasswordField, SelectField, StringFi
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from accounts.forms import strong_password
-from accounts.models import CATEGORIES, LANGUAGES, MISSION_KINDS, Mission, Unit, User
+from accounts.models import LANGUAGES, Mission, Unit, User
+from core.labels import CATEGORY_NAMES, KIND_NAMES
 from extensions import db
 
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -34,7 +35,7 @@ def _email(value: str | None) -> str | None:
 class MissionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20), CODE_PATTERN], filters=[_upper])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    kind = SelectField(_l("Kind"), choices=[(k, k.title()) for k in MISSION_KINDS])
+    kind = SelectField(_l("Kind"), choices=list(KIND_NAMES.items()))
     country = StringField(_l("Country"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
     languages = StringField(_l("Languages (comma-separated codes: en, fr, ar)"),
                             validators=[DataRequired(), Length(max=40)], default="en")
@@ -75,7 +76,7 @@ class PersonForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
     email = StringField(_l("Email (optional)"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
                         filters=[_email])
-    category = SelectField(_l("Category"), choices=[(c, c.title()) for c in CATEGORIES])
+    category = SelectField(_l("Category"), choices=list(CATEGORY_NAMES.items()))
     rank = StringField(_l("Rank"), validators=[Optional(), Length(max=60)], filters=[_strip])
     preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
 
@@ -136,7 +137,7 @@ class PeopleFilterForm(FlaskForm):
                     filters=[_strip])
     mission = SelectField(_l("Mission"), coerce=int, default=0)
     unit = SelectField(_l("Unit"), coerce=int, default=0)
-    category = SelectField(_l("Category"), choices=[("", _l("Any"))] + [(c, c.title()) for c in CATEGORIES],
+    category = SelectField(_l("Category"), choices=[("", _l("Any")), *CATEGORY_NAMES.items()],
                            default="")
 
 

@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # signed in: nothing to do here
     "accounts.sign_out": signed_in(Redirect("/sign-in")),  # the (CSRF-free here) empty form signs out
     "accounts.change_password": signed_in(200),
+    "accounts.profile": signed_in(200),
     # admin screens (accounts/admin_views.py): admins only, whatever the mission
     "admin.missions": ADMIN_ONLY,
     "admin.mission_new": ADMIN_ONLY,
@@ -190,6 +191,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.mission": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.mission_export": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
+    "reports.dashboards": {**allowed_to("mission_lead"), "lead": 302},  # one mission: straight to it
     "reports.hq": allowed_to("hq"),
     "reports.hq_export": allowed_to("hq"),
     # background jobs (jobs/views.py): a job is its starter's (the sample is the lead's) and the admins'
