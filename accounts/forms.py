@@ -82,5 +82,6 @@ class ProfileForm(FlaskForm):
     def validate_email(self, field) -> None:
         if field.data:
             other = db.session.scalar(select(User).where(func.lower(User.email) == field.data))
-            if other is not None and other is not self._user:
+            # Compared by id: the view passes current_user, a proxy that is never `is` the row.
+            if other is not None and other.id != self._user.id:
                 raise ValidationError(_l("Another person already uses this email address."))

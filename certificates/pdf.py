@@ -138,7 +138,7 @@ class CertificateRenderer:
         while len(lines) > 2 and size > 12:
             size -= 1
             lines = self.shaper.wrap(title, size, 640, bold=True)
-        y = 276 if len(lines) == 1 else 286
+        y = 276 if len(lines) == 1 else 280  # two lines: clear of the "has completed" line above
         for shaped in lines[:3]:
             canvas.text(shaped, middle, y, self._fit(shaped, size, 680, 9), align="center", colour=NAVY)
             y -= size * 1.35

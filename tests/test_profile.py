@@ -40,6 +40,13 @@ def test_profile_saves_names_language_and_email_and_switches_the_screen(app, cli
     assert "Amina" not in str(event.details)  # which fields changed, never their values
 
 
+def test_profile_saves_when_the_email_is_unchanged(app, client, learner):
+    login_as(client, learner)
+    response = client.post("/account/profile", data={**FORM, "email": learner.email.upper()})
+    assert response.status_code == 302
+    assert _reloaded(learner).preferred_language == "fr"
+
+
 def test_profile_refuses_bad_input_and_changes_nothing(app, client, learner, mission_a):
     someone = factories.make_user(mission=mission_a, email="taken@example.org")
     db.session.commit()
