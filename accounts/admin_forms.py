@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
-from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from accounts.forms import strong_password
@@ -95,6 +95,33 @@ class PersonForm(FlaskForm):
     def validate_email(self, field) -> None:
         if field.data and self._taken(func.lower(User.email) == field.data):
             raise ValidationError(_l("Another person already uses this email address."))
+
+
+class NewPersonForm(PersonForm):
+    """Add a person and, usually, their first deployment (the view fills the choices)."""
+
+    mission_id = SelectField(_l("Mission"), coerce=int, default=0)
+    unit_id = SelectField(_l("Unit"), coerce=int, default=0)
+    arrival_on = DateField(_l("Arrival date"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Here, not in validate_arrival_on: Optional() stops an empty field's own validators.
+        if self.mission_id.data and not self.arrival_on.data and not self.arrival_on.errors:
+            self.arrival_on.errors = [*self.arrival_on.errors, _l("Give the arrival date in the mission.")]
+            valid = False
+        return valid
+
+    def validate_unit_id(self, field) -> None:
+        if field.data and not self.mission_id.data:
+            raise ValidationError(_l("Choose the unit’s mission too."))
+
+
+class DeactivateForm(FlaskForm):
+    """Deactivation asks for a tick first: one click must not lock a person out (works without JavaScript)."""
+
+    confirm = BooleanField(_l("Yes, sign this person out everywhere and stop them signing in"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm the deactivation."))])
 
 
 class DeploymentForm(FlaskForm):

@@ -106,7 +106,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "admin.person_move": ADMIN_ONLY,  # empty form: the person page again, with the errors
     "admin.role_add": ADMIN_ONLY,  # empty form: the person page again, with the errors
     "admin.role_remove": allowed_to(ok=TO_PERSON),  # the empty (CSRF-free here) form removes the grant
-    "admin.person_deactivate": allowed_to(ok=TO_PERSON),
+    "admin.person_deactivate": allowed_to(ok=400),  # an empty form lacks the confirmation tick
     "admin.person_reactivate": allowed_to(ok=TO_PERSON),  # already active: nothing to do
     "admin.person_password": ADMIN_ONLY,  # empty form: the person page again, with the errors
     "admin.roster_import": ADMIN_ONLY,
