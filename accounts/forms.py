@@ -58,14 +58,14 @@ class ProfileForm(FlaskForm):
     """The person's own details: the names printed on certificates, language, e-mail."""
 
     name = StringField(_l("Name on certificates (Latin letters)"), validators=[DataRequired(), Length(max=200)],
-                       filters=[_name], render_kw={"autocomplete": "name"})
+                       filters=[_name], render_kw={"autocomplete": "name", "dir": "ltr"})
     name_arabic = StringField(_l("Name on certificates in Arabic script (optional)"),
                               validators=[Optional(), Length(max=200)], filters=[_name],
                               render_kw={"dir": "rtl", "lang": "ar"})
     preferred_language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
     email = StringField(_l("Email (optional)"), validators=[Optional(), Email(check_deliverability=False),
                                                           Length(max=254)],
-                        filters=[_email], render_kw={"autocomplete": "email", "autocapitalize": "none"})
+                        filters=[_email], render_kw={"autocomplete": "email", "autocapitalize": "none", "dir": "ltr"})
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, obj=user, **kwargs)

@@ -164,3 +164,26 @@ def test_dashboards_are_as_wide_as_their_header(page, live_server, mission_a, mi
     main = page.locator("main").bounding_box()
     assert abs(header["width"] - main["width"]) < 1 and abs(header["x"] - main["x"]) < 1
     screenshot(page, "hq-desktop")
+
+
+def test_profile_and_verify_pages_in_arabic_on_a_phone(new_page, live_server, learner, screenshot):
+    certificate = issue(learner, make_course())
+    phone = new_page(viewport={"width": 360, "height": 800}, is_mobile=True, has_touch=True, bypass_csp=True)
+    sign_in(phone, live_server, learner)  # the sign-in helper reads the English labels
+    choose_language(phone, live_server, "ar")
+    phone.goto(f"{live_server}/verify")
+    phone.locator("#serial").fill(certificate.serial)
+    phone.locator("#check_code").fill("ZZZZZZ")
+    phone.locator("main form button[type=submit]").click()
+    expect(phone.get_by_role("alert")).to_have_text(
+        "لا توجد شهادة تطابق هذا الرقم التسلسلي ورمز التحقق. تحقّق من كليهما وحاول مرة أخرى.")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    violations = {"verify [ar, phone]": axe_violations(phone)}
+    screenshot(phone, "verify-wrong-code-ar-phone")
+
+    phone.goto(f"{live_server}/account/profile")
+    assert phone.locator("html").get_attribute("dir") == "rtl"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    violations["profile [ar, phone]"] = axe_violations(phone)
+    screenshot(phone, "profile-ar-phone")
+    assert not any(violations.values()), describe(violations)
