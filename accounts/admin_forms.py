@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
-from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from accounts.forms import strong_password
-from accounts.models import CATEGORIES, LANGUAGES, MISSION_KINDS, Mission, Unit, User
+from accounts.models import LANGUAGES, Mission, Unit, User
+from core.labels import CATEGORY_NAMES, KIND_NAMES
 from extensions import db
 
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -34,7 +35,7 @@ def _email(value: str | None) -> str | None:
 class MissionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20), CODE_PATTERN], filters=[_upper])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
-    kind = SelectField(_l("Kind"), choices=[(k, k.title()) for k in MISSION_KINDS])
+    kind = SelectField(_l("Kind"), choices=list(KIND_NAMES.items()))
     country = StringField(_l("Country"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
     languages = StringField(_l("Languages (comma-separated codes: en, fr, ar)"),
                             validators=[DataRequired(), Length(max=40)], default="en")
@@ -75,7 +76,7 @@ class PersonForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
     email = StringField(_l("Email (optional)"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
                         filters=[_email])
-    category = SelectField(_l("Category"), choices=[(c, c.title()) for c in CATEGORIES])
+    category = SelectField(_l("Category"), choices=list(CATEGORY_NAMES.items()))
     rank = StringField(_l("Rank"), validators=[Optional(), Length(max=60)], filters=[_strip])
     preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
 
@@ -94,6 +95,33 @@ class PersonForm(FlaskForm):
     def validate_email(self, field) -> None:
         if field.data and self._taken(func.lower(User.email) == field.data):
             raise ValidationError(_l("Another person already uses this email address."))
+
+
+class NewPersonForm(PersonForm):
+    """Add a person and, usually, their first deployment (the view fills the choices)."""
+
+    mission_id = SelectField(_l("Mission"), coerce=int, default=0)
+    unit_id = SelectField(_l("Unit"), coerce=int, default=0)
+    arrival_on = DateField(_l("Arrival date"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Here, not in validate_arrival_on: Optional() stops an empty field's own validators.
+        if self.mission_id.data and not self.arrival_on.data and not self.arrival_on.errors:
+            self.arrival_on.errors = [*self.arrival_on.errors, _l("Give the arrival date in the mission.")]
+            valid = False
+        return valid
+
+    def validate_unit_id(self, field) -> None:
+        if field.data and not self.mission_id.data:
+            raise ValidationError(_l("Choose the unit’s mission too."))
+
+
+class DeactivateForm(FlaskForm):
+    """Deactivation asks for a tick first: one click must not lock a person out (works without JavaScript)."""
+
+    confirm = BooleanField(_l("Yes, sign this person out everywhere and stop them signing in"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm the deactivation."))])
 
 
 class DeploymentForm(FlaskForm):
@@ -136,7 +164,7 @@ class PeopleFilterForm(FlaskForm):
                     filters=[_strip])
     mission = SelectField(_l("Mission"), coerce=int, default=0)
     unit = SelectField(_l("Unit"), coerce=int, default=0)
-    category = SelectField(_l("Category"), choices=[("", _l("Any"))] + [(c, c.title()) for c in CATEGORIES],
+    category = SelectField(_l("Category"), choices=[("", _l("Any")), *CATEGORY_NAMES.items()],
                            default="")
 
 

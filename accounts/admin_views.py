@@ -13,8 +13,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from accounts import admin_services, roster
 from accounts.admin_forms import (
+    DeactivateForm,
     DeploymentForm,
     MissionForm,
+    NewPersonForm,
     PeopleFilterForm,
     PersonForm,
     RoleGrantForm,
@@ -27,6 +29,7 @@ from accounts.models import Deployment, Mission, RoleGrant, Unit, User
 from accounts.permissions import admin_required
 from accounts.services import AccountError, deploy, grant_role, revoke_role, set_active, set_password
 from core.forms import EmptyForm
+from core.labels import mission_name
 from extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -125,7 +128,7 @@ def unit_edit(mission_id: int, unit_id: int):
 
 def _mission_choices(blank: str) -> list[tuple[int, str]]:
     missions = db.session.scalars(select(Mission).order_by(Mission.code)).all()
-    return [(0, blank)] + [(m.id, f"{m.code} – {m.name}") for m in missions]
+    return [(0, blank)] + [(m.id, f"{m.code} – {mission_name(m)}") for m in missions]
 
 
 def _unit_choices(blank: str) -> list[tuple[int, str]]:
@@ -173,13 +176,24 @@ def people():
 @bp.route("/people/new", methods=["GET", "POST"])
 @admin_required
 def person_new():
-    """Admin: add one person (a roster import adds many)."""
-    form = PersonForm()
+    """Admin: add one person, with their mission, unit and arrival date (a roster import adds many)."""
+    form = _with_choices(NewPersonForm())
     if form.validate_on_submit():
         user = admin_services.create_person(actor=current_user, **_values(form, admin_services.PERSON_FIELDS))
-        db.session.commit()
-        flash(_("%(name)s added. Deploy them and set a temporary password below.", name=user.name), "success")
-        return redirect(url_for(".person", user_id=user.id))
+        mission = db.session.get(Mission, form.mission_id.data) if form.mission_id.data else None
+        unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+        try:
+            if mission is not None:
+                deploy(user, mission, unit, form.arrival_on.data, actor=current_user)
+        except AccountError as error:
+            db.session.rollback()  # nobody is added without the deployment asked for
+            form.unit_id.errors = [*form.unit_id.errors, _(str(error))]
+        else:
+            db.session.commit()
+            flash(_("%(name)s added to %(mission)s. Set a temporary password below.", name=user.name,
+                    mission=mission.code) if mission else
+                  _("%(name)s added. Deploy them and set a temporary password below.", name=user.name), "success")
+            return redirect(url_for(".person", user_id=user.id))
     return render_template("admin/person_new.html", form=form)
 
 
@@ -193,12 +207,14 @@ def _person_page(user: User, **forms):
         forms["role"] = _with_choices(RoleGrantForm(formdata=None, prefix="role"))
     if "password" not in forms:
         forms["password"] = SetPasswordForm(formdata=None, prefix="password")
+    if "deactivate" not in forms:
+        forms["deactivate"] = DeactivateForm(formdata=None)
     return render_template("admin/person.html", person=user, forms=forms, today=date.today())
 
 
 def _with_choices(form):
     form.mission_id.choices = _mission_choices("—")
-    if isinstance(form, DeploymentForm):
+    if isinstance(form, DeploymentForm | NewPersonForm):
         form.unit_id.choices = _unit_choices(_("No unit"))
     return form
 
@@ -304,7 +320,11 @@ def _set_active(user_id: int, active: bool):
 @bp.post("/people/<int:user_id>/deactivate")
 @admin_required
 def person_deactivate(user_id: int):
-    """Admin: stop a person signing in (records stay); ends their sessions."""
+    """Admin: stop a person signing in (records stay), once the confirmation box is ticked; ends their sessions."""
+    user = db.get_or_404(User, user_id)
+    form = DeactivateForm()  # no prefix: its CSRF field is the one _set_active checks
+    if user.is_active and not form.validate_on_submit():
+        return _person_page(user, deactivate=form), 400
     return _set_active(user_id, False)
 
 

@@ -85,7 +85,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_number: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # as printed on certificates, Latin script
+    name_arabic: Mapped[str | None] = mapped_column(String(200))  # optional, for Arabic certificates
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     category: Mapped[str] = mapped_column(String(20))
     rank: Mapped[str] = mapped_column(String(60), default="")

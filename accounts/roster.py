@@ -69,6 +69,9 @@ class ParsedRoster:
     rows: list[RosterRow]
     problems: dict[int, list[str]]  # line -> reasons
     total: int  # data rows read (blank lines are not rows)
+    # line -> (mission, unit) of the rows with problems: the plan still looks them up in the
+    # database, so a row with a format problem and an unknown unit reports both in one upload.
+    references: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def parse_roster(text: str) -> ParsedRoster:
         candidates: list[RosterRow] = []
         seen_numbers: dict[str, list[int]] = defaultdict(list)
         seen_emails: dict[str, list[int]] = defaultdict(list)
+        references: dict[int, tuple[str, str]] = {}
         total = 0
         next_line = reader.line_num + 1
         for cells in reader:
@@ -149,6 +153,7 @@ def parse_roster(text: str) -> ParsedRoster:
             if values["email"]:
                 seen_emails[values["email"].lower()].append(line)
             problems[line].extend(reasons)
+            references[line] = (_cell(cells, index, "mission").upper(), _cell(cells, index, "unit").upper())
             if row is not None:
                 candidates.append(row)
     except csv.Error as error:
@@ -160,7 +165,8 @@ def parse_roster(text: str) -> ParsedRoster:
                     others = ", ".join(str(other) for other in lines if other != line)
                     problems[line].append(f"{label} {value} is also on line {others}")
     problems = {line: reasons for line, reasons in problems.items() if reasons}
-    return ParsedRoster([row for row in candidates if row.line not in problems], problems, total)
+    return ParsedRoster([row for row in candidates if row.line not in problems], problems, total,
+                        {line: references[line] for line in problems})
 
 
 def _column_index(header: list[str]) -> dict[str, int]:
@@ -238,18 +244,27 @@ def plan_roster(parsed: ParsedRoster, today: date | None = None) -> RosterPlan:
         reasons = _plan_row(plan, row, email_holders, today)
         if reasons:
             problems[row.line] = reasons
+    for line, (mission_code, unit_code) in parsed.references.items():
+        if mission_code and unit_code:
+            problems[line] += [reason for reason in _place_problems(plan, mission_code, unit_code)
+                               if reason not in problems[line]]
     plan.errors = [(line, "; ".join(reasons)) for line, reasons in sorted(problems.items())]
     return plan
 
 
+def _place_problems(plan: RosterPlan, mission_code: str, unit_code: str) -> list[str]:
+    mission = plan.missions.get(mission_code)
+    if mission is None:
+        return [f"mission {mission_code} does not exist"]
+    if _unit(mission, unit_code) is None:
+        return [f"unit {unit_code} is not a unit of mission {mission_code}"]
+    return []
+
+
 def _plan_row(plan: RosterPlan, row: RosterRow, email_holders: dict[str, str], today: date) -> list[str]:
-    reasons = []
     mission = plan.missions.get(row.mission)
     unit = _unit(mission, row.unit)
-    if mission is None:
-        reasons.append(f"mission {row.mission} does not exist")
-    elif unit is None:
-        reasons.append(f"unit {row.unit} is not a unit of mission {row.mission}")
+    reasons = _place_problems(plan, row.mission, row.unit)
     holder = email_holders.get(row.email or "")
     if holder is not None and holder != row.service_number:
         reasons.append(f"email {row.email} is already used by another person")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import reset, services, sso
-from accounts.forms import ChangePasswordForm, ForgotPasswordForm, ResetPasswordForm, SignInForm
+from accounts.forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, ResetPasswordForm, SignInForm
 from core import mail
 from core.forms import EmptyForm
 from core.redirects import safe_next
@@ -176,6 +176,26 @@ def reset_password(token: str):
               "info")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Signed-in people: their own names as printed on certificates, language and e-mail."""
+    form = ProfileForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, name=form.name.data, name_arabic=form.name_arabic.data,
+                                    preferred_language=form.preferred_language.data, email=form.email.data)
+        except services.AccountError as error:
+            form.preferred_language.errors.append(_(str(error)))
+        else:
+            db.session.commit()
+            # The chosen language shows at once, over any earlier choice in the footer.
+            session["lang"] = current_user.preferred_language
+            flash(_("Your profile is saved. New certificates use this name and language."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
 
 
 @bp.before_app_request

@@ -26,6 +26,7 @@ from extensions import db
 
 BATCH = 200
 _COLUMNS = (Certificate.id, Certificate.code, Certificate.serial, Certificate.check_code, Certificate.holder_name,
+            Certificate.holder_name_arabic,
             Certificate.course_title, Certificate.language, Certificate.issued_at, Certificate.expires_at,
             Certificate.key_id, Certificate.signature, User.service_number)
 

@@ -96,13 +96,20 @@ def public_record(certificate: Certificate, moment: datetime | None = None) -> d
 
 
 def certificate_document(certificate: Certificate, base_url: str | None = None,
-                         payload: str | None = None) -> dict:
-    """Everything the PDF shows, as plain values (see certificates.pdf for the keys)."""
+                         payload: str | None = None, *, language: str | None = None,
+                         course_title: str | None = None) -> dict:
+    """Everything the PDF shows, as plain values (see certificates.pdf for the keys).
+
+    `language` and `course_title` give the same certificate in another of the course's languages:
+    only the printed words change. The QR payload carries the claims signed at issue (in the
+    issue language), so every language's PDF has the same serial, signature and check code.
+    """
     url = verify_url(certificate.code, base_url)
     return {
-        "language": certificate.language,
+        "language": language or certificate.language,
         "holder_name": certificate.holder_name,
-        "course_title": certificate.course_title,
+        "holder_name_arabic": certificate.holder_name_arabic,
+        "course_title": course_title or certificate.course_title,
         "issued_on": _aware(certificate.issued_at).date(),
         "expires_on": _aware(certificate.expires_at).date(),
         "serial": certificate.serial,

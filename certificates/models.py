@@ -43,6 +43,9 @@ class Certificate(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     course_version: Mapped[int]
     holder_name: Mapped[str] = mapped_column(String(200))
+    # Printed on the Arabic PDF beside the signed Latin name; not a signed claim, so that the
+    # claims stay the same whatever the language of the PDF.
+    holder_name_arabic: Mapped[str | None] = mapped_column(String(200))
     course_title: Mapped[str] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(5), default="en")
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)

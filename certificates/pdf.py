@@ -4,6 +4,7 @@
 
     language       "en" | "fr" | "ar"  (Arabic is laid out right to left)
     holder_name, course_title, serial, check_code, key_id
+    holder_name_arabic  optional: on Arabic PDFs, printed above the (signed) Latin name
     issued_on, expires_on   datetime.date
     verify_url     <base>/verify/<code>        (printed, and inside the QR code)
     qr_text        <verify_url>#p=<payload>    (what the QR code holds)
@@ -113,7 +114,12 @@ class CertificateRenderer:
         canvas.text(line(labels["certifies"], rtl=rtl), middle, 404, 14, align="center", colour=GREY)
         # Names are many and unique: shaping them is cheap and caching them would only hold memory.
         name = line(data["holder_name"], bold=True, cache=False)
-        canvas.text(name, middle, 360, self._fit(name, 32, 640, 16), align="center", colour=INK)
+        if rtl and data.get("holder_name_arabic"):
+            arabic = line(data["holder_name_arabic"], bold=True, rtl=True, cache=False)
+            canvas.text(arabic, middle, 366, self._fit(arabic, 28, 640, 14), align="center", colour=INK)
+            canvas.text(name, middle, 343, self._fit(name, 13, 640, 8), align="center", colour=GREY)
+        else:
+            canvas.text(name, middle, 360, self._fit(name, 32, 640, 16), align="center", colour=INK)
         canvas.stroke_colour(GOLD)
         canvas.line(middle - 260, 336, middle + 260, 336, 0.8)
         canvas.text(line(labels["completed"], rtl=rtl), middle, 308, 14, align="center", colour=GREY)
@@ -132,7 +138,7 @@ class CertificateRenderer:
         while len(lines) > 2 and size > 12:
             size -= 1
             lines = self.shaper.wrap(title, size, 640, bold=True)
-        y = 276 if len(lines) == 1 else 286
+        y = 276 if len(lines) == 1 else 280  # two lines: clear of the "has completed" line above
         for shaped in lines[:3]:
             canvas.text(shaped, middle, y, self._fit(shaped, size, 680, 9), align="center", colour=NAVY)
             y -= size * 1.35

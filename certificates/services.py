@@ -111,7 +111,8 @@ def _build(user: User, course: Course, moment: datetime, issue_key: str) -> Cert
     return Certificate(
         serial=serial, code=secrets.token_urlsafe(24), check_code=signing.check_code(signature),
         issue_key=issue_key, user_id=user.id, course_id=course.id, course_version=course.version,
-        holder_name=user.name, course_title=course_title, language=language, issued_at=moment,
+        holder_name=user.name, holder_name_arabic=user.name_arabic or None, course_title=course_title,
+        language=language, issued_at=moment,
         expires_at=expires_at, status=CertificateStatus.VALID.value, key_id=key_id, signature=signature,
     )
 

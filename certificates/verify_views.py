@@ -85,7 +85,9 @@ def check():
     if form.validate_on_submit():
         found = documents.find_by_serial_and_check(form.serial.data, form.check_code.data)
         if found is None:
-            abort(404)  # no hint whether the serial or the check code was wrong
+            # Said on the form, with what was typed kept, so a verifier retypes instead of taking a
+            # genuine certificate for a fake. No hint whether the serial or the check code was wrong.
+            return render_template("certificates/check.html", form=form, not_found=True), 404
         return redirect(url_for("verify.certificate", code=found.code))
     return render_template("certificates/check.html", form=form)
 

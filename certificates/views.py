@@ -57,7 +57,10 @@ def mine():
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     now = utcnow()
-    rows = [(certificate, certificate.status_on(now)) for certificate in certificates]
+    courses = {course.id: course for course in db.session.scalars(
+        select(Course).where(Course.id.in_({certificate.course_id for certificate in certificates})))}
+    rows = [(certificate, certificate.status_on(now), pdf_languages(certificate, courses.get(certificate.course_id)))
+            for certificate in certificates]
     return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE,
                            can_manage=can_manage_any(current_user))
 
@@ -65,13 +68,26 @@ def mine():
 @bp.get("/certificates/<int:certificate_id>/certificate.pdf")
 @login_required
 def download_pdf(certificate_id: int):
-    """The holder (and admins / the course's trainers): the certificate as a PDF."""
+    """The holder (and admins / the course's trainers): the certificate as a PDF, in any of the course's languages."""
     certificate = _downloadable(certificate_id)
-    body = pdf.render(documents.certificate_document(certificate))
-    record("certificate_downloaded", actor=current_user, target=f"certificate:{certificate.serial}", format="pdf")
+    language = request.args.get("lang") or certificate.language
+    course = db.session.get(Course, certificate.course_id)
+    if language not in pdf_languages(certificate, course):
+        abort(404)
+    title = None if language == certificate.language else pick(course.title, language, course.default_language)
+    body = pdf.render(documents.certificate_document(certificate, language=language, course_title=title))
+    record("certificate_downloaded", actor=current_user, target=f"certificate:{certificate.serial}", format="pdf",
+           language=language)
     db.session.commit()
+    suffix = "" if language == certificate.language else f"-{language}"
     return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{certificate.serial}.pdf"'})
+        "Content-Disposition": f'attachment; filename="certificate-{certificate.serial}{suffix}.pdf"'})
+
+
+def pdf_languages(certificate: Certificate, course: Course | None) -> list[str]:
+    """The issue language first, then the course's other languages."""
+    others = [code for code in (course.language_list if course else []) if code != certificate.language]
+    return [certificate.language, *others]
 
 
 @bp.get("/certificates/<int:certificate_id>/badge.jwt")

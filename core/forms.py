@@ -1,10 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 
 
 class LanguageForm(FlaskForm):
     lang = SelectField("Language", choices=[("en", "English"), ("fr", "Français"), ("ar", "العربية")])
     next = HiddenField()
+    keep = BooleanField()  # signed-in people: save it to the profile too
 
 
 class EmptyForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from wtforms.i18n import messages_path
 
-from core import assets
+from core import assets, labels
 
 RTL_LANGUAGES = {"ar"}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
@@ -74,4 +74,5 @@ def register(app: Flask) -> None:
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
         static_url=static_url, text_direction=text_direction, LANGUAGE_NAMES=LANGUAGE_NAMES,
         current_locale=lambda: str(get_locale()),
+        label=labels.label, mission_name=labels.mission_name,
     )

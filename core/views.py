@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, se
 from flask_login import current_user
 from sqlalchemy import text
 
+from accounts import services as account_services
 from core.forms import LanguageForm
 from core.home_cards import cards_for
 from core.redirects import safe_next
@@ -35,8 +36,11 @@ def home():
 
 @bp.post("/language")
 def set_language():
-    """Anyone: remember the interface language in the session."""
+    """Anyone: remember the interface language in the session; signed-in people may keep it in their profile."""
     form = LanguageForm()
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
+        if form.keep.data and current_user.is_authenticated:
+            account_services.keep_language(current_user, form.lang.data)
+            db.session.commit()
     return redirect(safe_next(form.next.data) or url_for("core.home"))

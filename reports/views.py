@@ -9,10 +9,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from accounts.models import Mission
 from accounts.permissions import require, role_required
 from audit.services import record
+from core.labels import CATEGORY_NAMES, KIND_NAMES
 from core.spreadsheet import csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db
@@ -25,8 +27,6 @@ from training.player import interface_language
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
 
-KIND_NAMES = {"peacekeeping": _l("Peacekeeping"), "political": _l("Political"), "peacebuilding": _l("Peacebuilding")}
-CATEGORY_NAMES = {"military": _l("Military"), "police": _l("Police"), "civilian": _l("Civilian")}
 STATUS_NAMES = {"cleared": _l("Cleared"), "due": _l("Due"), "overdue": _l("Overdue"), "expired": _l("Expired"),
                 "hidden": _l("Fewer than 5 or hidden")}
 
@@ -177,6 +177,23 @@ def remind(mission_id: int):
     db.session.commit()
     flash(outcome.message(), "success" if outcome.sent else "info")
     return redirect(back)
+
+
+@bp.get("/dashboards")
+@role_required("mission_lead")
+def dashboards():
+    """Mission leads (admins: every mission): straight to their mission's dashboard, or a chooser when they lead several."""
+    missions = lead_missions(current_user)
+    if len(missions) == 1:
+        return redirect(url_for("reports.mission", mission_id=missions[0].id))
+    return render_template("reports/choose.html", missions=missions, kind_names=KIND_NAMES)
+
+
+def lead_missions(user) -> list[Mission]:
+    query = select(Mission).order_by(Mission.code)
+    if not user.has_role("admin"):
+        query = query.where(Mission.id.in_(user.lead_mission_ids()))
+    return list(db.session.scalars(query))
 
 
 @bp.get("/hq")

@@ -100,6 +100,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # configured, anyone may start and come back (tests/browser/test_sso.py)
     "sso.start": everyone(404),
     "sso.callback": everyone(404),
+    "accounts.profile": signed_in(200),
     # admin screens (accounts/admin_views.py): admins only, whatever the mission
     "admin.missions": ADMIN_ONLY,
     "admin.mission_new": ADMIN_ONLY,
@@ -113,7 +114,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "admin.person_move": ADMIN_ONLY,  # empty form: the person page again, with the errors
     "admin.role_add": ADMIN_ONLY,  # empty form: the person page again, with the errors
     "admin.role_remove": allowed_to(ok=TO_PERSON),  # the empty (CSRF-free here) form removes the grant
-    "admin.person_deactivate": allowed_to(ok=TO_PERSON),
+    "admin.person_deactivate": allowed_to(ok=400),  # an empty form lacks the confirmation tick
     "admin.person_reactivate": allowed_to(ok=TO_PERSON),  # already active: nothing to do
     "admin.person_password": ADMIN_ONLY,  # empty form: the person page again, with the errors
     "admin.roster_import": ADMIN_ONLY,
@@ -203,6 +204,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.mission": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.mission_export": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
+    "reports.dashboards": {**allowed_to("mission_lead"), "lead": 302},  # one mission: straight to it
     "reports.hq": allowed_to("hq"),
     "reports.hq_export": allowed_to("hq"),
     # background jobs (jobs/views.py): a job is its starter's (the sample is the lead's) and the admins'

@@ -115,7 +115,8 @@ def test_posts_without_csrf_token_change_nothing(make_app, admin, learner):
     # The page's own token works.
     person_page = client.get(f"/admin/people/{learner.id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', person_page).group(1)
-    assert client.post(f"/admin/people/{learner.id}/deactivate", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"/admin/people/{learner.id}/deactivate",
+                       data={"csrf_token": token, "confirm": "y"}).status_code == 302
     # Forms with a prefix carry their own token field.
     move_token = re.search(r'name="move-csrf_token" type="hidden" value="([^"]+)"', person_page).group(1)
     moved = client.post(f"/admin/people/{learner.id}/move", data={
@@ -381,7 +382,7 @@ def test_admin_cannot_remove_own_admin_role_or_deactivate_self(admin_client, adm
     grant_id = admin.role_grants[0].id
     response = admin_client.post(f"/admin/people/{admin.id}/roles/{grant_id}/remove", follow_redirects=True)
     assert b"You cannot remove your own admin role." in response.data
-    response = admin_client.post(f"/admin/people/{admin.id}/deactivate", follow_redirects=True)
+    response = admin_client.post(f"/admin/people/{admin.id}/deactivate", data={"confirm": "y"}, follow_redirects=True)
     assert b"You cannot deactivate your own account." in response.data
     assert db.session.get(RoleGrant, grant_id) is not None
     assert db.session.get(User, admin.id).is_active is True
@@ -391,7 +392,7 @@ def test_deactivate_ends_sessions_and_reactivate(app, admin_client, admin, learn
     learner_client = app.test_client()
     login_as(learner_client, learner, remember=True)
     assert learner_client.get("/account/password").status_code == 200
-    response = admin_client.post(f"/admin/people/{learner.id}/deactivate")
+    response = admin_client.post(f"/admin/people/{learner.id}/deactivate", data={"confirm": "y"})
     assert response.status_code == 302
     db.session.refresh(learner)
     assert learner.is_active is False and learner.deactivated_at is not None

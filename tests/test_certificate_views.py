@@ -47,7 +47,7 @@ def test_download_is_audited(app, client, learner):
     assert f'filename="certificate-{certificate.serial}.pdf"' in response.headers["Content-Disposition"]
     [event] = _events("certificate_downloaded")
     assert event.actor_id == learner.id and event.target == f"certificate:{certificate.serial}"
-    assert event.details == {"format": "pdf"}
+    assert event.details == {"format": "pdf", "language": "en"}
 
 
 @pytest.mark.parametrize("path", ["certificate.pdf", "badge.jwt", "qr"])

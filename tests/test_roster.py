@@ -340,3 +340,17 @@ def test_apply_with_csrf_accepts_a_payload_larger_than_the_default_form_limit(ma
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SignInSession)) == 1
         assert db.session.scalar(select(func.count()).where(AuditEvent.action == "roster_imported")) == 0
+
+
+def test_a_row_with_a_format_problem_and_an_unknown_unit_reports_both_at_once(runner, world, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(HEADER + "\nPK-600,Aisha Rahman,,military,,MISSA,NO-SUCH-UNIT,01/02/2025,en\n"
+                    "PK-601,Omar Khan,,navy,,NOPE,X,2025-01-01,en\n", encoding="utf-8")
+    before = _state()
+    result = _run(runner, path, "--apply")
+    assert result.exit_code == 1
+    assert ("line 2: arrival_on “01/02/2025” is not a date written YYYY-MM-DD; "
+            "unit NO-SUCH-UNIT is not a unit of mission MISSA") in result.output
+    assert "line 3: category must be one of military, police, civilian, not “navy”; mission NOPE does not exist" \
+        in result.output
+    assert _state() == before
