@@ -1,7 +1,8 @@
 """Trainers' screens for courses and modules: create, edit, order, draft, publish, archive, delete, preview.
 
 Every route loads its course or module first (404), then checks that the signed-in person
-owns or co-authors the course, or is an admin (403).
+owns or co-authors the course, or is an admin (403). The shipped course (owned by no trainer)
+is readable by every trainer: its overview, modules and preview, and a copy of it of their own.
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ from core.forms import EmptyForm
 from extensions import db
 from training import authoring, learning, versions
 from training.blueprint import bp
-from training.forms import CoAuthorForm, CourseForm, ModuleDetailsForm, ModuleNewForm, MoveForm
+from training.forms import CoAuthorForm, CourseCopyForm, CourseForm, ModuleDetailsForm, ModuleNewForm, MoveForm
 from training.i18n import pick
 from training.models import Course, Module, ModuleVersion
-from training.permissions import authored_course_ids, can_author, can_create_course, can_manage_authors
+from training.permissions import (
+    SHIPPED_CODES,
+    authored_course_ids,
+    can_author,
+    can_create_course,
+    can_manage_authors,
+    can_read_course,
+)
 from training.player import interface_language, lesson_context
 from training.versions import VersionError
 
@@ -34,6 +42,19 @@ def authored_course(course_id: int) -> Course:
 def authored_module(module_id: int) -> Module:
     module = db.get_or_404(Module, module_id)
     require(can_author(current_user, module.course))
+    return module
+
+
+def readable_course(course_id: int) -> Course:
+    """A course the user may read (its authors; every trainer for the shipped course)."""
+    course = db.get_or_404(Course, course_id)
+    require(can_read_course(current_user, course))
+    return course
+
+
+def readable_module(module_id: int) -> Module:
+    module = db.get_or_404(Module, module_id)
+    require(can_read_course(current_user, module.course))
     return module
 
 
@@ -53,14 +74,17 @@ def _flash_form_errors(form) -> None:
 @bp.get("/training/author")
 @role_required("trainer")
 def author_index():
-    """Trainers and admins: the courses they may write (admins: all), and a button for a new one."""
+    """Trainers and admins: the courses they may write (admins: all), the shipped course to read and
+    copy, and a button for a new one."""
     ids = authored_course_ids(current_user)
     query = select(Course).order_by(Course.is_archived, Course.code)
     if ids is not None:
         query = query.where(Course.id.in_(ids))
     courses = list(db.session.scalars(query))
-    return render_template("training/author/index.html", courses=courses, lang=interface_language(), pick=pick,
-                           can_create=can_create_course(current_user))
+    shipped = [] if ids is None else list(db.session.scalars(select(Course).where(
+        Course.code.in_(SHIPPED_CODES), Course.is_archived.is_(False), Course.id.not_in(ids)).order_by(Course.code)))
+    return render_template("training/author/index.html", courses=courses, shipped=shipped, lang=interface_language(),
+                           pick=pick, can_create=can_create_course(current_user))
 
 
 @bp.route("/training/author/courses/new", methods=["GET", "POST"])
@@ -88,8 +112,9 @@ def course_new():
 @bp.get("/training/author/courses/<int:course_id>")
 @role_required("trainer")
 def course_overview(course_id: int):
-    """Course owners, co-authors, admins: the course's modules in order, their versions, and its authors."""
-    course = authored_course(course_id)
+    """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: the course's
+    modules in order, their versions, and its authors."""
+    course = readable_course(course_id)
     rows = []
     for module in course.modules:
         rows.append({"module": module, "draft": versions.draft_of(module),
@@ -99,7 +124,29 @@ def course_overview(course_id: int):
     return render_template("training/author/course.html", course=course, rows=rows, authors=authors,
                            module_form=ModuleNewForm(), author_form=CoAuthorForm(), form=EmptyForm(),
                            can_manage_authors=can_manage_authors(current_user, course), pick=pick,
-                           lang=interface_language())
+                           lang=interface_language(), can_edit=can_author(current_user, course),
+                           can_copy=can_create_course(current_user), copy_form=CourseCopyForm())
+
+
+@bp.post("/training/author/courses/<int:course_id>/copy")
+@role_required("trainer")
+def course_copy(course_id: int):
+    """Trainers and admins who may read the course: copy it into a new draft course they own."""
+    course = readable_course(course_id)
+    require(can_create_course(current_user))
+    form = CourseCopyForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".course_overview", course_id=course.id))
+    try:
+        copy = authoring.copy_course(course, owner=current_user, code=form.code.data)
+    except VersionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".course_overview", course_id=course.id))
+    db.session.commit()
+    flash(_("Course copied. Its modules are drafts: change them, then publish."), "success")
+    return redirect(url_for(".course_overview", course_id=copy.id))
 
 
 def _module_title(module: Module) -> str:
@@ -203,8 +250,9 @@ def module_new(course_id: int):
 @bp.get("/training/author/modules/<int:module_id>")
 @role_required("trainer")
 def module_edit(module_id: int):
-    """Course owners, co-authors, admins: a module's draft and versions, its lessons, and what can be done next."""
-    module = authored_module(module_id)
+    """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: a module's
+    draft and versions, its lessons, and what can be done next."""
+    module = readable_module(module_id)
     draft, published = versions.draft_of(module), versions.latest_published(module)
     shown = draft or published
     history = db.session.scalars(select(ModuleVersion).where(ModuleVersion.module_id == module.id)
@@ -215,7 +263,8 @@ def module_edit(module_id: int):
                            shown=shown, history=history, studied=authoring.has_been_studied(module),
                            was_published=published is not None or any(v.status != "draft" for v in history),
                            form=EmptyForm(), lang=editing_language(module.course), pick=pick,
-                           title=_module_title(module), bank_url=bank_url)
+                           title=_module_title(module), bank_url=bank_url,
+                           can_edit=can_author(current_user, module.course))
 
 
 @bp.post("/training/author/modules/<int:module_id>/move")
@@ -328,8 +377,9 @@ def module_details(module_id: int):
 @bp.get("/training/author/modules/<int:module_id>/preview")
 @role_required("trainer")
 def module_preview(module_id: int):
-    """Course owners, co-authors, admins: the draft (or the published version) exactly as learners will see it."""
-    module = authored_module(module_id)
+    """Course owners, co-authors, admins; any trainer for the shipped course: the draft (or the
+    published version) exactly as learners will see it."""
+    module = readable_module(module_id)
     version = versions.draft_of(module) or versions.latest_published(module)
     if version is None or not version.lessons:
         flash(_("Add a lesson to preview the module."), "error")

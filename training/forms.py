@@ -54,6 +54,13 @@ class CourseForm(FlaskForm):
         return {code: (getattr(self, f"{prefix}_{code}").data or "").strip() for code in LANGUAGE_NAMES}
 
 
+class CourseCopyForm(FlaskForm):
+    code = StringField(_l("Code of your copy"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lowercase letters, digits and dashes, e.g. cp-peace-ops."))])
+    submit = SubmitField(_l("Copy into a new course"))
+
+
 class CoAuthorForm(FlaskForm):
     identifier = StringField(_l("Service number or email of a trainer"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Add co-author"))
