@@ -167,6 +167,8 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # Copy a course one may read (its authors; any trainer for the shipped course) into a new one they own:
     # the empty form has no code, so back to the course with the message, nothing created.
     "training.course_copy": allowed_to("trainer", ok=302),
+    # who is offered an optional course: its authors choose (the shipped course's readers do not)
+    "training.course_audience": COURSE_AUTHORS,
     "training.author_add": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
     "training.author_remove": allowed_to("trainer", ok=302),  # not a co-author: back to the course, nothing done
     "training.module_new": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors

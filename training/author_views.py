@@ -12,13 +12,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from accounts.models import User
+from accounts.models import Mission, User
 from accounts.permissions import require, role_required
 from core.forms import EmptyForm
+from core.templating import LANGUAGE_NAMES
 from extensions import db
 from training import authoring, learning, versions
 from training.blueprint import bp
-from training.forms import CoAuthorForm, CourseCopyForm, CourseForm, ModuleDetailsForm, ModuleNewForm, MoveForm
+from training.forms import (
+    CATEGORY_CHOICES,
+    KIND_CHOICES,
+    CoAuthorForm,
+    CourseAudienceForm,
+    CourseCopyForm,
+    CourseForm,
+    ModuleDetailsForm,
+    ModuleNewForm,
+    MoveForm,
+)
 from training.i18n import pick
 from training.models import Course, Module, ModuleVersion
 from training.permissions import (
@@ -125,7 +136,21 @@ def course_overview(course_id: int):
                            module_form=ModuleNewForm(), author_form=CoAuthorForm(), form=EmptyForm(),
                            can_manage_authors=can_manage_authors(current_user, course), pick=pick,
                            lang=interface_language(), can_edit=can_author(current_user, course),
-                           can_copy=can_create_course(current_user), copy_form=CourseCopyForm())
+                           can_copy=can_create_course(current_user), copy_form=CourseCopyForm(),
+                           **_audience_names(course))
+
+
+def _audience_names(course: Course) -> dict[str, list[str]]:
+    """The course's audience in words, for its overview."""
+    audience = course.audience or {}
+    kinds, categories = dict(KIND_CHOICES), dict(CATEGORY_CHOICES)
+    missions = db.session.scalars(select(Mission.code).where(Mission.id.in_(audience.get("missions", [])))
+                                  .order_by(Mission.code)).all()
+    return {"audience_missions": list(missions),
+            "audience_kinds": [_("every %(kind)s mission", kind=str(kinds.get(k, k)).lower())
+                               for k in audience.get("kinds", [])],
+            "audience_categories": [str(categories.get(c, c)) for c in audience.get("categories", [])],
+            "audience_languages": [LANGUAGE_NAMES.get(code, code) for code in audience.get("languages", [])]}
 
 
 @bp.post("/training/author/courses/<int:course_id>/copy")
@@ -179,6 +204,35 @@ def course_edit(course_id: int):
             flash(_("Course saved."), "success")
             return redirect(url_for(".course_overview", course_id=course.id))
     return render_template("training/author/course_form.html", form=form, course=course)
+
+
+@bp.route("/training/author/courses/<int:course_id>/audience", methods=["GET", "POST"])
+@role_required("trainer")
+def course_audience(course_id: int):
+    """Course owners, co-authors, admins: the missions, kinds, categories and languages a published
+    optional course is offered to (nobody until chosen; requirements reach whom they name anyway)."""
+    course = authored_course(course_id)
+    missions = list(db.session.scalars(select(Mission).where(Mission.is_active.is_(True)).order_by(Mission.code)))
+    audience = course.audience or {}
+    form = CourseAudienceForm(data=None if request.method == "POST" else {
+        "missions": audience.get("missions", []), "kinds": audience.get("kinds", []),
+        "categories": audience.get("categories", []), "languages": audience.get("languages", [])})
+    form.missions.choices = [(m.id, f"{m.code} · {m.name}") for m in missions]
+    form.languages.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in course.language_list]
+    if form.validate_on_submit():
+        try:
+            authoring.set_audience(course, actor=current_user, missions=form.missions.data, kinds=form.kinds.data,
+                                   categories=form.categories.data, languages=form.languages.data)
+        except VersionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved: the course is offered to the people you chose.") if course.audience
+                  else _("Saved: the course is offered to nobody."), "success")
+            return redirect(url_for(".course_overview", course_id=course.id))
+    return render_template("training/author/audience.html", form=form, course=course, lang=interface_language(),
+                           pick=pick)
 
 
 @bp.post("/training/author/courses/<int:course_id>/authors")

@@ -100,6 +100,22 @@ def copy_course(source: Course, *, owner: User, code: str) -> Course:
     return course
 
 
+def set_audience(course: Course, *, actor: User, missions: list[int], kinds: list[str], categories: list[str],
+                 languages: list[str]) -> None:
+    """Who is offered the course as optional training; all empty offers it to nobody."""
+    if not any((missions, kinds, categories, languages)):
+        course.audience = None
+    else:
+        if not (missions or kinds) or not categories or not languages:
+            raise AuthoringError("Choose missions or kinds, categories and languages, or nothing at all.")
+        if set(languages) - set(course.language_list):
+            raise AuthoringError("Offer the course only in languages it is written in.")
+        course.audience = {"missions": sorted(set(missions)), "kinds": sorted(set(kinds)),
+                           "categories": sorted(set(categories)), "languages": sorted(set(languages))}
+    db.session.flush()
+    record("course_audience_set", actor=actor, target=f"course:{course.code}", audience=course.audience)
+
+
 def update_course(course: Course, *, actor: User, title: dict, description: dict, validity_months: int,
                   renewal_window_days: int, languages: list[str], default_language: str) -> None:
     _apply_course_fields(course, title, description, validity_months, renewal_window_days, languages, default_language)

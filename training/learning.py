@@ -67,6 +67,22 @@ def is_visible(course: Course) -> bool:
     return not course.is_archived and bool(live_modules(course))
 
 
+# ---- who is offered an optional course --------------------------------------------------------
+
+def offered_to(course: Course, user: User, on: date | None = None) -> bool:
+    """Whether `user` is offered `course` as optional training: their current mission is one its
+    authors chose (by name or by kind), and their category and language are among those chosen.
+    A course with no audience chosen is offered to nobody; required courses do not need this."""
+    audience = course.audience
+    deployment = user.current_deployment(on) if audience else None
+    if deployment is None:
+        return False
+    mission = deployment.mission
+    return ((mission.id in audience.get("missions", []) or mission.kind in audience.get("kinds", []))
+            and user.category in audience.get("categories", [])
+            and user.preferred_language in audience.get("languages", []))
+
+
 # ---- language ---------------------------------------------------------------------------------
 
 def version_languages(version: ModuleVersion) -> list[str]:

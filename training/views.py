@@ -55,10 +55,12 @@ def _quiz_url(module: Module) -> str | None:
 @bp.get("/training")
 @login_required
 def my_training():
-    """Signed-in people: the courses their current deployment requires, with status, and the optional ones."""
+    """Signed-in people: the courses their current deployment requires, with status, and the optional
+    ones offered to their mission, category and language."""
     required = learning.required_courses(current_user)
     required_ids = {item.course.id for item in required}
-    optional = [c for c in learning.visible_courses() if c.id not in required_ids]
+    optional = [c for c in learning.visible_courses()
+                if c.id not in required_ids and learning.offered_to(c, current_user)]
     steps = {course.id: learning.next_step(current_user, course)
              for course in [item.course for item in required] + optional if learning.is_visible(course)}
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
