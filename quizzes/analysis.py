@@ -84,7 +84,7 @@ def analyse(version: QuizVersion, lang: str = "en") -> dict:
                     "is_right": option_id in right}
                    for option_id in qtype.option_ids(question["content"], question["answer"])]
         items.append({"id": question["id"], "key": question["key"], "type": qtype, "critical": question["critical"],
-                      "text": view["text"], "answers": n, "facility": facility, "discrimination": discrimination,
+                      "text": qtype.listing(content), "answers": n, "facility": facility, "discrimination": discrimination,
                       "options": options, "flags": flags, "warnings": quality.question_warnings(question)})
     return {"attempts": attempts, "passed": passed, "pass_rate": (passed / attempts) if attempts else None,
             "mean_score": float(mean) if mean is not None else None, "items": items}

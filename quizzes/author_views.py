@@ -22,16 +22,17 @@ from quizzes.views import module_title
 from training import images
 from training.images import ImageError
 from training.models import Module
-from training.permissions import can_author
+from training.permissions import can_author, can_read_course
 
 bp = Blueprint("quiz_author", __name__, url_prefix="/quiz/author")
 
 EXTRA_OPTION_SLOTS = 2
 
 
-def _module(module_id: int) -> Module:
+def _module(module_id: int, *, read: bool = False) -> Module:
+    """The module, if the user may write its course (or, with `read`, read it: the shipped course)."""
     module = db.get_or_404(Module, module_id)
-    if not can_author(current_user, module.course):
+    if not (can_read_course if read else can_author)(current_user, module.course):
         abort(403)
     return module
 
@@ -62,9 +63,13 @@ def _current_guessability(module: Module, quiz) -> list[dict]:
 @bp.get("/module/<int:module_id>")
 @role_required("trainer")
 def bank(module_id: int):
-    """Course owners, co-authors, admins: the module's question bank, quiz settings and versions."""
-    module = _module(module_id)
-    quiz = services.get_or_create_quiz(module)
+    """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: the module's
+    question bank, quiz settings and versions."""
+    module = _module(module_id, read=True)
+    can_edit = can_author(current_user, module.course)
+    quiz = services.get_or_create_quiz(module) if can_edit else services.quiz_for_module(module.id)
+    if quiz is None:  # a reader of a module without a quiz: nothing to show, nothing created
+        abort(404)
     db.session.commit()
     questions = services.bank(module.id, include_archived=True)
     versions = db.session.execute(
@@ -74,7 +79,7 @@ def bank(module_id: int):
     return render_template("quizzes/author/bank.html", module=module, quiz=quiz, questions=questions, types=TYPES,
                            versions=versions, languages=_languages(module), title=module_title(module, "en"),
                            pending=services.has_unfrozen_changes(quiz), form=EmptyForm(), warnings=warnings,
-                           guessability=_current_guessability(module, quiz))
+                           guessability=_current_guessability(module, quiz), can_edit=can_edit)
 
 
 def _slots(qtype, question: Question | None) -> int:
@@ -240,8 +245,9 @@ def gift_export(module_id: int):
 @bp.get("/module/<int:module_id>/analysis")
 @role_required("trainer")
 def item_analysis(module_id: int):
-    """Course owners, co-authors, admins: how each quiz version and each question performed."""
-    module = _module(module_id)
+    """Course owners, co-authors, admins; any trainer for the shipped course: how each quiz version and
+    each question performed."""
+    module = _module(module_id, read=True)
     quiz = services.quiz_for_module(module.id)
     versions = list(quiz.versions) if quiz else []
     if not versions:

@@ -72,6 +72,14 @@ class QuestionType:
         raise NotImplementedError
 
     # -- authoring ---------------------------------------------------------------------------
+    def listing(self, lang_content: dict | None) -> str:
+        """What names the question in an author's list: its text. A scenario's case comes first,
+        because its closing question ("What do you do?") is the same for many of them."""
+        lang_content = lang_content or {}
+        text = lang_content.get("text", "")
+        case = " ".join(lang_content.get("case", "").split()) if self.has_case else ""
+        return f"{case} — {text}" if case else text
+
     def validate(self, content: dict, answer: dict) -> list[str]:
         errors = []
         if not any((c or {}).get("text", "").strip() for c in content.values()):

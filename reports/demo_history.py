@@ -2,20 +2,25 @@
 answers), completions, certificates (some expired, one revoked), so that every dashboard, chart
 and export shows something true on the first run. Runs once: a second seed adds nothing.
 
-Attempts and answers are inserted as rows graded by the real scoring rules (quizzes.scoring and
-each question type's score()); certificates go through certificates.services, as completion
-issues them. Deterministic (seeded), and a few seconds for the 300 demo people.
+Attempts and answers are rows graded by the real scoring rules (quizzes.scoring and each
+question type's score()); certificates are built and signed as certificates.services builds
+them (same serial form, claims, signature and check code). Everything is collected first and
+written with one multi-row INSERT per table and chunk, ids chosen here (the MONUSCO demo has
+about 3,000 people: one ORM object and flush per attempt took over a minute). Deterministic
+(seeded).
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text, update
 
 from accounts.models import Deployment, Mission, User
 from audit.services import record
+from certificates import keys, signing
 from certificates import services as certificate_services
 from certificates.models import Certificate
 from database import utcnow
@@ -25,6 +30,7 @@ from quizzes.models import Answer, Attempt
 from quizzes.registry import get_type
 from quizzes.services import current_version, quiz_for_module
 from reports.history import ModuleStep, Plan, plan_progress
+from training.i18n import pick
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, Requirement
 from training.requirements import add_requirement
 
@@ -51,18 +57,18 @@ def seed_history(now: datetime | None = None) -> str:
         .where(Deployment.departure_on.is_(None), (User.service_number.like("DEMO-%")) | (User.service_number == LEAD))
         .order_by(User.id)).all()
     rng = random.Random(2026)  # noqa: S311 (made-up demo history, not a secret)
-    writer = _Writer(rng, modules, now)
-    certificates = []
+    writer = _Writer(rng, modules, now, course)
     for user, arrival_on, kind in people:
         if kind not in due_days:
             continue
         plan = plan_progress(rng, arrival_on, due_days[kind], len(modules), now)
         if user.service_number == LEAD:
             plan = _finished(rng, arrival_on, len(modules), now)
-        certificates += writer.write(user, plan, course)
+        writer.write(user, plan)
     learner = _demo_learner(now)
     if learner is not None:
-        certificates += writer.write(learner, _learner_plan(now), course)
+        writer.write(learner, _learner_plan(now))
+    certificates = writer.finish()
     revoked = _revoke_one(certificates, now)
     record("demo_history_seeded", actor=None, target=f"course:{course.code}", people=writer.people,
            attempts=writer.attempts, certificates=len(certificates))
@@ -131,7 +137,10 @@ def _demo_learner(now: datetime) -> User | None:
 def _revoke_one(certificates: list[Certificate], now: datetime) -> int:
     """Exactly one revocation, of a current certificate in another mission than the demo lead's."""
     admin = db.session.scalar(select(User).filter_by(service_number=ADMIN))
-    candidates = [c for c in certificates if c.status == "valid" and _aware(c.expires_at) > now]
+    monusco = set(db.session.scalars(select(Deployment.user_id).join(Mission).where(
+        Mission.code == "MONUSCO", Deployment.departure_on.is_(None))))
+    candidates = [c for c in certificates
+                  if c.status == "valid" and _aware(c.expires_at) > now and c.user_id not in monusco]
     if admin is None or not candidates:
         return 0
     chosen = candidates[len(candidates) // 2]
@@ -140,22 +149,36 @@ def _revoke_one(certificates: list[Certificate], now: datetime) -> int:
 
 
 class _Writer:
-    """Writes a plan's rows: bulk inserts for views, attempts, answers and completions."""
+    """Collects a plan's rows (lesson views, attempts with their answers, completions,
+    certificates) with ids chosen here, and writes them table by table in `finish`."""
 
-    def __init__(self, rng: random.Random, modules: list[dict], now: datetime) -> None:
-        self.rng, self.modules, self.now = rng, modules, now
+    TABLES = (Attempt, Answer, Completion, LessonView, Certificate)
+    CHUNK = 2000
+
+    def __init__(self, rng: random.Random, modules: list[dict], now: datetime, course: Course) -> None:
+        self.rng, self.modules, self.now, self.course = rng, modules, now, course
         self.people = self.attempts = self.completions = 0
+        self.rows: dict[type, list[dict]] = {model: [] for model in self.TABLES}
+        self.next_id = {model: (db.session.scalar(select(func.max(model.id))) or 0) + 1 for model in self.TABLES}
+        self.key_id, self.private_key = keys.active_key()
+        self.superseded: list[tuple[int, int]] = []  # (newer id, older id)
+        self.keyed: dict[int, tuple] = {}
 
-    def write(self, user: User, plan: Plan, course: Course) -> list[Certificate]:
-        issued = []
+    def _id(self, model: type) -> int:
+        value = self.next_id[model]
+        self.next_id[model] += 1
+        return value
+
+    def write(self, user: User, plan: Plan) -> None:
         numbers = dict.fromkeys(range(len(self.modules)), 0)
+        issued = []
         if plan.old_certificate_at is not None:  # an earlier tour: the whole course, cycle 0
             for index, info in enumerate(self.modules):
                 moment = plan.old_certificate_at - timedelta(minutes=20 * (len(self.modules) - index))
                 self._views(user, info["lessons"], moment)
                 numbers[index] += 1
                 self._pass(user, info, moment, numbers[index], cycle=0)
-            issued.append(certificate_services.issue_for_course(user, course, plan.old_certificate_at))
+            issued.append(plan.old_certificate_at)
         cycle = 1 if plan.old_certificate_at is not None else 0
         for step in plan.steps:
             info = self.modules[step.index]
@@ -171,19 +194,57 @@ class _Writer:
                 numbers[step.index] += 1
                 self._pass(user, info, step.passed_at, numbers[step.index], cycle=cycle)
         finished = plan.finished_at(len(self.modules))
-        if finished is not None:
-            issued.append(certificate_services.issue_for_course(user, course, finished))
+        if finished is not None and (not issued or certificate_services.needs_new_certificate(
+                _Issued(issued[-1], self.course), self.course, finished)):
+            issued.append(finished)
+        previous = None
+        for sequence, moment in enumerate(issued, 1):
+            previous = self._certificate(user, moment, sequence, previous, last=sequence == len(issued))
         if plan.steps or plan.old_certificate_at:
             self.people += 1
-        db.session.flush()
-        return [c for c in issued if c is not None]
+
+    def _certificate(self, user: User, moment: datetime, sequence: int, previous: int | None, *, last: bool) -> int:
+        """A certificate as certificates.services._build makes it; the earlier one is superseded."""
+        course = self.course
+        certificate_id = self._id(Certificate)
+        language = user.preferred_language if user.preferred_language in course.language_list \
+            else course.default_language
+        expires_at = certificate_services.add_months(moment, course.validity_months)
+        serial = f"{course.code.upper()[:8]}-{moment:%Y}-" + "".join(
+            secrets.choice(certificate_services.SERIAL_ALPHABET) for _ in range(6))
+        title = pick(course.title, language, course.default_language)
+        signature = signing.sign(signing.Claims(serial=serial, name=user.name, course=title, issued=moment.date(),
+                                                expires=expires_at.date(), key_id=self.key_id), self.private_key)
+        self.rows[Certificate].append({
+            "id": certificate_id, "serial": serial, "code": secrets.token_urlsafe(24),
+            "check_code": signing.check_code(signature), "issue_key": f"{user.id}:{course.id}:{sequence}",
+            "user_id": user.id, "course_id": course.id, "course_version": course.version, "holder_name": user.name,
+            "course_title": title, "language": language, "issued_at": moment, "expires_at": expires_at,
+            "status": "valid" if last else "superseded", "key_id": self.key_id, "signature": signature,
+            "supersedes_id": previous})
+        if previous is not None:
+            self.superseded.append((certificate_id, previous))
+        return certificate_id
+
+    def finish(self) -> list[Certificate]:
+        """Write every collected row; returns the new certificates (as ORM objects)."""
+        for model in self.TABLES:  # parents before children
+            rows = self.rows[model]
+            for start in range(0, len(rows), self.CHUNK):
+                db.session.execute(insert(model.__table__), rows[start:start + self.CHUNK])
+        if self.superseded:
+            table = Certificate.__table__
+            db.session.execute(update(table).where(table.c.id == text(":older")).values(
+                superseded_by_id=text(":newer")), [{"newer": n, "older": o} for n, o in self.superseded])
+        _move_sequences(self.TABLES)
+        # No audit event per certificate: seed_history records one for the whole made-up history.
+        ids = [row["id"] for row in self.rows[Certificate]]
+        return list(db.session.scalars(select(Certificate).where(Certificate.id.in_(ids)))) if ids else []
 
     def _answers(self, drawn: list[dict], moment: datetime, wrong_share: float, *, keep_critical: bool):
         rows, items = [], []
         for question in drawn:
-            qtype = get_type(question["type"])
-            right = sorted(qtype.right_ids(question["answer"]))
-            wrong = [o for o in qtype.option_ids(question["content"], question["answer"]) if o not in right]
+            qtype, right, wrong, _options = self._keyed(question)
             answer_right = (keep_critical and question["critical"]) or self.rng.random() >= wrong_share
             response = right if answer_right or not wrong else [self.rng.choice(wrong)]
             score = qtype.score(question["answer"], response)
@@ -191,15 +252,25 @@ class _Writer:
             items.append(scoring.ItemScore(question["id"], score, question["critical"]))
         return rows, items
 
+    def _keyed(self, question: dict):
+        """A question's type, right and wrong option ids and all its options, worked out once."""
+        keyed = self.keyed.get(question["id"])
+        if keyed is None:
+            qtype = get_type(question["type"])
+            right = sorted(qtype.right_ids(question["answer"]))
+            options = qtype.option_ids(question["content"], question["answer"])
+            keyed = self.keyed[question["id"]] = (qtype, right, [o for o in options if o not in right], options)
+        return keyed
+
     def _views(self, user: User, lesson_ids: list[int], moment: datetime) -> None:
-        if lesson_ids:
-            db.session.execute(insert(LessonView), [{"user_id": user.id, "lesson_id": lesson_id, "viewed_at": moment}
-                                                    for lesson_id in lesson_ids])
+        self.rows[LessonView] += [{"id": self._id(LessonView), "user_id": user.id, "lesson_id": lesson_id,
+                                   "viewed_at": moment} for lesson_id in lesson_ids]
 
     def _pass(self, user: User, info: dict, moment: datetime, number: int, *, cycle: int) -> None:
         attempt_id = self._attempt(user, info, moment, number, passed=True)
-        db.session.add(Completion(user_id=user.id, module_id=info["module"].id, module_version_id=info["version"].id,
-                                  completed_at=moment, attempt_id=attempt_id, cycle=cycle))
+        self.rows[Completion].append({
+            "id": self._id(Completion), "user_id": user.id, "module_id": info["module"].id,
+            "module_version_id": info["version"].id, "completed_at": moment, "attempt_id": attempt_id, "cycle": cycle})
         self.completions += 1
 
     def _attempt(self, user: User, info: dict, submitted_at: datetime, number: int, *, passed: bool) -> int | None:
@@ -208,7 +279,7 @@ class _Writer:
         if version is None or not version.questions:
             return None
         settings = version.settings
-        pool = sorted(version.questions, key=lambda q: q["id"])
+        pool = info.setdefault("pool", sorted(version.questions, key=lambda q: q["id"]))
         drawn = quality.draw_sets(pool, settings, self.rng)  # the real draw's rule, critical minimum included
         # A few wrong answers when passing, many when failing; the last try is all right or all wrong.
         for wrong_share in ([0.1, 0.0] if passed else [0.4, 1.0]):
@@ -216,18 +287,35 @@ class _Writer:
             result = scoring.grade(items, settings["pass_mark"])
             if result.passed == passed:
                 break
-        attempt = Attempt(user_id=user.id, quiz_id=info["quiz"].id, quiz_version_id=version.id,
-                          module_version_id=info["version"].id, number=number, language=user.preferred_language,
-                          started_at=submitted_at - timedelta(minutes=self.rng.randint(6, 25)),
-                          submitted_at=submitted_at, points=result.points, score=result.percent,
-                          is_passed=result.passed, is_critical_failed=result.critical_failed,
-                          drawn=[{"id": q["id"], "options": get_type(q["type"]).option_ids(q["content"], q["answer"])}
-                                 for q in drawn], position=len(drawn) - 1)
-        db.session.add(attempt)
-        db.session.flush()
-        db.session.execute(insert(Answer), [{**row, "attempt_id": attempt.id} for row in rows])
+        attempt_id = self._id(Attempt)
+        self.rows[Attempt].append({
+            "id": attempt_id, "user_id": user.id, "quiz_id": info["quiz"].id, "quiz_version_id": version.id,
+            "module_version_id": info["version"].id, "number": number, "language": user.preferred_language,
+            "started_at": submitted_at - timedelta(minutes=self.rng.randint(6, 25)), "deadline_at": None,
+            "submitted_at": submitted_at, "points": result.points, "score": result.percent,
+            "is_passed": result.passed, "is_critical_failed": result.critical_failed,
+            "drawn": [{"id": q["id"], "options": self._keyed(q)[3]} for q in drawn], "position": len(drawn) - 1})
+        self.rows[Answer] += [{**row, "id": self._id(Answer), "attempt_id": attempt_id} for row in rows]
         self.attempts += 1
-        return attempt.id
+        return attempt_id
+
+
+class _Issued:
+    """Just enough of a certificate for certificates.services.needs_new_certificate."""
+
+    def __init__(self, issued_at: datetime, course: Course) -> None:
+        self.issued_at, self.status = issued_at, "valid"
+        self.expires_at = certificate_services.add_months(issued_at, course.validity_months)
+
+
+def _move_sequences(models) -> None:
+    """Rows were inserted with ids chosen here: PostgreSQL's sequences must move past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        name = model.__tablename__
+        db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 (table names)
+                                f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -3,12 +3,15 @@
 A breakdown (by unit, by category, by mission) can single people out: "the one civilian of
 the CP section is expired". So, for viewers who are not trainers or admins:
 
-- primary: a cleared, due or expired count of 1 to 4 is shown as "fewer than 5";
+- primary: a cleared or due count of 1 to 4 is shown as "fewer than 5";
 - secondary: when a hidden count could be worked out by subtracting the others from a total
   the page shows (the row's people, or the column's headline figure), the smallest other
   count of that row or column is hidden too, until no hidden count stands alone;
-- overdue counts are never hidden: everyone who may open a mission's dashboard also gets its
-  overdue list, with names and units, so hiding the count would protect nobody.
+- overdue and expired counts are never hidden: everyone who may open a mission's dashboard
+  (its leads, HQ, admins) also gets its "Overdue and expired" list, with names and units, so
+  hiding those counts would protect nobody - and they are what tells a lead which units are
+  behind. (Until issue 19 expired counts were masked too; with a single expired person in most
+  units, the secondary rule then greyed out nearly every unit of a real-sized mission.)
 
 Zero is shown as 0. Percentages follow their count: a hidden count hides its percentage.
 """
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 
 THRESHOLD = 5
 STATUSES = ("cleared", "due", "overdue", "expired")
-MASKABLE = ("cleared", "due", "expired")
+MASKABLE = ("cleared", "due")  # the statuses no list on the page names
 SMALL, SECONDARY = "small", "secondary"
 
 

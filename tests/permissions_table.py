@@ -152,7 +152,9 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "verify.badge_issuer": everyone(200),
     "verify.badge_achievement": everyone(200),
     "verify.badge_status_list": everyone(200),
-    # writing quizzes (quizzes/author_views.py): the course's owner and co-authors, and admins
+    # writing quizzes (quizzes/author_views.py): the course's owner and co-authors, and admins. Any trainer
+    # also reads the shipped course's bank and item analysis (tests/test_training_shipped_course.py); the
+    # sample module here is in a course the trainer owns, so the answers below are the same.
     "quiz_author.bank": COURSE_AUTHORS,
     "quiz_author.question_new": COURSE_AUTHORS,
     "quiz_author.question_edit": COURSE_AUTHORS,
@@ -176,6 +178,11 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "training.course_new": COURSE_AUTHORS,
     "training.course_overview": COURSE_AUTHORS,
     "training.course_edit": COURSE_AUTHORS,
+    # Copy a course one may read (its authors; any trainer for the shipped course) into a new one they own:
+    # the empty form has no code, so back to the course with the message, nothing created.
+    "training.course_copy": allowed_to("trainer", ok=302),
+    # who is offered an optional course: its authors choose (the shipped course's readers do not)
+    "training.course_audience": COURSE_AUTHORS,
     "training.author_add": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
     "training.author_remove": allowed_to("trainer", ok=302),  # not a co-author: back to the course, nothing done
     "training.module_new": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors

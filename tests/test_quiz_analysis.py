@@ -77,7 +77,14 @@ def test_analysis_page_for_owner_not_for_lead(client, login, answered, lead, tra
     db.session.commit()
     login(client, trainer)
     page = client.get(f"/quiz/author/module/{module.id}/analysis")
-    assert page.status_code == 200 and b"Almost everyone gets it right." in page.data
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # Every row's "Look at it" cell says something: what a flag means and what to check, or that all is well.
+    items_table = html[html.index(">Look at it<"):]  # the per-question table (the guessers' table comes first)
+    cells = [row.split("<td>")[-1] for row in items_table.split("<tr")[1:]]
+    assert len(cells) == 3 and all(cell.split("</td>")[0].strip() for cell in cells)
+    assert "Very easy: more than 19 in 20 get it right" in cells[0]  # q1: everyone right
+    assert any("Nothing to look at" in cell for cell in cells[1:])  # a question without a flag says so
     assert client.get(f"/quiz/author/module/{module.id}/analysis?version=9").status_code == 404
     other = client.application.test_client()
     login(other, lead)

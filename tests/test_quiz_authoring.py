@@ -224,6 +224,9 @@ def test_scenario_with_an_image(client, login, owned, trainer, learner):
     assert response.status_code == 302
     question = db.session.scalar(select(Question).where(Question.key == "case-1"))
     assert question.image_id is not None and question.content["en"]["case"].startswith("A boy")
+    # The bank names a scenario by its case, not by its closing question (the same for many).
+    bank = client.get(f"/quiz/author/module/{module.id}").get_data(as_text=True)
+    assert "A boy of about 14 at a checkpoint. — What do you do?" in bank
     services.update_settings(services.quiz_for_module(module.id), actor=trainer, layout="all_on_one")
     db.session.commit()
 

@@ -124,14 +124,16 @@ def test_small_cells_are_hidden_from_leads_and_hq(client, scenario, hq, viewer):
     html = _page(client, scenario.mission)
     units = rf.table(html, "Child Protection Basics by unit")
     battalion, medical = units.row("A-BATT-1"), units.row("A-MED-2")
-    # Primary rule: cleared, due or expired counts of 1 to 4 read "fewer than 5".
+    # Primary rule: cleared or due counts of 1 to 4 read "fewer than 5".
     assert battalion[STATUS_COLUMNS["due"]] == "fewer than 5"        # 2
-    assert battalion[STATUS_COLUMNS["expired"]] == "fewer than 5"    # 1
+    # Expired, like overdue, is never hidden: the "Overdue and expired" list names those people.
+    assert battalion[STATUS_COLUMNS["expired"]] == "1"
     assert medical[STATUS_COLUMNS["cleared"]] == "fewer than 5"      # 2
     assert medical[STATUS_COLUMNS["due"]] == "fewer than 5"          # 1
     assert medical[6] == "–"  # its percentage goes with the hidden count
     # Counts of 5 or more, zero-free totals and every overdue count stay exact.
-    assert battalion[STATUS_COLUMNS["cleared"]] == "6" and battalion[6] == "46%"
+    # With expired shown, the battalion's 6 cleared would give its 2 due away (13 - 4 - 1 - 6): hidden.
+    assert battalion[STATUS_COLUMNS["cleared"]] == "hidden" and battalion[6] == "–"
     assert [battalion[1], battalion[4], medical[1], medical[4]] == ["13", "4", "4", "1"]
     assert units.row("No unit")[STATUS_COLUMNS["overdue"]] == "1"
     # Secondary rule: no hidden count stands alone in a row (its total is shown) or in a column
@@ -143,7 +145,7 @@ def test_small_cells_are_hidden_from_leads_and_hq(client, scenario, hq, viewer):
             assert sum(1 for s in MASKABLE if (index, s) in hidden) != 1, (table.caption, index)
         for status in MASKABLE:
             assert sum(1 for i in range(len(table.body())) if (i, status) in hidden) != 1, (table.caption, status)
-        assert not any(status == "overdue" for _i, status in hidden)
+        assert not any(status in ("overdue", "expired") for _i, status in hidden)
         for row in table.body():  # no small number is left anywhere in a breakdown's count cells
             for status in MASKABLE:
                 cell = row[STATUS_COLUMNS[status]]

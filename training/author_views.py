@@ -1,7 +1,8 @@
 """Trainers' screens for courses and modules: create, edit, order, draft, publish, archive, delete, preview.
 
 Every route loads its course or module first (404), then checks that the signed-in person
-owns or co-authors the course, or is an admin (403).
+owns or co-authors the course, or is an admin (403). The shipped course (owned by no trainer)
+is readable by every trainer: its overview, modules and preview, and a copy of it of their own.
 """
 
 from __future__ import annotations
@@ -11,16 +12,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from accounts.models import User
+from accounts.models import Mission, User
 from accounts.permissions import require, role_required
 from core.forms import EmptyForm
+from core.templating import LANGUAGE_NAMES
 from extensions import db
 from training import authoring, learning, versions
 from training.blueprint import bp
-from training.forms import CoAuthorForm, CourseForm, ModuleDetailsForm, ModuleNewForm, MoveForm
+from training.forms import (
+    CATEGORY_CHOICES,
+    KIND_CHOICES,
+    CoAuthorForm,
+    CourseAudienceForm,
+    CourseCopyForm,
+    CourseForm,
+    ModuleDetailsForm,
+    ModuleNewForm,
+    MoveForm,
+)
 from training.i18n import pick
 from training.models import Course, Module, ModuleVersion
-from training.permissions import authored_course_ids, can_author, can_create_course, can_manage_authors
+from training.permissions import (
+    SHIPPED_CODES,
+    authored_course_ids,
+    can_author,
+    can_create_course,
+    can_manage_authors,
+    can_read_course,
+)
 from training.player import interface_language, lesson_context
 from training.versions import VersionError
 
@@ -34,6 +53,19 @@ def authored_course(course_id: int) -> Course:
 def authored_module(module_id: int) -> Module:
     module = db.get_or_404(Module, module_id)
     require(can_author(current_user, module.course))
+    return module
+
+
+def readable_course(course_id: int) -> Course:
+    """A course the user may read (its authors; every trainer for the shipped course)."""
+    course = db.get_or_404(Course, course_id)
+    require(can_read_course(current_user, course))
+    return course
+
+
+def readable_module(module_id: int) -> Module:
+    module = db.get_or_404(Module, module_id)
+    require(can_read_course(current_user, module.course))
     return module
 
 
@@ -53,14 +85,17 @@ def _flash_form_errors(form) -> None:
 @bp.get("/training/author")
 @role_required("trainer")
 def author_index():
-    """Trainers and admins: the courses they may write (admins: all), and a button for a new one."""
+    """Trainers and admins: the courses they may write (admins: all), the shipped course to read and
+    copy, and a button for a new one."""
     ids = authored_course_ids(current_user)
     query = select(Course).order_by(Course.is_archived, Course.code)
     if ids is not None:
         query = query.where(Course.id.in_(ids))
     courses = list(db.session.scalars(query))
-    return render_template("training/author/index.html", courses=courses, lang=interface_language(), pick=pick,
-                           can_create=can_create_course(current_user))
+    shipped = [] if ids is None else list(db.session.scalars(select(Course).where(
+        Course.code.in_(SHIPPED_CODES), Course.is_archived.is_(False), Course.id.not_in(ids)).order_by(Course.code)))
+    return render_template("training/author/index.html", courses=courses, shipped=shipped, lang=interface_language(),
+                           pick=pick, can_create=can_create_course(current_user))
 
 
 @bp.route("/training/author/courses/new", methods=["GET", "POST"])
@@ -88,8 +123,9 @@ def course_new():
 @bp.get("/training/author/courses/<int:course_id>")
 @role_required("trainer")
 def course_overview(course_id: int):
-    """Course owners, co-authors, admins: the course's modules in order, their versions, and its authors."""
-    course = authored_course(course_id)
+    """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: the course's
+    modules in order, their versions, and its authors."""
+    course = readable_course(course_id)
     rows = []
     for module in course.modules:
         rows.append({"module": module, "draft": versions.draft_of(module),
@@ -99,7 +135,43 @@ def course_overview(course_id: int):
     return render_template("training/author/course.html", course=course, rows=rows, authors=authors,
                            module_form=ModuleNewForm(), author_form=CoAuthorForm(), form=EmptyForm(),
                            can_manage_authors=can_manage_authors(current_user, course), pick=pick,
-                           lang=interface_language())
+                           lang=interface_language(), can_edit=can_author(current_user, course),
+                           can_copy=can_create_course(current_user), copy_form=CourseCopyForm(),
+                           **_audience_names(course))
+
+
+def _audience_names(course: Course) -> dict[str, list[str]]:
+    """The course's audience in words, for its overview."""
+    audience = course.audience or {}
+    kinds, categories = dict(KIND_CHOICES), dict(CATEGORY_CHOICES)
+    missions = db.session.scalars(select(Mission.code).where(Mission.id.in_(audience.get("missions", [])))
+                                  .order_by(Mission.code)).all()
+    return {"audience_missions": list(missions),
+            "audience_kinds": [_("every %(kind)s mission", kind=str(kinds.get(k, k)).lower())
+                               for k in audience.get("kinds", [])],
+            "audience_categories": [str(categories.get(c, c)) for c in audience.get("categories", [])],
+            "audience_languages": [LANGUAGE_NAMES.get(code, code) for code in audience.get("languages", [])]}
+
+
+@bp.post("/training/author/courses/<int:course_id>/copy")
+@role_required("trainer")
+def course_copy(course_id: int):
+    """Trainers and admins who may read the course: copy it into a new draft course they own."""
+    course = readable_course(course_id)
+    require(can_create_course(current_user))
+    form = CourseCopyForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".course_overview", course_id=course.id))
+    try:
+        copy = authoring.copy_course(course, owner=current_user, code=form.code.data)
+    except VersionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".course_overview", course_id=course.id))
+    db.session.commit()
+    flash(_("Course copied. Its modules are drafts: change them, then publish."), "success")
+    return redirect(url_for(".course_overview", course_id=copy.id))
 
 
 def _module_title(module: Module) -> str:
@@ -132,6 +204,35 @@ def course_edit(course_id: int):
             flash(_("Course saved."), "success")
             return redirect(url_for(".course_overview", course_id=course.id))
     return render_template("training/author/course_form.html", form=form, course=course)
+
+
+@bp.route("/training/author/courses/<int:course_id>/audience", methods=["GET", "POST"])
+@role_required("trainer")
+def course_audience(course_id: int):
+    """Course owners, co-authors, admins: the missions, kinds, categories and languages a published
+    optional course is offered to (nobody until chosen; requirements reach whom they name anyway)."""
+    course = authored_course(course_id)
+    missions = list(db.session.scalars(select(Mission).where(Mission.is_active.is_(True)).order_by(Mission.code)))
+    audience = course.audience or {}
+    form = CourseAudienceForm(data=None if request.method == "POST" else {
+        "missions": audience.get("missions", []), "kinds": audience.get("kinds", []),
+        "categories": audience.get("categories", []), "languages": audience.get("languages", [])})
+    form.missions.choices = [(m.id, f"{m.code} · {m.name}") for m in missions]
+    form.languages.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in course.language_list]
+    if form.validate_on_submit():
+        try:
+            authoring.set_audience(course, actor=current_user, missions=form.missions.data, kinds=form.kinds.data,
+                                   categories=form.categories.data, languages=form.languages.data)
+        except VersionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Saved: the course is offered to the people you chose.") if course.audience
+                  else _("Saved: the course is offered to nobody."), "success")
+            return redirect(url_for(".course_overview", course_id=course.id))
+    return render_template("training/author/audience.html", form=form, course=course, lang=interface_language(),
+                           pick=pick)
 
 
 @bp.post("/training/author/courses/<int:course_id>/authors")
@@ -203,8 +304,9 @@ def module_new(course_id: int):
 @bp.get("/training/author/modules/<int:module_id>")
 @role_required("trainer")
 def module_edit(module_id: int):
-    """Course owners, co-authors, admins: a module's draft and versions, its lessons, and what can be done next."""
-    module = authored_module(module_id)
+    """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: a module's
+    draft and versions, its lessons, and what can be done next."""
+    module = readable_module(module_id)
     draft, published = versions.draft_of(module), versions.latest_published(module)
     shown = draft or published
     history = db.session.scalars(select(ModuleVersion).where(ModuleVersion.module_id == module.id)
@@ -215,7 +317,8 @@ def module_edit(module_id: int):
                            shown=shown, history=history, studied=authoring.has_been_studied(module),
                            was_published=published is not None or any(v.status != "draft" for v in history),
                            form=EmptyForm(), lang=editing_language(module.course), pick=pick,
-                           title=_module_title(module), bank_url=bank_url)
+                           title=_module_title(module), bank_url=bank_url,
+                           can_edit=can_author(current_user, module.course))
 
 
 @bp.post("/training/author/modules/<int:module_id>/move")
@@ -328,8 +431,9 @@ def module_details(module_id: int):
 @bp.get("/training/author/modules/<int:module_id>/preview")
 @role_required("trainer")
 def module_preview(module_id: int):
-    """Course owners, co-authors, admins: the draft (or the published version) exactly as learners will see it."""
-    module = authored_module(module_id)
+    """Course owners, co-authors, admins; any trainer for the shipped course: the draft (or the
+    published version) exactly as learners will see it."""
+    module = readable_module(module_id)
     version = versions.draft_of(module) or versions.latest_published(module)
     if version is None or not version.lessons:
         flash(_("Add a lesson to preview the module."), "error")

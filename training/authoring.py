@@ -66,6 +66,56 @@ def create_course(*, owner: User, code: str, title: dict, description: dict, val
     return course
 
 
+def copy_course(source: Course, *, owner: User, code: str) -> Course:
+    """A new course owned by `owner`: the source's details, and each live module as a draft
+    (version 1) holding the source's latest published content (its draft if it never published),
+    with its quiz settings and question bank. Nothing is published: the copy is the owner's to
+    change; learners, certificates and progress stay with the source."""
+    from quizzes.models import Question, Quiz
+
+    course = create_course(owner=owner, code=code, title=dict(source.title), description=dict(source.description),
+                           validity_months=source.validity_months,
+                           renewal_window_days=source.renewal_window_days, languages=source.language_list,
+                           default_language=source.default_language)
+    live = [m for m in source.modules if not m.is_archived]
+    for position, module in enumerate(live, 1):
+        content = versions.latest_published(module) or versions.draft_of(module)
+        copy = Module(course=course, slug=module.slug, position=position, default_language=module.default_language)
+        db.session.add(copy)
+        db.session.flush()
+        draft = versions.start_draft(copy, actor=owner)
+        if content is not None:
+            versions.write_content(draft, versions.content_of(content))
+        quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+        if quiz is not None:
+            db.session.add(Quiz(module_id=copy.id, **quiz.settings()))
+            for question in db.session.scalars(select(Question).where(
+                    Question.module_id == module.id, Question.is_archived.is_(False)).order_by(Question.position)):
+                db.session.add(Question(module_id=copy.id, key=question.key, type=question.type,
+                                        tags=list(question.tags), is_critical=question.is_critical,
+                                        content=question.content, answer=question.answer,
+                                        image_id=question.image_id, position=question.position))
+    db.session.flush()
+    record("course_copied", actor=owner, target=f"course:{course.code}", source=source.code, modules=len(live))
+    return course
+
+
+def set_audience(course: Course, *, actor: User, missions: list[int], kinds: list[str], categories: list[str],
+                 languages: list[str]) -> None:
+    """Who is offered the course as optional training; all empty offers it to nobody."""
+    if not any((missions, kinds, categories, languages)):
+        course.audience = None
+    else:
+        if not (missions or kinds) or not categories or not languages:
+            raise AuthoringError("Choose missions or kinds, categories and languages, or nothing at all.")
+        if set(languages) - set(course.language_list):
+            raise AuthoringError("Offer the course only in languages it is written in.")
+        course.audience = {"missions": sorted(set(missions)), "kinds": sorted(set(kinds)),
+                           "categories": sorted(set(categories)), "languages": sorted(set(languages))}
+    db.session.flush()
+    record("course_audience_set", actor=actor, target=f"course:{course.code}", audience=course.audience)
+
+
 def update_course(course: Course, *, actor: User, title: dict, description: dict, validity_months: int,
                   renewal_window_days: int, languages: list[str], default_language: str) -> None:
     _apply_course_fields(course, title, description, validity_months, renewal_window_days, languages, default_language)

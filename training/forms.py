@@ -54,6 +54,41 @@ class CourseForm(FlaskForm):
         return {code: (getattr(self, f"{prefix}_{code}").data or "").strip() for code in LANGUAGE_NAMES}
 
 
+class CourseCopyForm(FlaskForm):
+    code = StringField(_l("Code of your copy"), validators=[
+        DataRequired(), Length(max=40),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lowercase letters, digits and dashes, e.g. cp-peace-ops."))])
+    submit = SubmitField(_l("Copy into a new course"))
+
+
+class CourseAudienceForm(FlaskForm):
+    """Who is offered an optional course. Nothing ticked at all: offered to nobody."""
+
+    missions = MultiCheckboxField(_l("These missions"), coerce=int, choices=[])
+    kinds = MultiCheckboxField(_l("Every mission of these kinds"), choices=KIND_CHOICES)
+    categories = MultiCheckboxField(_l("People in these categories"), choices=CATEGORY_CHOICES)
+    languages = MultiCheckboxField(_l("Who read one of these languages"), choices=[])
+    submit = SubmitField(_l("Save who is offered the course"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        chosen = [self.missions.data, self.kinds.data, self.categories.data, self.languages.data]
+        if not any(chosen):
+            return True  # offered to nobody
+        ok = True
+        if not (self.missions.data or self.kinds.data):
+            self.missions.errors.append(_l("Choose at least one mission or kind of mission."))
+            ok = False
+        if not self.categories.data:
+            self.categories.errors.append(_l("Choose at least one category."))
+            ok = False
+        if not self.languages.data:
+            self.languages.errors.append(_l("Choose at least one language."))
+            ok = False
+        return ok
+
+
 class CoAuthorForm(FlaskForm):
     identifier = StringField(_l("Service number or email of a trainer"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Add co-author"))

@@ -135,6 +135,22 @@ def is_visible(course: Course) -> bool:
     return db.session.scalar(select(_has_published().where(Module.course_id == course.id).exists())) or False
 
 
+# ---- who is offered an optional course --------------------------------------------------------
+
+def offered_to(course: Course, user: User, on: date | None = None) -> bool:
+    """Whether `user` is offered `course` as optional training: their current mission is one its
+    authors chose (by name or by kind), and their category and language are among those chosen.
+    A course with no audience chosen is offered to nobody; required courses do not need this."""
+    audience = course.audience
+    deployment = user.current_deployment(on) if audience else None
+    if deployment is None:
+        return False
+    mission = deployment.mission
+    return ((mission.id in audience.get("missions", []) or mission.kind in audience.get("kinds", []))
+            and user.category in audience.get("categories", [])
+            and user.preferred_language in audience.get("languages", []))
+
+
 # ---- language ---------------------------------------------------------------------------------
 
 def version_languages(version: ModuleVersion) -> list[str]:

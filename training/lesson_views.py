@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -91,7 +92,15 @@ def lesson_edit(lesson_id: int):
     draft = lesson.module_version
     return render_template("training/author/lesson.html", lesson=lesson, module=module, draft=draft, form=form,
                            image_form=ImageForm(), lang=lang, languages=module.course.language_list,
-                           preview_html=preview_html, number=draft.lessons.index(lesson) + 1)
+                           preview_html=preview_html, number=draft.lessons.index(lesson) + 1,
+                           box_title=_box_title(lang))
+
+
+def _box_title(lang: str) -> str:
+    """The action box's title in the lesson's language (the toolbar writes it into the text), not
+    in the interface's: a trainer reading the site in English may be writing the Arabic lesson."""
+    with force_locale(lang):
+        return _("What you do")
 
 
 @bp.post("/training/author/lessons/<int:lesson_id>/move")

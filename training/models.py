@@ -38,6 +38,10 @@ class Course(TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(default=0)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_archived: Mapped[bool] = mapped_column(default=False)
+    # Who is offered the course as optional training: {"missions": [mission ids], "kinds": [...],
+    # "categories": [...], "languages": [...]}, chosen by its authors; None offers it to nobody.
+    # Requirements reach whoever they name, whatever this says (training.learning.offered_to).
+    audience: Mapped[dict | None] = mapped_column(JSON)
 
     modules: Mapped[list[Module]] = relationship(back_populates="course", order_by="Module.position")
     authors: Mapped[list[CourseAuthor]] = relationship(back_populates="course", cascade="all, delete-orphan")

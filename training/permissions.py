@@ -26,6 +26,21 @@ def can_author(user: User, course: Course) -> bool:
         CourseAuthor.course_id == course.id, CourseAuthor.user_id == user.id).limit(1)) is not None
 
 
+# The course shipped with the product (content/cp-peace-ops, imported by `seed-demo` and
+# `import-course`). It is the course everyone takes, so every trainer may read it.
+SHIPPED_CODES = frozenset({"cp-peace-ops"})
+
+
+def is_shipped(course: Course) -> bool:
+    return course.code in SHIPPED_CODES and not course.is_archived
+
+
+def can_read_course(user: User, course: Course) -> bool:
+    """Its authors; and any trainer for the shipped course: read it, its question bank and item
+    analysis, and copy it into a course of their own. Editing stays with can_author."""
+    return can_author(user, course) or (user.has_role(Role.TRAINER.value) and is_shipped(course))
+
+
 def can_manage_authors(user: User, course: Course) -> bool:
     """Admins, and the course's owner (co-authors write; the owner decides who writes)."""
     return user.has_role(Role.ADMIN.value) or (user.has_role(Role.TRAINER.value) and course.owner_id == user.id)

@@ -61,10 +61,12 @@ def _quiz_url(module: Module) -> str | None:
 @bp.get("/training")
 @login_required
 def my_training():
-    """Signed-in people: the courses their current deployment requires, with status, and the optional ones."""
+    """Signed-in people: the courses their current deployment requires, with status, and the optional
+    ones offered to their mission, category and language."""
     required = learning.required_courses(current_user)
     required_ids = {item.course.id for item in required}
-    optional = [c for c in learning.visible_courses() if c.id not in required_ids]
+    optional = [c for c in learning.visible_courses()
+                if c.id not in required_ids and learning.offered_to(c, current_user)]
     by_course = learning.courses_progress(current_user, [item.course for item in required] + optional)
     steps = {course_id: learning.next_step(current_user, None, modules)
              for course_id, modules in by_course.items() if modules}
