@@ -26,6 +26,11 @@ class Config:
     RATELIMIT_ENABLED = True
     SIGNIN_LIMIT_PER_ADDRESS = os.environ.get("SIGNIN_LIMIT_PER_ADDRESS", "30 per 5 minutes")
     SIGNIN_LIMIT_PER_ACCOUNT = os.environ.get("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 5 minutes")
+    # Activation codes (accounts.activation): 60-bit codes, so 5 guesses per service number per
+    # 15 minutes leave a guesser no chance; the per-address limit stops one host trying many people.
+    ACTIVATE_LIMIT_PER_ADDRESS = os.environ.get("ACTIVATE_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    ACTIVATE_LIMIT_PER_ACCOUNT = os.environ.get("ACTIVATE_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

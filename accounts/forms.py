@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from accounts.passwords import password_problem
@@ -32,3 +32,20 @@ class ChangePasswordForm(FlaskForm):
                         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("New password again"), validators=[DataRequired(), EqualTo("new", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ActivateForm(FlaskForm):
+    """The slip's service number and code, then the person's own password and language."""
+
+    service_number = StringField(_l("Service number"), validators=[DataRequired(), Length(max=40)],
+                                 render_kw={"autocomplete": "username", "autocapitalize": "characters",
+                                            "spellcheck": "false"})
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
+                                  "spellcheck": "false", "placeholder": "XXXX-XXXX-XXXX"})
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(max=200), strong_password],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("The same password again"),
+                            validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+    language = SelectField(_l("Language"), choices=[("en", "English"), ("fr", "Français"), ("ar", "العربية")])
