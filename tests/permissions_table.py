@@ -92,6 +92,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # signed in: nothing to do here
     "accounts.sign_out": signed_in(Redirect("/sign-in")),  # the (CSRF-free here) empty form signs out
     "accounts.change_password": signed_in(200),
+    "accounts.activate": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # people on the roster with a slip
     # admin screens (accounts/admin_views.py): admins only, whatever the mission
     "admin.missions": ADMIN_ONLY,
     "admin.mission_new": ADMIN_ONLY,
@@ -189,6 +190,10 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.mission_export": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
     "reports.hq": allowed_to("hq"),
+    # activation slips (reports/slips_views.py): the mission's leads and admins; HQ reads, it does not issue.
+    # The empty form says "choose whom" and goes back to the dashboard; the one-person slip needs no field.
+    "slips.print_slips": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
+    "slips.person_slip": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
     "reports.hq_export": allowed_to("hq"),
     # offline study (offline/views.py)
     "offline.service_worker": everyone(200),  # a script with no personal data, at / for its scope
