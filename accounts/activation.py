@@ -91,7 +91,7 @@ def issue_codes(people: Iterable[User], *, actor: User, scope: str, target: str)
         batch = people[start:start + _BATCH]
         db.session.execute(update(ActivationCode)
                            .where(ActivationCode.user_id.in_([p.id for p in batch]), _live())
-                           .values(voided_at=now))
+                           .values(voided_at=now).execution_options(synchronize_session=False))
         rows = []
         for person in batch:
             code = new_code()
@@ -126,7 +126,7 @@ def activate(service_number: str, typed_code: str, password: str, language: str,
     # Conditional: of two requests with the same code at once, one wins.
     used = db.session.execute(update(ActivationCode)
                               .where(ActivationCode.id == candidate.id, _live(now))
-                              .values(used_at=now))
+                              .values(used_at=now).execution_options(synchronize_session=False))
     if used.rowcount != 1:
         record("activation_failed", target="", service_number=number)
         return None
