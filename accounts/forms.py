@@ -48,4 +48,4 @@ class ActivateForm(FlaskForm):
     confirm = PasswordField(_l("The same password again"),
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("fr", "Français"), ("ar", "العربية")])
+    language = SelectField(_l("Your language"), choices=[("en", "English"), ("fr", "Français"), ("ar", "العربية")])
