@@ -273,3 +273,24 @@ def test_two_live_codes_for_one_person_are_refused_by_the_database(app, newcomer
         db.session.execute(text("INSERT INTO activation_codes (user_id, code_hash, created_at, expires_at) "
                                 "VALUES (:u, 'x', :now, :now)"), {"u": newcomer.id, "now": utcnow()})
     db.session.rollback()
+
+
+def test_the_demo_lead_prints_slips_for_monusco_and_a_demo_peacekeeper_gets_in(client, login):
+    from accounts.demo import DEMO_PASSWORD, seed_people
+    from accounts.models import Mission
+
+    seed_people(40)
+    db.session.commit()
+    monusco = db.session.scalar(select(Mission).filter_by(code="MONUSCO"))
+    lead = db.session.scalar(select(User).filter_by(service_number="LEAD-0001"))
+    login(client, lead, DEMO_PASSWORD)
+    page = client.get(f"/missions/{monusco.id}/dashboard").get_data(as_text=True)
+    counts = activation.never_signed_in_by_unit(monusco.id)
+    assert sum(never for _people, never in counts.values()) > 0 and "Never signed in, by unit" in page
+    response = client.post(f"/missions/{monusco.id}/activation-slips", data={"unit": 0, "who": "never"})
+    assert response.status_code == 200
+    text_ = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.data)).pages)
+    number = re.search(r"DEMO-\d{5}", text_).group(0)
+    code = CODE_IN_TEXT.search(text_[text_.index(number):]).group(0)  # the code follows the service number
+    client.post("/sign-out")
+    assert _activate(client, number, code).status_code == 302
