@@ -16,6 +16,7 @@ page, as subsets of every glyph the document drew.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timezone
 from functools import cache, lru_cache
@@ -84,7 +85,9 @@ class _StreamedObjects(pdfdoc._Objects):
     """pdfdoc's object table, but each object is written out as soon as it is put."""
 
     def __init__(self, header: bytes) -> None:
-        self.offsets: dict[int, int] = {}
+        # Offsets by object number (8 bytes each, 0 until written): the one thing that grows
+        # with the document, as the cross-reference table at its end needs every offset.
+        self.offsets = array("Q")
         self.position = 0
         self.count = 0
         self._pending: list[bytes] = []
@@ -96,11 +99,12 @@ class _StreamedObjects(pdfdoc._Objects):
 
     def reserve(self) -> int:
         self.count += 1
+        self.offsets.append(0)
         return self.count
 
     def put(self, number: int, body: bytes | str) -> int:
         data = body.encode("latin-1") if isinstance(body, str) else body
-        self.offsets[number] = self.position
+        self.offsets[number - 1] = self.position
         self._write(b"%d 0 obj\n" % number + data + b"\nendobj\n")
         return number
 
@@ -147,13 +151,13 @@ class SlipRenderer:
         info = objects.add(f"<< /Title {pdfdoc._utf16_hex(title)} /Creator (Child Protection Training) "
                            f"/Producer (certificates.slips) /CreationDate ({pdfdoc._pdf_date(created)}) >>")
         xref = objects.position
-        tail = bytearray(b"xref\n0 %d\n0000000000 65535 f \n" % (objects.count + 1))
-        tail += b"".join(b"%010d 00000 n \n" % objects.offsets[n] for n in range(1, objects.count + 1))
+        yield objects.drain() + b"xref\n0 %d\n0000000000 65535 f \n" % (objects.count + 1)
+        for start in range(0, objects.count, 4096):  # 80 KB at a time
+            yield b"".join(b"%010d 00000 n \n" % offset for offset in objects.offsets[start:start + 4096])
         file_id = hashlib.md5(f"{title}{created.isoformat()}{objects.count}".encode(),
                               usedforsecurity=False).hexdigest()
-        tail += (f"trailer\n<< /Size {objects.count + 1} /Root {catalog} 0 R /Info {info} 0 R "
-                 f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref}\n%%EOF\n").encode()
-        yield objects.drain() + bytes(tail)
+        yield (f"trailer\n<< /Size {objects.count + 1} /Root {catalog} 0 R /Info {info} 0 R "
+               f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref}\n%%EOF\n").encode()
 
     # --- one page -------------------------------------------------------------------------------
     def _page(self, objects: _StreamedObjects, batch: list[dict], base_url: str, pages: int,

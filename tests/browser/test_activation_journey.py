@@ -61,7 +61,7 @@ def test_a_unit_gets_in_with_printed_slips(page, live_server, mission_a, admin, 
     assert cells[:2] == ["20", "20"]
     screenshot(page, "dashboard-never-signed-in")
     with page.expect_download() as download_info:
-        row.get_by_role("button", name=re.compile("who never signed in")).click()
+        row.get_by_role("button", name=re.compile("never signed in")).click()
     download = download_info.value
     assert download.suggested_filename.startswith(f"activation-slips-{mission_a.code}-{unit.code}-")
     pdf_path = folder / "slips.pdf"
