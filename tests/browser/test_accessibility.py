@@ -102,6 +102,7 @@ def test_public_pages(axe_page, live_server, learner, course):
     urls = _urls(
         ("welcome", "core.home", {}),
         ("sign-in", "accounts.sign_in", {}),
+        ("activate", "accounts.activate", {}),
         ("verification page", "verify.certificate", {"code": certificate.code}),
         ("verify by code", "verify.check", {}),
         ("offline check", "verify.offline", {}),
