@@ -129,7 +129,7 @@ class SlipRenderer:
         font_numbers: dict[Font, int] = {}
         font_names: dict[Font, str] = {}
         glyphs: dict[Font, dict[int, str]] = {}
-        page_numbers: list[int] = []
+        page_numbers = array("L")
         languages: set[str] = set()
         batch: list[dict] = []
         for slip in slips:
