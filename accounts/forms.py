@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from accounts.passwords import password_problem
 
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]  # each in its own language
+
 
 class SignInForm(FlaskForm):
     identifier = StringField(_l("Email or service number"), validators=[DataRequired(), Length(max=254)],
@@ -48,4 +50,4 @@ class ActivateForm(FlaskForm):
     confirm = PasswordField(_l("The same password again"),
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    language = SelectField(_l("Your language"), choices=[("en", "English"), ("fr", "Français"), ("ar", "العربية")])
+    language = SelectField(_l("Your language"), choices=LANGUAGE_CHOICES)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import activation, services
 from accounts.forms import ActivateForm, ChangePasswordForm, SignInForm
+from accounts.models import LANGUAGES
 from core.forms import EmptyForm
 from core.redirects import safe_next
 from extensions import db, limiter
@@ -73,7 +74,8 @@ def activate():
         return redirect(url_for("core.home"))
     form = ActivateForm()
     if request.method == "GET":
-        form.language.data = request.args.get("lang") if request.args.get("lang") in ("en", "fr", "ar") else "en"
+        # The slip's link says which language the person's roster entry has; they may change it.
+        form.language.data = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "en"
     if form.validate_on_submit():
         user = activation.activate(form.service_number.data, form.code.data, form.password.data,
                                    form.language.data, address=request.remote_addr or "")
