@@ -34,8 +34,8 @@ def _mission_for(mission_id: int) -> Mission:
 
 
 def _pdf(issued: list[activation.IssuedCode], stem: str) -> Response:
-    slips = [{"name": item.name, "service_number": item.service_number, "code": item.code,
-              "language": item.language, "expires_on": item.expires_on} for item in issued]
+    slips = ({"name": item.name, "service_number": item.service_number, "code": item.code,
+              "language": item.language, "expires_on": item.expires_on} for item in issued)
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem)[:80]
     filename = f"activation-slips-{stem}-{date.today().isoformat()}.pdf"
     response = Response(stream_slips(slips, base_url=public_base_url(), title=f"Activation slips {stem}"),
