@@ -75,3 +75,9 @@ class SlipsForm(FlaskForm):
     unit = IntegerField(validators=[Optional(), NumberRange(min=0)], default=0)
     who = SelectField(choices=[("never", _l("Never signed in")), ("all", _l("Everyone"))],
                       validators=[DataRequired()])
+
+
+class RosterSlipsForm(FlaskForm):
+    """Print slips for the people one roster import created: their ids, signed by the import page."""
+
+    created = HiddenField(validators=[DataRequired(), Length(max=4000)])

@@ -10,18 +10,19 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
-from accounts import activation
+from accounts import activation, roster
 from accounts.models import Deployment, Mission, Unit, User
-from accounts.permissions import require, role_required
+from accounts.permissions import admin_required, require, role_required
 from certificates.documents import public_base_url
 from certificates.slips import stream_slips
 from core.forms import EmptyForm
 from extensions import db
-from reports.forms import SlipsForm
+from reports.forms import RosterSlipsForm, SlipsForm
 from reports.permissions import can_issue_codes
 
 bp = Blueprint("slips", __name__)
@@ -80,7 +81,7 @@ def person_slip(mission_id: int, user_id: int):
     """The mission's leads and admins: a new activation code for one person deployed there now (voids the old)."""
     mission = _mission_for(mission_id)
     user = db.get_or_404(User, user_id)
-    deployed = db.session.scalar(db.select(Deployment.id).where(
+    deployed = db.session.scalar(select(Deployment.id).where(
         Deployment.user_id == user.id, Deployment.mission_id == mission.id,
         Deployment.current_clause(date.today())).limit(1))
     if deployed is None or not user.is_active:
@@ -91,3 +92,28 @@ def person_slip(mission_id: int, user_id: int):
                                     target=f"user:{user.id}")
     db.session.commit()
     return _pdf(issued, user.service_number)
+
+
+@bp.post("/admin/roster/activation-slips")
+@admin_required
+def roster_slips():
+    """Admin: activation slips for the people one roster import created (still active), as a PDF."""
+    form = RosterSlipsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ids, source = roster.read_created(current_app.secret_key, form.created.data)
+    except roster.RosterFileError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.roster_import"))
+    people: list[User] = []
+    for start in range(0, len(ids), 500):  # within every engine's limit on bound parameters
+        people += db.session.scalars(select(User).where(User.id.in_(ids[start:start + 500]), User.is_active.is_(True)))
+    people.sort(key=lambda user: (user.name, user.id))
+    if not people:
+        flash(_("Nobody to print slips for: those people are no longer active."), "info")
+        return redirect(url_for("admin.roster_import"))
+    issued = activation.issue_codes(people, actor=current_user, scope=f"roster import {source}",
+                                    target="roster")
+    db.session.commit()
+    return _pdf(issued, "roster")

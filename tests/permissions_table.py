@@ -194,6 +194,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # The empty form says "choose whom" and goes back to the dashboard; the one-person slip needs no field.
     "slips.print_slips": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
     "slips.person_slip": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "slips.roster_slips": ADMIN_ONLY | {"admin": 400},  # no signed list of the people an import created
     "reports.hq_export": allowed_to("hq"),
     # offline study (offline/views.py)
     "offline.service_worker": everyone(200),  # a script with no personal data, at / for its scope

@@ -8,7 +8,7 @@ import hmac
 import io
 import logging
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pypdf
 import pytest
@@ -294,3 +294,33 @@ def test_the_demo_lead_prints_slips_for_monusco_and_a_demo_peacekeeper_gets_in(c
     code = CODE_IN_TEXT.search(text_[text_.index(number):]).group(0)  # the code follows the service number
     client.post("/sign-out")
     assert _activate(client, number, code).status_code == 302
+
+
+def test_an_import_offers_slips_for_exactly_the_people_it_created(client, admin, mission_a, learner, login):
+    unit = mission_a.units[0]
+    arrival = date.today().isoformat()
+    rows = [f"{learner.service_number},{learner.name},,military,Sgt,{mission_a.code},{unit.code},{arrival},",
+            *(f"NEW-{i},New Person {i},,police,,{mission_a.code},{unit.code},{arrival},fr" for i in range(3))]
+    csv_text = "service_number,name,email,category,rank,mission,unit,arrival_on,language\n" + "\n".join(rows) + "\n"
+    login(client, admin)
+    checked = client.post("/admin/roster", data={"file": (io.BytesIO(csv_text.encode()), "arrivals.csv")},
+                          content_type="multipart/form-data")
+    payload = re.search(r'name="payload" type="hidden" value="([^"]+)"', checked.get_data(as_text=True)).group(1)
+    applied = client.post("/admin/roster/apply", data={"payload": payload, "apply_all": "y"})
+    assert applied.status_code == 302 and "created=" in applied.headers["Location"]
+    page = client.get(applied.headers["Location"]).get_data(as_text=True)
+    assert "Print 3 activation slips (PDF)" in page
+    token = re.search(r'name="created" value="([^"]+)"', page).group(1)
+
+    # A changed token prints nothing.
+    forged = client.post("/admin/roster/activation-slips", data={"created": token[:-2] + "xx"})
+    assert forged.status_code == 302
+    assert db.session.scalar(select(db.func.count()).select_from(ActivationCode)) == 0
+
+    response = client.post("/admin/roster/activation-slips", data={"created": token})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text_ = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert [n for n in ("NEW-0", "NEW-1", "NEW-2", learner.service_number) if n in text_] == ["NEW-0", "NEW-1", "NEW-2"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "activation_codes_issued"))
+    assert event.details["scope"] == "roster import arrivals.csv" and event.details["count"] == 3
+    assert "Matricule" in text_ and "Service number" not in text_  # each slip in the person's language (fr)

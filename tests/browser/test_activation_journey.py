@@ -52,6 +52,7 @@ def test_a_unit_gets_in_with_printed_slips(page, live_server, mission_a, admin, 
     page.get_by_role("button", name="Apply", exact=True).click()
     page.wait_for_load_state()
     assert "20 created" in page.locator(".flash").first.inner_text()
+    assert page.get_by_role("button", name="Print 20 activation slips (PDF)").is_visible()  # or from the dashboard:
 
     # The mission dashboard counts them as never signed in and prints their slips.
     page.goto(f"{live_server}/missions/{mission_a.id}/dashboard")
