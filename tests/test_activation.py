@@ -324,3 +324,62 @@ def test_an_import_offers_slips_for_exactly_the_people_it_created(client, admin,
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "activation_codes_issued"))
     assert event.details["scope"] == "roster import arrivals.csv" and event.details["count"] == 3
     assert "Matricule" in text_ and "Service number" not in text_  # each slip in the person's language (fr)
+
+
+def test_ten_parallel_activations_with_one_code_let_one_in(make_app, newcomer, admin):
+    import threading
+
+    code, number = _issue(newcomer, admin), newcomer.service_number  # read here: the threads have no app context
+    app = make_app(ACTIVATE_LIMIT_PER_ACCOUNT="100 per minute", ACTIVATE_LIMIT_PER_ADDRESS="100 per minute")
+    clients = [app.test_client() for _ in range(10)]
+    barrier, statuses, errors = threading.Barrier(10), [], []
+
+    def run(each, index):
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(_activate(each, number, code, password=f"parallel password {index}")
+                            .status_code)
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(each, i)) for i, each in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(statuses) == [200] * 9 + [302]
+    db.session.commit()  # end the test's own snapshot: see what the threads committed
+    assert db.session.scalar(select(db.func.count()).select_from(SignInSession)) == 1
+    assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "account_activated")) == 1
+
+
+def test_two_leads_printing_the_same_unit_at_once_leave_one_live_code_each(make_app, mission_a, lead, newcomer):
+    import threading
+
+    second = factories.make_user(mission=mission_a, roles=[("mission_lead", mission_a)])
+    db.session.commit()
+    app = make_app()
+    clients = []
+    for user in (lead, second):
+        each = app.test_client()
+        each.post("/sign-in", data={"identifier": user.service_number, "password": factories.PASSWORD})
+        clients.append(each)
+    barrier, statuses = threading.Barrier(2), []
+    url, unit_id = f"/missions/{mission_a.id}/activation-slips", mission_a.units[0].id  # no app context in threads
+
+    def run(each):
+        barrier.wait(timeout=10)
+        statuses.append(each.post(url, data={"unit": unit_id, "who": "all"}).status_code)
+
+    threads = [threading.Thread(target=run, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200, 200]
+    db.session.commit()  # end the test's own snapshot: see what the threads committed
+    live = db.session.scalars(select(ActivationCode.user_id).where(ActivationCode.used_at.is_(None),
+                                                                    ActivationCode.voided_at.is_(None))).all()
+    assert sorted(live) == [newcomer.id]  # the unit's one person: one live code, the other voided
