@@ -235,7 +235,9 @@ class SlipRenderer:
         url = base_url.rstrip("/").split("://", 1)[-1] + "/activate"
         full_width = SLIP_W - 2 * PAD
         for step in labels["steps"]:
-            text = step.format(url=url)
+            # LRM before the address: its digits (an IP address) then read left to right with the
+            # rest of it, instead of the "/" splitting it in an Arabic line (UAX #9, rule W7).
+            text = step.format(url=f"\u200e{url}\u200e" if rtl else url)
             for shaped in self.shaper.wrap(text, 8.5, full_width, rtl=rtl):
                 put(shaped, y, 8.5, INK, full_width)
                 y -= 11.5

@@ -87,3 +87,12 @@ def test_the_document_is_streamed_page_by_page():
 
 def test_an_empty_list_is_still_a_valid_pdf():
     assert len(PdfReader(io.BytesIO(_pdf([]))).pages) == 1
+
+
+def test_an_address_with_digits_reads_left_to_right_on_an_arabic_slip():
+    # Without a left-to-right mark the "/" after an IP address's digits splits it in an Arabic
+    # line, and the slip would read "activate/127.0.0.1:5000".
+    items = _slips("ar", 1)
+    text = PdfReader(io.BytesIO(b"".join(slips.stream_slips(items, base_url="http://127.0.0.1:5000")))) \
+        .pages[0].extract_text()
+    assert "127.0.0.1:5000/activate" in text and "activate/127" not in text
