@@ -148,6 +148,9 @@ def register_blueprints(app: Flask) -> None:
     from reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    from reports.slips_views import bp as slips_bp
+
+    app.register_blueprint(slips_bp)
     register_jobs(app)
 
 

@@ -64,6 +64,12 @@ class Config:
     OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "your organisation")
     OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
 
+    # Activation codes (accounts.activation): 60-bit codes, so 5 guesses per service number per
+    # 15 minutes leave a guesser no chance; the per-address limit stops one host trying many people.
+    ACTIVATE_LIMIT_PER_ADDRESS = os.environ.get("ACTIVATE_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    ACTIVATE_LIMIT_PER_ACCOUNT = os.environ.get("ACTIVATE_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    ACTIVATION_CODE_DAYS = int(os.environ.get("ACTIVATION_CODE_DAYS", "30"))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("COOKIE_SECURE")

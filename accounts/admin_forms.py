@@ -9,14 +9,13 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from accounts.forms import strong_password
+from accounts.forms import LANGUAGE_CHOICES, strong_password
 from accounts.models import LANGUAGES, Mission, Unit, User
 from core.labels import CATEGORY_NAMES, KIND_NAMES
 from extensions import db
 
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
                       message=_l("Use letters, digits, dots, dashes and underscores only."))
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]
 
 
 def _upper(value: str | None) -> str | None:

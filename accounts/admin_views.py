@@ -370,6 +370,7 @@ def _read_upload(storage) -> tuple[str, str]:
 def roster_import():
     """Admin: upload a roster CSV and see what it would change; nothing is saved yet."""
     form = RosterUploadForm()
+    created = request.args.get("created", "")[:4000] if request.method == "GET" else ""
     if form.validate_on_submit():
         try:
             text, filename = _read_upload(form.file.data)
@@ -380,7 +381,15 @@ def roster_import():
             apply_form = RosterApplyForm(formdata=None, payload=roster.sign_upload(current_app.secret_key, text, filename))
             return render_template("admin/roster.html", form=RosterUploadForm(formdata=None), plan=plan,
                                    apply_form=apply_form, filename=filename)
-    return render_template("admin/roster.html", form=form, plan=None)
+    slips = None
+    if created:
+        try:
+            ids, source = roster.read_created(current_app.secret_key, created)
+        except roster.RosterFileError as error:
+            flash(str(error), "error")
+        else:
+            slips = {"token": created, "count": len(ids), "source": source}
+    return render_template("admin/roster.html", form=form, plan=None, slips=slips)
 
 
 @bp.post("/roster/apply")
@@ -404,7 +413,11 @@ def roster_apply():
         db.session.rollback()
         return render_template("admin/roster.html", form=upload_form, plan=plan, apply_form=form, filename=filename,
                                problem=_("The file has bad rows, so nothing was imported.")), 400
+    created = roster.created_ids(plan)
     db.session.commit()
     flash(_("Roster %(name)s imported: %(created)s created, %(updated)s updated, %(moved)s moved, "
             "%(skipped)s bad rows skipped.", name=filename, **counts), "success")
+    if created:  # the page offers their activation slips
+        return redirect(url_for(".roster_import", created=roster.sign_created(current_app.secret_key, created,
+                                                                              filename)))
     return redirect(url_for(".roster_import"))

@@ -19,6 +19,8 @@ from extensions import db
 ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]  # each in its own language
+
 
 class SignInForm(FlaskForm):
     identifier = StringField(_l("Email or service number"), validators=[DataRequired(), Length(max=254)],
@@ -97,3 +99,20 @@ class ProfileForm(FlaskForm):
             # Compared by id: the view passes current_user, a proxy that is never `is` the row.
             if other is not None and other.id != self._user.id:
                 raise ValidationError(_l("Another person already uses this email address."))
+
+
+class ActivateForm(FlaskForm):
+    """The slip's service number and code, then the person's own password and language."""
+
+    service_number = StringField(_l("Service number"), validators=[DataRequired(), Length(max=40)],
+                                 render_kw={"autocomplete": "username", "autocapitalize": "characters",
+                                            "spellcheck": "false"})
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters",
+                                  "spellcheck": "false", "placeholder": "XXXX-XXXX-XXXX"})
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(max=200), strong_password],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("The same password again"),
+                            validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+    language = SelectField(_l("Your language"), choices=LANGUAGE_CHOICES)

@@ -230,3 +230,27 @@ class ExternalIdentity(TimestampMixin, db.Model):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class ActivationCode(db.Model):
+    """A one-time code that lets a person on the roster choose their password (accounts.activation).
+
+    Only a keyed hash of the code is kept. Issuing a new code voids the person's live one; the
+    partial unique index makes two concurrent issues for one person fail instead of leaving two.
+    """
+
+    __tablename__ = "activation_codes"
+    __table_args__ = (
+        Index("uq_activation_codes_one_live", "user_id", unique=True,
+              sqlite_where=db.text("used_at IS NULL AND voided_at IS NULL"),
+              postgresql_where=db.text("used_at IS NULL AND voided_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -406,6 +406,46 @@ def read_signed_upload(secret_key: str, token: str) -> tuple[str, str]:
     return str(payload["text"]), str(payload["name"])
 
 
+# --- "print slips for the people this import created": the ids travel signed, as ranges -----
+
+CREATED_MAX_AGE = 7 * 24 * 3600  # seconds the import page's "print slips" button stays usable
+
+
+def _created_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="roster-created")
+
+
+def sign_created(secret_key: str, user_ids: list[int], source: str) -> str:
+    """A short token naming the people one import created. Ids inserted in one flush are mostly
+    consecutive, so ranges keep it small enough for a URL even for thousands of people."""
+    ranges: list[list[int]] = []
+    for user_id in sorted(user_ids):
+        if ranges and ranges[-1][1] == user_id - 1:
+            ranges[-1][1] = user_id
+        else:
+            ranges.append([user_id, user_id])
+    return _created_serializer(secret_key).dumps({"r": ranges, "s": source[:120]})
+
+
+def read_created(secret_key: str, token: str) -> tuple[list[int], str]:
+    """The (user ids, file name) signed by sign_created; RosterFileError if forged or too old."""
+    try:
+        payload = _created_serializer(secret_key).loads(token, max_age=CREATED_MAX_AGE)
+    except BadSignature:  # SignatureExpired is a BadSignature
+        raise RosterFileError("This link is out of date or damaged. Print from the mission dashboard.") from None
+    ids = [user_id for first, last in payload["r"] for user_id in range(int(first), int(last) + 1)]
+    return ids, str(payload["s"])
+
+
+def created_ids(plan: RosterPlan) -> list[int]:
+    """The ids of the people `plan` created (after apply_roster has flushed them)."""
+    numbers = [row.service_number for row in plan.creates]
+    ids: list[int] = []
+    for start in range(0, len(numbers), 500):
+        ids += db.session.scalars(select(User.id).where(User.service_number.in_(numbers[start:start + 500])))
+    return ids
+
+
 # --- command line --------------------------------------------------------------------------
 
 @click.command("import-roster")

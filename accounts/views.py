@@ -6,8 +6,16 @@ from flask import Blueprint, current_app, flash, g, make_response, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from accounts import reset, services, sso
-from accounts.forms import ChangePasswordForm, ForgotPasswordForm, ProfileForm, ResetPasswordForm, SignInForm
+from accounts import activation, reset, services, sso
+from accounts.forms import (
+    ActivateForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+from accounts.models import LANGUAGES
 from core import mail
 from core.forms import EmptyForm
 from core.redirects import safe_next
@@ -85,6 +93,45 @@ def _sign_in_page(form: SignInForm) -> str:
     provider_sign_out = sso.provider_sign_out_url() if session.pop("sso_signed_out", False) else None
     return render_template("accounts/sign_in.html", form=form, sso_name=sso.button_name(),
                            provider_sign_out=provider_sign_out)
+
+
+def _service_number_key() -> str:
+    return "activate:" + (request.form.get("service_number", "") or "").strip().upper()[:40]
+
+
+def _activate_address_limit() -> str:
+    return current_app.config["ACTIVATE_LIMIT_PER_ADDRESS"]
+
+
+def _activate_account_limit() -> str:
+    return current_app.config["ACTIVATE_LIMIT_PER_ACCOUNT"]
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit(_activate_address_limit, methods=["POST"])
+@limiter.limit(_activate_account_limit, methods=["POST"], key_func=_service_number_key)
+def activate():
+    """Anyone on the roster with an activation slip: choose a password and language, then signed in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = ActivateForm()
+    if request.method == "GET":
+        # The slip's link says which language the person's roster entry has; they may change it.
+        form.language.data = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "en"
+    if form.validate_on_submit():
+        user = activation.activate(form.service_number.data, form.code.data, form.password.data,
+                                   form.language.data, address=request.remote_addr or "")
+        if user is None:
+            db.session.commit()  # the failure's audit event only
+            # One message for an unknown service number and a wrong, used, voided or expired code.
+            flash(_("That service number and activation code do not match a valid code. Check both, or ask "
+                    "your unit's focal point or mission lead for a new slip."), "error")
+            return render_template("accounts/activate.html", form=form), 200
+        db.session.commit()
+        login_user(user)
+        flash(_("Your account is ready. Welcome!"), "success")
+        return redirect(url_for("training.my_training"))
+    return render_template("accounts/activate.html", form=form)
 
 
 @bp.post("/sign-out")

@@ -168,7 +168,9 @@ def _to_unicode(glyph_text: dict[int, str]) -> bytes:
             + "\n".join(blocks) + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend").encode()
 
 
-def _embed_font(objects: _Objects, font: Font, glyph_text: dict[int, str]) -> int:
+def _embed_font(objects: _Objects, font: Font, glyph_text: dict[int, str], number: int | None = None) -> int:
+    """Embed the subset of `font` holding these glyphs; the Type0 font object goes to `number` if given
+    (a streamed document reserves it before its pages, and writes the font after them)."""
     glyph_ids = sorted(set(glyph_text) | {0})
     base_name = f"{_subset_tag(glyph_ids)}+{font.postscript_name}"
     font_file = font.subset(glyph_ids)
@@ -185,8 +187,9 @@ def _embed_font(objects: _Objects, font: Font, glyph_text: dict[int, str]) -> in
         f"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
         f"/FontDescriptor {descriptor} 0 R /CIDToGIDMap /Identity /DW 0 /W [{widths}] >>")
     to_unicode = objects.stream(_to_unicode(glyph_text))
-    return objects.add(f"<< /Type /Font /Subtype /Type0 /BaseFont /{base_name} /Encoding /Identity-H "
-                       f"/DescendantFonts [{cid_font} 0 R] /ToUnicode {to_unicode} 0 R >>")
+    body = (f"<< /Type /Font /Subtype /Type0 /BaseFont /{base_name} /Encoding /Identity-H "
+            f"/DescendantFonts [{cid_font} 0 R] /ToUnicode {to_unicode} 0 R >>")
+    return objects.add(body) if number is None else objects.put(number, body)
 
 
 def _pdf_date(moment: datetime) -> str:

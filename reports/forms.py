@@ -67,3 +67,17 @@ class RemindForm(FlaskForm):
 
     person = HiddenField(validators=[DataRequired(), Length(max=20)])
     back = HiddenField()  # the dashboard's query string, to come back to the same filtered view
+
+
+class SlipsForm(FlaskForm):
+    """Print activation slips: a unit (0: the whole mission), and whether only for those never signed in."""
+
+    unit = IntegerField(validators=[Optional(), NumberRange(min=0)], default=0)
+    who = SelectField(choices=[("never", _l("Never signed in")), ("all", _l("Everyone"))],
+                      validators=[DataRequired()])
+
+
+class RosterSlipsForm(FlaskForm):
+    """Print slips for the people one roster import created: their ids, signed by the import page."""
+
+    created = HiddenField(validators=[DataRequired(), Length(max=4000)])

@@ -19,3 +19,8 @@ def can_remind(user: User, mission: Mission) -> bool:
 def reveals_small_cells(user: User) -> bool:
     """Trainers and admins see breakdown counts under 5; everyone else sees "fewer than 5"."""
     return user.has_role(Role.ADMIN.value, Role.TRAINER.value)
+
+
+def can_issue_codes(user: User, mission: Mission) -> bool:
+    """Activation codes for people deployed in a mission: its leads and admins (HQ reads only)."""
+    return user.has_role(Role.ADMIN.value) or mission.id in user.lead_mission_ids()

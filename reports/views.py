@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from accounts import activation
 from accounts.models import Mission
 from accounts.permissions import require, role_required
 from audit.services import record
@@ -21,7 +22,7 @@ from extensions import db
 from reports import charts, dashboard, exports, lists, reminders
 from reports import hq as hq_report
 from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
-from reports.permissions import can_remind, can_view_dashboard, reveals_small_cells
+from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
 from training.player import interface_language
 
 bp = Blueprint("reports", __name__)
@@ -94,11 +95,22 @@ def mission(mission_id: int):
         }
     query = _filter_query()
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
+                           getting_in=_getting_in(mission), may_print=can_issue_codes(current_user, mission),
                            figures=figures, category_names=category_names, status_names=STATUS_NAMES,
                            may_remind=can_remind(current_user, mission), back=urlencode(request.args.to_dict())[:1500],
                            query=query, reveal_small=reveals_small_cells(current_user),
                            unit_label=lambda row: row.label or _("No unit"),
                            category_label=lambda row: category_names.get(row.key, row.key))
+
+
+def _getting_in(mission: Mission) -> list[tuple[int, str, int, int]]:
+    """(unit id or 0, label, people deployed now, of whom never signed in) per unit with people, then the mission."""
+    counts = activation.never_signed_in_by_unit(mission.id)
+    rows = [(unit.id, f"{unit.code} – {unit.name}", *counts[unit.id]) for unit in mission.units if unit.id in counts]
+    if None in counts:
+        rows.append((-1, _("No unit"), *counts[None]))
+    rows.append((0, _("Whole mission"), sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())))
+    return rows
 
 
 def _filter_query() -> dict[str, str]:

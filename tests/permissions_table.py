@@ -101,6 +101,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "sso.start": everyone(404),
     "sso.callback": everyone(404),
     "accounts.profile": signed_in(200),
+    "accounts.activate": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # people on the roster with a slip
     # admin screens (accounts/admin_views.py): admins only, whatever the mission
     "admin.missions": ADMIN_ONLY,
     "admin.mission_new": ADMIN_ONLY,
@@ -213,6 +214,11 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
     "reports.dashboards": {**allowed_to("mission_lead"), "lead": 302},  # one mission: straight to it
     "reports.hq": allowed_to("hq"),
+    # activation slips (reports/slips_views.py): the mission's leads and admins; HQ reads, it does not issue.
+    # The empty form says "choose whom" and goes back to the dashboard; the one-person slip needs no field.
+    "slips.print_slips": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
+    "slips.person_slip": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "slips.roster_slips": ADMIN_ONLY | {"admin": 400},  # no signed list of the people an import created
     "reports.hq_export": allowed_to("hq"),
     # background jobs (jobs/views.py): a job is its starter's (the sample is the lead's) and the admins'
     "jobs.index": signed_in(200),  # each sees their own jobs; admins every job

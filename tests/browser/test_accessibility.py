@@ -107,6 +107,7 @@ def test_public_pages(axe_page, live_server, learner, course):
         ("sign-in", "accounts.sign_in", {}),
         ("forgot password", "accounts.forgot_password", {}),
         ("choose a new password", "accounts.reset_password", {"token": reset_token}),
+        ("activate", "accounts.activate", {}),
         ("verification page", "verify.certificate", {"code": certificate.code}),
         ("verify by code", "verify.check", {}),
         ("offline check", "verify.offline", {}),
