@@ -26,6 +26,7 @@ from database import utcnow
 from extensions import db
 from training.i18n import pick
 from training.models import Course
+from training.readiness import renewal_open
 
 bp = Blueprint("certificates", __name__)
 
@@ -50,14 +51,19 @@ def _downloadable(certificate_id: int) -> Certificate:
 @bp.get("/certificates")
 @login_required
 def mine():
-    """Signed-in people: their own certificates, newest first, with status and downloads."""
-    certificates = db.session.scalars(
-        select(Certificate).where(Certificate.user_id == current_user.id)
+    """Signed-in people: their own certificates, newest first, with status, downloads and "Renew by"."""
+    # The course's renewal window comes in the same query: one statement, however many certificates.
+    found = db.session.execute(
+        select(Certificate, Course.renewal_window_days).join(Course, Course.id == Certificate.course_id)
+        .where(Certificate.user_id == current_user.id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     now = utcnow()
-    rows = [(certificate, certificate.status_on(now)) for certificate in certificates]
-    return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE,
+    rows = [(certificate, certificate.status_on(now)) for certificate, _window in found]
+    renew_by = {certificate.id: certificate.expires_at.date() for certificate, window in found
+                if certificate.status_on(now) == CertificateStatus.VALID.value
+                and renewal_open(certificate.expires_at, window, now)}
+    return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE, renew_by=renew_by,
                            can_manage=can_manage_any(current_user))
 
 

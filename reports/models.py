@@ -23,5 +23,5 @@ class Reminder(db.Model):
     requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     count: Mapped[int] = mapped_column(default=1)  # reminders sent so far
-    status: Mapped[str] = mapped_column(String(12))  # due | overdue | expired, when last sent
+    status: Mapped[str] = mapped_column(String(12))  # due | overdue | expired | renewal, when last sent
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the send-reminders command

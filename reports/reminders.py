@@ -1,4 +1,5 @@
-"""Reminder e-mails to people who are due soon, overdue or expired, and who have an e-mail address.
+"""Reminder e-mails to people who are due soon, overdue, expired or due to renew (cleared, inside
+their course's renewal window), and who have an e-mail address.
 
 One e-mail per person lists all their requirements that need action. Nobody gets more than one
 reminder every REMINDER_INTERVAL_DAYS days: a Reminder row per person and requirement holds when
@@ -74,6 +75,9 @@ def candidates(moment: Moment, *, due_within_days: int, interval_days: int, miss
     r = readiness(moment.on, moment.at, mission_ids=mission_ids).subquery("r")
     cutoff = moment.at - timedelta(days=interval_days)
     days_left = day_number(r.c.arrival_on) + r.c.due_days - day_number(literal(moment.on))
+    # Cleared, but the course's renewal window has opened (by day, like the due dates).
+    renewal = and_(r.c.status == "cleared",
+                   day_number(r.c.expires_at) - Course.renewal_window_days <= day_number(literal(moment.on)))
     recently = exists().where(Reminder.user_id == r.c.user_id, Reminder.sent_at > cutoff)
     query = (
         select(r.c.user_id, r.c.requirement_id, r.c.status, r.c.arrival_on, r.c.due_days, r.c.expires_at,
@@ -82,7 +86,8 @@ def candidates(moment: Moment, *, due_within_days: int, interval_days: int, miss
         .join(User, User.id == r.c.user_id).join(Course, Course.id == r.c.course_id)
         .join(Mission, Mission.id == r.c.mission_id)
         .where(User.email.is_not(None), User.email != "", ~recently)
-        .where((r.c.status.in_(["overdue", "expired"])) | and_(r.c.status == "due", days_left <= due_within_days))
+        .where((r.c.status.in_(["overdue", "expired"])) | and_(r.c.status == "due", days_left <= due_within_days)
+               | renewal)
         .order_by(Mission.code, User.name, r.c.user_id, r.c.requirement_id)
     )
     if user_id is not None:
@@ -94,10 +99,11 @@ def candidates(moment: Moment, *, due_within_days: int, interval_days: int, miss
             person = people[row.user_id] = Candidate(row.user_id, row.name, row.email, row.preferred_language,
                                                      row.mission_code)
         on = row.arrival_on + timedelta(days=row.due_days)
-        if row.status == "expired" and row.expires_at is not None:
+        status = "renewal" if row.status == "cleared" else row.status
+        if status in ("expired", "renewal") and row.expires_at is not None:
             on = row.expires_at.date()
         course = pick(row.title, person.language, row.default_language) or row.code
-        person.items.append((row.requirement_id, Item(course, row.status, on)))
+        person.items.append((row.requirement_id, Item(course, status, on)))
     return list(people.values())
 
 
