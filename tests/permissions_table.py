@@ -190,6 +190,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.mission": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.mission_export": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
+    "reports.reminders_seen": signed_in(302),  # "Got it" on the reminder notice of My training
     "reports.hq": allowed_to("hq"),
     "reports.hq_export": allowed_to("hq"),
     # background jobs (jobs/views.py): a job is its starter's (the sample is the lead's) and the admins'

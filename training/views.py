@@ -61,7 +61,10 @@ def my_training():
     optional = [c for c in learning.visible_courses() if c.id not in required_ids]
     steps = {course.id: learning.next_step(current_user, course)
              for course in [item.course for item in required] + optional if learning.is_visible(course)}
+    from reports.notices import current_notices  # reports builds on training, not the other way round
+
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
+                           notices=current_notices(current_user.id, interface_language()), form=EmptyForm(),
                            deployment=current_user.current_deployment(), lang=interface_language(), pick=pick)
 
 
