@@ -87,7 +87,7 @@ class Config:
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
 
-    # Reminder e-mails (reports.reminders). No SMTP_HOST: reminders are listed, never sent.
+    # Reminder e-mails (reports.reminders). No SMTP_HOST: no e-mail; reminders reach people in the app only.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
     SMTP_USER = os.environ.get("SMTP_USER", "")

@@ -41,10 +41,11 @@ def start_session(user: User, *, remember: bool, address: str) -> str:
 @cache
 def _by_token():
     # Built once: every request runs it, and building the statement cost as much as running it.
-    # The roles come in the same statement: every page's navigation asks for them.
+    # The roles come in the same statement: every page's navigation asks for them. So do the
+    # deployments (with their missions): My training, the course page and the reminders read them.
     return (select(User, SignInSession.expires_at)
             .join(SignInSession, SignInSession.user_id == User.id)
-            .options(joinedload(User.role_grants))
+            .options(joinedload(User.role_grants), joinedload(User.deployments))
             .where(SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
 
 

@@ -27,6 +27,7 @@ from database import utcnow
 from extensions import db
 from training.i18n import pick
 from training.models import Course
+from training.readiness import renewal_open
 
 bp = Blueprint("certificates", __name__)
 
@@ -51,17 +52,19 @@ def _downloadable(certificate_id: int) -> Certificate:
 @bp.get("/certificates")
 @login_required
 def mine():
-    """Signed-in people: their own certificates, newest first, with status and downloads."""
-    certificates = db.session.scalars(
-        select(Certificate).where(Certificate.user_id == current_user.id)
+    """Signed-in people: their own certificates, newest first, with status, downloads and "Renew by"."""
+    # The course's renewal window comes in the same query: one statement, however many certificates.
+    found = db.session.execute(
+        select(Certificate, Course).join(Course, Course.id == Certificate.course_id)
+        .where(Certificate.user_id == current_user.id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     now = utcnow()
-    courses = {course.id: course for course in db.session.scalars(
-        select(Course).where(Course.id.in_({certificate.course_id for certificate in certificates})))}
-    rows = [(certificate, certificate.status_on(now), pdf_languages(certificate, courses.get(certificate.course_id)))
-            for certificate in certificates]
-    return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE,
+    rows = [(certificate, certificate.status_on(now), pdf_languages(certificate, course)) for certificate, course in found]
+    renew_by = {certificate.id: certificate.expires_at.date() for certificate, course in found
+                if certificate.status_on(now) == CertificateStatus.VALID.value
+                and renewal_open(certificate.expires_at, course.renewal_window_days, now)}
+    return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE, renew_by=renew_by,
                            can_manage=can_manage_any(current_user))
 
 

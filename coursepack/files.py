@@ -196,7 +196,7 @@ def _read_module(folder: Path, languages: list[str], problems: list[str],
         "draw_count": _int(quiz, "draw", path, problems, 0, 100, 0),
         "pass_mark": _int(quiz, "pass_mark", path, problems, 0, 100, 80),
         "review_mode": quiz.get("review", "feedback"),
-        "review_when": quiz.get("review_when", "after_each"),
+        "review_when": quiz.get("review_when", "after_pass"),
         "min_critical": _int(quiz, "min_critical", path, problems, 0, 100, 0),
     }
     if quiz_settings["review_mode"] not in REVIEW_MODES or quiz_settings["review_when"] not in REVIEW_WHENS:

@@ -164,7 +164,7 @@ def export_content(code: str, root: Path) -> CoursePackage:
         quiz = quiz_for_module(module.id)
         quiz_settings = {name: getattr(quiz, name) for name in ("draw_count", "pass_mark", "review_mode", "review_when",
                                                                 "min_critical")} \
-            if quiz else {"draw_count": 0, "pass_mark": 80, "review_mode": "feedback", "review_when": "after_each"}
+            if quiz else {"draw_count": 0, "pass_mark": 80, "review_mode": "feedback", "review_when": "after_pass"}
         gift = {lang: (f"questions.{lang}.gift", export_gift(module, lang)) for lang in languages} if quiz else {}
         images: dict[str, bytes] = {}
         lessons = [LessonFile(stem=lesson.key, title=lesson.title,

@@ -88,7 +88,8 @@ class Quiz(TimestampMixin, db.Model):
     cooldown_minutes: Mapped[int] = mapped_column(default=0)
     time_limit_minutes: Mapped[int | None]
     review_mode: Mapped[str] = mapped_column(String(12), default=ReviewMode.FEEDBACK.value)
-    review_when: Mapped[str] = mapped_column(String(12), default=ReviewWhen.AFTER_EACH.value)
+    # Full feedback once passed; before that, which were wrong (quizzes.review): no key to copy on a retry.
+    review_when: Mapped[str] = mapped_column(String(12), default=ReviewWhen.AFTER_PASS.value)
     layout: Mapped[str] = mapped_column(String(16), default=Layout.ONE_PER_PAGE.value)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -68,7 +68,13 @@ def build_review(attempt: Attempt, lang: str, attempts: list[Attempt]) -> dict:
     answers = {a.question_id: a for a in attempt.answers}
     allowed = review_allowed(attempt, attempts)
     mode = settings["review_mode"] if allowed else ReviewMode.NONE.value
-    review = {"allowed": allowed, "mode": mode, "questions": [], "settings": settings,
+    # Full feedback held back (until a pass, or the last attempt): show which were wrong, never
+    # the answers, so the learner knows which lessons to read again before the next try.
+    held_back = not allowed and settings["review_mode"] != ReviewMode.NONE.value and attempt.submitted_at is not None
+    if held_back:
+        mode = ReviewMode.WRONG.value
+    early = held_back and settings["review_mode"] == ReviewMode.FEEDBACK.value
+    review = {"allowed": allowed, "mode": mode, "questions": [], "settings": settings, "early": early,
               "critical_failed": attempt.is_critical_failed, "when": settings["review_when"]}
     if mode == ReviewMode.NONE.value:
         return review

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -166,6 +166,11 @@ def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
         if form.finish.data:
             db.session.commit()
             return redirect(url_for(".finish", attempt_id=attempt.id))
+        go = request.form.get("go", type=int)  # a question number of the navigation, saved like Next
+        if number is not None and go is not None and 1 <= go <= len(attempt.drawn):
+            attempt.position = go - 1
+            db.session.commit()
+            return redirect(url_for(".page", attempt_id=attempt.id, number=go))
         if number is not None and (form.next.data or form.previous.data):
             target = number + (1 if form.next.data else -1)
             if 1 <= target <= len(attempt.drawn):
@@ -182,7 +187,9 @@ def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
     items = attempt_questions(attempt, _lang(), indexes)
     for item in items:
         form[f"q{item['id']}"].data = item["chosen"]
+    module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
     return render_template("quizzes/attempt.html", attempt=attempt, items=items, form=form, number=number,
+                           title=module_title(module, _lang()),
                            total=len(attempt.drawn), time_left=time_left(attempt, now), grace=int(GRACE.total_seconds()))
 
 

@@ -18,7 +18,8 @@ from extensions import db
               help="Remind people whose due date is at most this many days away (default REMINDER_DUE_WITHIN_DAYS).")
 @with_appcontext
 def send_reminders_command(dry_run: bool, mission_code: str | None, due_within: int | None) -> None:
-    """E-mail people who are due soon, overdue or expired (each at most once per REMINDER_INTERVAL_DAYS)."""
+    """Remind people who are due soon, overdue, expired or due to renew (each at most once per
+    REMINDER_INTERVAL_DAYS): by e-mail when they have an address and SMTP_HOST is set, and always in the app."""
     from reports import reminders
     from reports.dashboard import now_moment
 
@@ -41,12 +42,15 @@ def send_reminders_command(dry_run: bool, mission_code: str | None, due_within: 
             click.echo(f"{code}: {len(people)} people")
             for person in people:
                 what = "; ".join(f"{item.course} {item.status} {item.on.isoformat()}" for _r, item in person.items)
-                click.echo(f"  {person.name} <{person.email}> [{person.language}]: {what}")
+                click.echo(f"  {person.name} <{person.email or 'in the app only'}> [{person.language}]: {what}")
         click.echo(f"dry run: {len(outcome.people)} people would be reminded; nothing was sent "
                    f"(at most one reminder per person every {current_app.config['REMINDER_INTERVAL_DAYS']} days)")
         return
     db.session.commit()
-    click.echo(f"reminders sent: {outcome.sent}; failed: {outcome.failed}; candidates: {len(outcome.people)}")
+    if outcome.mail_off:
+        click.echo("SMTP_HOST is not set: no e-mail was sent; everyone was reminded in the app")
+    click.echo(f"reminders sent: {outcome.sent}; failed: {outcome.failed}; candidates: {len(outcome.people)}; "
+               f"in the app only: {outcome.in_app}")
     if outcome.failed:
         raise click.ClickException(f"{outcome.failed} reminder(s) could not be sent; they will be tried next run")
 

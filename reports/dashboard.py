@@ -25,6 +25,7 @@ class Counts:
     """People per status; `total` is their sum."""
 
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    renewal_due: int = 0  # of the cleared, those whose renewal window has opened
 
     @property
     def total(self) -> int:
@@ -109,8 +110,10 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     units = [(row.id, row.code) for row in db.session.execute(queries.units_of(mission.id))]
     modules = course_modules(chosen.course_id) if chosen else []
     people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t in candidates])
+    # applicable_requirements loaded the courses: requirement.course reads the identity map, no SQL.
+    windows = {r.course_id: r.course.renewal_window_days for r, _t in candidates}
     figures = db.session.execute(queries.mission_figures(
-        moment, people_now, rows, chosen.id if chosen else None, [m.id for m in modules])).all()
+        moment, people_now, rows, chosen.id if chosen else None, [m.id for m in modules], windows)).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)
@@ -120,6 +123,8 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
             people = row.people
         elif row.figure == "requirement":
             counts[row.number].by_status[row.status] = row.people
+        elif row.figure == "renewal":
+            counts[row.number].renewal_due = row.people
         elif row.figure == "unit":
             unit_counts[row.number].by_status[row.status] = row.people
         elif row.figure == "category":

@@ -31,6 +31,7 @@ class ListedPerson:
     since: date              # due date when overdue or due, expiry day when expired
     modules_done: int = 0    # toward the next certificate
     reminded_at: datetime | None = None
+    reached_by: str | None = None  # the last reminder: "email", "app", "both", or None (not seen yet)
 
 
 @dataclass
@@ -133,9 +134,11 @@ def _people(board: MissionDashboard, query) -> list[ListedPerson]:
     ids = [p.user_id for p in people]
     if ids:
         done = dict(db.session.execute(queries.modules_done_since_last_certificate(ids, requirement.course_id)).all())
-        reminded = dict(db.session.execute(select(Reminder.user_id, Reminder.sent_at).where(
-            Reminder.user_id.in_(ids), Reminder.requirement_id == requirement.id)).all())
+        reminded = {row.user_id: row for row in db.session.scalars(select(Reminder).where(
+            Reminder.user_id.in_(ids), Reminder.requirement_id == requirement.id))}
         for person in people:
             person.modules_done = done.get(person.user_id, 0)
-            person.reminded_at = reminded.get(person.user_id)
+            last = reminded.get(person.user_id)
+            if last is not None:
+                person.reminded_at, person.reached_by = last.sent_at, last.reached_by
     return people

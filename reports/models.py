@@ -1,4 +1,9 @@
-"""Reminders sent: one row per person and requirement, so nobody is e-mailed more than once every N days."""
+"""Reminders sent: one row per person and requirement, so nobody is reminded more than once every N days.
+
+Every reminder is also a notice in the app (My training, and right after signing in), so people
+without an e-mail address are reached too: `emailed_at` says the e-mail went out, `seen_at` that
+the person saw the notice in the app. The lead's list shows which (e-mail, in the app, both).
+"""
 
 from __future__ import annotations
 
@@ -23,5 +28,14 @@ class Reminder(db.Model):
     requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     count: Mapped[int] = mapped_column(default=1)  # reminders sent so far
-    status: Mapped[str] = mapped_column(String(12))  # due | overdue | expired, when last sent
+    status: Mapped[str] = mapped_column(String(12))  # due | overdue | expired | renewal, when last sent
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the send-reminders command
+    emailed_at: Mapped[datetime | None]  # this reminder went out by e-mail (None: in the app only)
+    seen_at: Mapped[datetime | None]     # the person saw this reminder's notice in the app
+
+    @property
+    def reached_by(self) -> str | None:
+        """How this reminder reached the person: "both", "email", "app", or None (not yet)."""
+        if self.emailed_at and self.seen_at:
+            return "both"
+        return "email" if self.emailed_at else "app" if self.seen_at else None

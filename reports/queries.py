@@ -78,12 +78,15 @@ def _figure(kind: str, number=None, text=None, status=None, people=None):
             people.label("people"))
 
 
-def mission_figures(moment: Moment, people, rows, requirement_id: int | None, module_ids: list[int]):
+def mission_figures(moment: Moment, people, rows, requirement_id: int | None, module_ids: list[int],
+                    renewal_windows: dict[int, int] | None = None):
     """Every number of a mission's dashboard in one statement, over the request's PEOPLE and ROWS
     (reports.mission_rows). Rows (figure, number, text, status, people):
 
     - people: people deployed now;
     - requirement: number = requirement id, status, people;
+    - renewal: number = requirement id, people cleared whose course's renewal window has opened
+      (`renewal_windows`: days per course id), a sub-count of its cleared;
     - unit / category (for `requirement_id`): number = unit id (0: none) / text = category, status, people;
     - arrivals: status, people (arrived in the last 30 days, not in the future);
     - module: number = module id (of `module_ids`), people who completed it (at any time);
@@ -102,6 +105,8 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
         select(*_figure("requirement", g.c.requirement_id, status=g.c.status, people=total))
         .group_by(g.c.requirement_id, g.c.status),
     ]
+    if renewal_windows:
+        parts.append(_renewal_part(rows, moment, renewal_windows))
     if requirement_id is not None:
         mine, selected_rows = g.c.requirement_id == requirement_id, rows.c.requirement_id == requirement_id
         parts += [
@@ -115,6 +120,20 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
             _week_part(rows, selected_rows, moment),
         ]
     return union_all(*parts)
+
+
+def renewal_opens_at(moment: Moment, rows, renewal_windows: dict[int, int]):
+    """Per row, the expiry from which its course's renewal window is open now: moment + window days,
+    as a constant per course (no date arithmetic in SQL, so both engines agree)."""
+    return case({course_id: literal(moment.at + timedelta(days=days), rows.c.expires_at.type)
+                 for course_id, days in renewal_windows.items()}, value=rows.c.course_id)
+
+
+def _renewal_part(rows, moment: Moment, renewal_windows: dict[int, int]):
+    """Renewal due: cleared, and the certificate expires within its course's renewal window."""
+    return (select(*_figure("renewal", rows.c.requirement_id, people=func.count()))
+            .where(rows.c.status == "cleared", rows.c.expires_at <= renewal_opens_at(moment, rows, renewal_windows))
+            .group_by(rows.c.requirement_id))
 
 
 MASK_BITS = 62  # a signed 64-bit integer's bits, less the sign and one to spare

@@ -18,6 +18,7 @@ TEXT = {
         "due": "{course}: due by {date}",
         "overdue": "{course}: overdue since {date}",
         "expired": "{course}: your certificate expired on {date}",
+        "renewal": "{course}: renew by {date}, when your certificate expires",
         "link": "Continue your training here: {url}",
         "bye": "Thank you.",
     },
@@ -28,6 +29,7 @@ TEXT = {
         "due": "{course} : à terminer avant le {date}",
         "overdue": "{course} : en retard depuis le {date}",
         "expired": "{course} : votre certificat a expiré le {date}",
+        "renewal": "{course} : à renouveler avant le {date}, date d'expiration de votre certificat",
         "link": "Poursuivez votre formation ici : {url}",
         "bye": "Merci.",
     },
@@ -38,6 +40,7 @@ TEXT = {
         "due": "{course}: يجب إكماله قبل {date}",
         "overdue": "{course}: متأخر منذ {date}",
         "expired": "{course}: انتهت صلاحية شهادتك في {date}",
+        "renewal": "{course}: جدِّد شهادتك قبل {date}، تاريخ انتهاء صلاحيتها",
         "link": "تابع تدريبك هنا: {url}",
         "bye": "شكرًا لك.",
     },
@@ -47,8 +50,8 @@ TEXT = {
 @dataclass(frozen=True)
 class Item:
     course: str
-    status: str  # due | overdue | expired
-    on: date     # the due date, or the day the certificate expired
+    status: str  # due | overdue | expired | renewal
+    on: date     # the due date, or the day the certificate expired (or, for renewal, expires)
 
 
 def compose(lang: str, name: str, items: list[Item], url: str) -> tuple[str, str]:

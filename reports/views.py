@@ -8,18 +8,19 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required, user_logged_in
 from sqlalchemy import select
 
 from accounts import activation
 from accounts.models import Mission
 from accounts.permissions import require, role_required
 from audit.services import record
+from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
 from core.spreadsheet import csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db
-from reports import charts, dashboard, exports, lists, reminders
+from reports import charts, dashboard, exports, lists, notices, reminders
 from reports import hq as hq_report
 from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
@@ -164,7 +165,8 @@ def _download(stem: str, fmt: str, title: str, header: list, rows: list) -> Resp
 @bp.post("/missions/<int:mission_id>/remind")
 @role_required("mission_lead")
 def remind(mission_id: int):
-    """The mission's leads and admins: e-mail one listed person, or everyone due soon or overdue, a reminder."""
+    """The mission's leads and admins: remind one listed person, or everyone due soon, overdue or due to renew
+    (e-mail to those with an address, a notice in the app for all)."""
     mission = db.get_or_404(Mission, mission_id)
     require(can_remind(current_user, mission))
     form = RemindForm()
@@ -183,11 +185,8 @@ def remind(mission_id: int):
         outcome = reminders.remind_from_dashboard(mission, actor=current_user, user_id=person)
     except reminders.NotInMission:
         abort(404)
-    except reminders.MailNotConfigured:
-        flash(_("E-mail is not set up on this server (SMTP_HOST), so no reminder was sent."), "error")
-        return redirect(back)
     db.session.commit()
-    flash(outcome.message(), "success" if outcome.sent else "info")
+    flash(outcome.message(), "success" if outcome.sent or outcome.in_app else "info")
     return redirect(back)
 
 
@@ -206,6 +205,23 @@ def lead_missions(user) -> list[Mission]:
     if not user.has_role("admin"):
         query = query.where(Mission.id.in_(user.lead_mission_ids()))
     return list(db.session.scalars(query))
+
+
+@bp.post("/reminders/seen")
+@login_required
+def reminders_seen():
+    """Signed-in people: "Got it" on the reminder notice of My training (records that it reached them)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notices.mark_seen(current_user.id)
+    db.session.commit()
+    return redirect(url_for("training.my_training"))
+
+
+@bp.record_once
+def _notice_on_sign_in(state) -> None:
+    """Every sign-in shows the person's unseen reminders (reports.notices)."""
+    user_logged_in.connect(notices.on_sign_in, state.app)
 
 
 @bp.get("/hq")

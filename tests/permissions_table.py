@@ -213,6 +213,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "reports.mission_export": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
     "reports.remind": PerMission(own=allowed_to("lead", ok=302), other=lead_refused(allowed_to("lead", ok=302))),
     "reports.dashboards": {**allowed_to("mission_lead"), "lead": 302},  # one mission: straight to it
+    "reports.reminders_seen": signed_in(302),  # "Got it" on the reminder notice of My training
     "reports.hq": allowed_to("hq"),
     # activation slips (reports/slips_views.py): the mission's leads and admins; HQ reads, it does not issue.
     # The empty form says "choose whom" and goes back to the dashboard; the one-person slip needs no field.

@@ -153,8 +153,9 @@ def test_critical_question_wrong_fails_and_says_why(client, login, learner, app)
     ("feedback", "after_each", True, True),
     ("wrong", "after_each", False, True),
     ("none", "after_each", False, False),
-    ("feedback", "after_pass", False, False),
-    ("feedback", "after_last", False, False),
+    # Feedback held back until a pass (or the last attempt): which were wrong only, never the key.
+    ("feedback", "after_pass", False, True),
+    ("feedback", "after_last", False, True),
 ])
 def test_review_after_a_failed_attempt_shows_what_the_settings_allow(client, login, learner, app, mode, when,
                                                                      shows_feedback, shows_marks):

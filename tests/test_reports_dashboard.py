@@ -244,7 +244,7 @@ def test_overdue_list_names_unit_what_is_missing_and_since_when(client, scenario
         rf.Certificate.user_id == people["expired"].id)).date()
     assert listed.row("Alpha Expired")[3] == f"Expired since {_medium(expired_on)}"
     assert listed.row("Civil Overdue")[1] == "No unit"
-    assert listed.row("Alpha Overdue Three")[5] == "no e-mail"
+    assert listed.row("Alpha Overdue Three")[5] == "Remind no e-mail: in the app only"  # reminded in the app
 
 
 LIST_CASES = [

@@ -86,7 +86,7 @@ def _body(message) -> str:
 def test_send_reminders_emails_each_person_once_in_their_language(runner, scenario, inbox):
     result = runner.invoke(args=["send-reminders"])
     assert result.exit_code == 0, result.output
-    assert "reminders sent: 8; failed: 0; candidates: 8" in result.output
+    assert "reminders sent: 8; failed: 0; candidates: 10; in the app only: 2" in result.output
     assert sorted(inbox.to()) == sorted(MISSION_A | MISSION_B)  # each once; nobody without an e-mail
     mail = inbox.by_recipient()
     assert mail["over1@example.org"]["Subject"] == "Rappel : formation à la protection de l'enfance à terminer"
@@ -105,7 +105,11 @@ def test_send_reminders_emails_each_person_once_in_their_language(runner, scenar
     assert all(m["From"].endswith("<training@example.org>") for m in inbox.messages)
 
     reminders = _reminders()
-    assert len(reminders) == 8 and {r.sent_by_id for r in reminders} == {None}
+    assert len(reminders) == 10 and {r.sent_by_id for r in reminders} == {None}
+    # The two without an e-mail address (due2, overdue3) are reminded in the app only.
+    in_app_only = {r.user_id for r in reminders if r.emailed_at is None}
+    assert in_app_only == {scenario.people["due2"].id, scenario.people["overdue3"].id}
+    assert {r.seen_at for r in reminders} == {None}
     assert len(_events("reminders_sent")) == 1 and _events("reminders_sent")[0].details["sent"] == 8
 
     # A second run within the interval sends nothing.
@@ -113,7 +117,7 @@ def test_send_reminders_emails_each_person_once_in_their_language(runner, scenar
     again = runner.invoke(args=["send-reminders"])
     assert again.exit_code == 0, again.output
     assert "reminders sent: 0" in again.output and inbox.messages == []
-    assert [r.count for r in _reminders()] == [1] * 8
+    assert [r.count for r in _reminders()] == [1] * 10
 
     # Once the interval has passed for one person, only they are reminded again.
     over2 = scenario.people["overdue2"]
@@ -145,26 +149,30 @@ def test_dry_run_lists_and_sends_or_records_nothing(runner, scenario, inbox):
     assert result.exit_code == 0, result.output
     assert inbox.messages == []
     assert _reminders() == [] and _events("reminders_sent") == []
-    assert "MISSA: 6 people" in result.output and "MISSB: 2 people" in result.output
+    assert "MISSA: 8 people" in result.output and "MISSB: 2 people" in result.output
+    assert "Alpha Overdue Three <in the app only> [en]" in result.output
     # Each line: who, their address and language, the course (in that language), what and since when.
     due_on = scenario.people["overdue1"].deployments[0].arrival_on + timedelta(days=rf.DUE_DAYS)
     assert (f"Alpha Overdue One <over1@example.org> [fr]: Bases de la protection de l'enfance overdue "
             f"{due_on.isoformat()}") in result.output
     assert "Alpha Expired <expired@example.org> [en]: Child Protection Basics expired" in result.output
-    for nobody in ("Alpha Overdue Three", "Alpha Due Two", "Alpha Due One", "Alpha Cleared", "Gone Departed",
-                   "Inactive Person"):
+    for nobody in ("Alpha Due One", "Alpha Cleared", "Gone Departed", "Inactive Person"):
         assert nobody not in result.output
-    assert "dry run: 8 people would be reminded; nothing was sent" in result.output
+    assert "dry run: 10 people would be reminded; nothing was sent" in result.output
     # The dry run changed nothing: the real run still sends to all of them.
     assert runner.invoke(args=["send-reminders"]).exit_code == 0
     assert len(inbox.messages) == 8
 
 
-def test_without_smtp_the_command_fails_and_records_nothing(app, runner, scenario):
+def test_without_smtp_everyone_is_reminded_in_the_app(app, runner, scenario):
     app.config.update(SMTP_HOST="")
     result = runner.invoke(args=["send-reminders"])
-    assert result.exit_code != 0 and "SMTP_HOST is not set" in result.output
-    assert _reminders() == [] and _events("reminders_sent") == []
+    assert result.exit_code == 0, result.output
+    assert "SMTP_HOST is not set: no e-mail was sent; everyone was reminded in the app" in result.output
+    assert "reminders sent: 0; failed: 0; candidates: 10; in the app only: 10" in result.output
+    reminders = _reminders()
+    assert len(reminders) == 10 and {r.emailed_at for r in reminders} == {None}
+    assert _events("reminders_sent")[0].details["in_app"] == 10
 
 
 # The dashboard's Remind button
@@ -201,10 +209,10 @@ def test_remind_one_person_then_everyone_in_the_mission(client, scenario, inbox)
 
     # Everyone: the rest of this mission's people, nobody from the other mission.
     everyone = _remind(client, scenario.mission, "all")
-    assert "5 reminders sent." in everyone.get_data(as_text=True)
+    assert "5 reminders sent. 2 people reminded in the app only." in everyone.get_data(as_text=True)
     assert sorted(inbox.to()) == sorted(MISSION_A - {"over1@example.org"})
     assert {r.user_id for r in _reminders()} == {scenario.people[k].id for k in (
-        "overdue1", "overdue2", "expired", "revoked", "medic_overdue", "civilian")}
+        "overdue1", "overdue2", "expired", "revoked", "medic_overdue", "civilian", "due2", "overdue3")}
     assert len(_events("reminders_sent")) == 3
 
 
@@ -229,11 +237,14 @@ def test_remind_needs_a_lead_of_that_mission(app, client, scenario, inbox, hq):
     assert inbox.messages == [] and _reminders() == []
 
 
-def test_remind_without_smtp_says_so_and_records_nothing(app, client, scenario):
+def test_remind_without_smtp_reminds_in_the_app_and_says_so(app, client, scenario):
     app.config.update(SMTP_HOST="")
     login_as(client, _lead_of(scenario.mission))
-    for person in (scenario.people["overdue1"].id, "all"):
-        response = _remind(client, scenario.mission, person)
-        assert response.status_code == 200
-        assert "E-mail is not set up on this server (SMTP_HOST), so no reminder was sent." in response.get_data(as_text=True)
-    assert _reminders() == [] and _events("reminders_sent") == []
+    response = _remind(client, scenario.mission, scenario.people["overdue1"].id)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "1 person reminded in the app only. E-mail is not set up on this server (SMTP_HOST)." in page
+    (reminder,) = _reminders()
+    assert reminder.user_id == scenario.people["overdue1"].id and reminder.emailed_at is None
+    listed = rf.table(page, "Overdue and expired").row("Alpha Overdue One")
+    assert "in the app, not seen yet" in listed[4]

@@ -45,7 +45,8 @@ def test_module_meets_the_standard(module):
             assert body.count("\n> **") == 1 or body.startswith("> **"), f"{lesson.stem}.{lang}: one 'what you do' box"
             assert SOURCE_LINE[lang].search(body), f"{lesson.stem}.{lang}: a source line"
     assert 6 <= module.quiz["draw_count"] <= 8 and module.quiz["pass_mark"] == 80
-    assert module.quiz["review_mode"] == "feedback"
+    # Feedback (the right answers) only once passed; before that, which were wrong (quizzes.review).
+    assert module.quiz["review_mode"] == "feedback" and module.quiz["review_when"] == "after_pass"
     banks = {}
     for lang in ("en", "fr", "ar"):
         questions, errors = gift.parse(module.gift[lang][1])

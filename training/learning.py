@@ -294,8 +294,10 @@ def required_courses(user: User, on: date | None = None) -> list[RequiredCourse]
         known = by_course.get(course.id)
         if known is None or readiness.due_on < known.readiness.due_on:
             by_course[course.id] = RequiredCourse(course, readiness)
-    order = {"overdue": 0, "expired": 1, "due": 2, "cleared": 3}
-    return sorted(by_course.values(), key=lambda item: (order.get(item.readiness.status, 9), item.readiness.due_on))
+    # Renewal due comes before the plainly cleared: it is the one that needs doing.
+    order = {"overdue": 0, "expired": 1, "due": 2, "renewal": 3, "cleared": 4}
+    return sorted(by_course.values(), key=lambda item: (
+        order.get("renewal" if item.readiness.renewal_due else item.readiness.status, 9), item.readiness.due_on))
 
 
 def course_title(course: Course, lang: str) -> str:

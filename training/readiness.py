@@ -6,7 +6,10 @@ Two implementations of one rule, kept in step by tests on generated data:
 
 The rule, for a person's current deployment (the open one with the latest arrival) and a
 requirement that matches its mission (or mission kind) and the person's category:
-- cleared: the person holds a valid certificate for the course that has not expired;
+- cleared: the person holds a valid certificate for the course that has not expired; once the
+  course's renewal window has opened (renewal_window_days before expiry) it is still cleared, with
+  `renew_by` set to the expiry date ("renewal due": a sub-state, so the statuses and the SQL twin
+  stay as they are);
 - expired: their valid-status certificate has expired (revoked ones count as none);
 - due: no current certificate, and today is on or before arrival + due_days;
 - overdue: no current certificate, and the due date has passed.
@@ -36,16 +39,28 @@ class Readiness:
     status: str
     due_on: date
     expired_on: date | None = None
+    renew_by: date | None = None  # cleared, inside the renewal window: the day the certificate expires
+
+    @property
+    def renewal_due(self) -> bool:
+        return self.renew_by is not None
+
+
+def renewal_open(expires_at: datetime, renewal_window_days: int, moment: datetime) -> bool:
+    """The renewal window has opened: the same rule as certificates.services.needs_new_certificate."""
+    return moment >= _aware(expires_at) - timedelta(days=renewal_window_days)
 
 
 def readiness_of(arrival_on: date, due_days: int, certificate_expires_at: datetime | None,
-                 moment: datetime) -> Readiness:
+                 moment: datetime, renewal_window_days: int | None = None) -> Readiness:
     """The rule for one person and requirement. `certificate_expires_at` is the expiry of the
     person's valid-status certificate for the course (None when they hold none)."""
     due_on = arrival_on + timedelta(days=due_days)
     if certificate_expires_at is not None:
         expires = _aware(certificate_expires_at)
         if expires > moment:
+            if renewal_window_days is not None and renewal_open(expires, renewal_window_days, moment):
+                return Readiness("cleared", due_on, renew_by=expires.date())
             return Readiness("cleared", due_on)
         return Readiness("expired", due_on, expires.date())
     return Readiness("due" if moment.date() <= due_on else "overdue", due_on)
@@ -149,7 +164,7 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
         Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
         Certificate.status == "valid")).all()) if requirements else {}
     return [(requirement, readiness_of(deployment.arrival_on, requirement.due_days, expiry.get(requirement.course_id),
-                                       moment)) for requirement in requirements]
+                                       moment, requirement.course.renewal_window_days)) for requirement in requirements]
 
 
 def _aware(moment: datetime) -> datetime:

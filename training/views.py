@@ -70,7 +70,10 @@ def my_training():
     by_course = learning.courses_progress(current_user, [item.course for item in required] + optional)
     steps = {course_id: learning.next_step(current_user, None, modules)
              for course_id, modules in by_course.items() if modules}
+    from reports.notices import current_notices  # reports builds on training, not the other way round
+
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
+                           notices=current_notices(current_user.id, interface_language()), form=EmptyForm(),
                            deployment=current_user.current_deployment(), lang=interface_language(), pick=pick)
 
 

@@ -80,10 +80,11 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify({ answers: answers })
       });
-    } catch (e) { return; }  // still offline: keep them
+    } catch (e) { return markRetry(attempt, answers, "offline"); }  // no connection: keep them
     var done = response.ok;
     var refused = response.status === 409 || response.status === 403 || response.status === 404;
-    if (!done && !refused) { return; }  // e.g. an old CSRF token: keep them, a fresh page sends them
+    // e.g. an old CSRF token or a server error: keep them (a fresh page or Save sends them), and say it failed
+    if (!done && !refused) { return markRetry(attempt, answers, "failed"); }
     var box = outbox();
     Object.keys(answers).forEach(function (question) {
       var key = attempt + ":" + question;
@@ -92,6 +93,22 @@
       if (done) { entry.sent = true; sentSomething = true; } else { delete box.answers[key]; closed[key] = true; }
     });
     write(KEY, box);
+  }
+
+  // Why an answer still waits: "offline" (the request never reached the server) or "failed" (the
+  // server answered with an error). Until a send has been tried, the answer is only "sending": the
+  // page must not say "saved on this device" while the send is on its way.
+  function markRetry(attempt, answers, why) {
+    var box = outbox();
+    Object.keys(answers).forEach(function (question) {
+      var entry = box.answers[attempt + ":" + question];
+      if (entry && same(entry.v, answers[question]) && !entry.sent) { entry.retry = why; }
+    });
+    write(KEY, box);
+  }
+
+  function waitsHere(entry) {
+    return !entry.sent && (!navigator.onLine || Boolean(entry.retry));
   }
 
   async function sendLesson(lesson, entry) {
@@ -113,7 +130,7 @@
     var box = outbox();
     var answers = 0;
     var lessons = 0;
-    Object.keys(box.answers).forEach(function (key) { if (box.answers[key].u === user && !box.answers[key].sent) { answers++; } });
+    Object.keys(box.answers).forEach(function (key) { if (box.answers[key].u === user && waitsHere(box.answers[key])) { answers++; } });
     Object.keys(box.lessons).forEach(function (key) { if (box.lessons[key].u === user) { lessons++; } });
     return { answers: answers, lessons: lessons };
   }
@@ -178,19 +195,26 @@
         question.fieldset.appendChild(line);
       }
       var state = "";
-      if (closed[key]) { state = "closed"; } else if (entry && !entry.sent) { state = "device"; } else if (entry || chosen(form, question.name).length) { state = "sent"; }
-      line.textContent = state === "closed" ? text.answerClosed : state === "device" ? text.answerDevice : state === "sent" ? text.answerSent : "";
+      if (closed[key]) { state = "closed"; } else if (entry && !entry.sent) {
+        state = entry.retry === "failed" && navigator.onLine ? "failed" : waitsHere(entry) ? "device" : "sending";
+      } else if (entry || chosen(form, question.name).length) { state = "sent"; }
+      var says = { closed: text.answerClosed, device: text.answerDevice, failed: text.answerFailed,
+                   sending: text.answerSending, sent: text.answerSent };
+      line.textContent = says[state] || "";
       line.dataset.state = state;
       line.hidden = !state;
     });
   }
 
+  // The page of question `number` of this attempt (a saved copy opens offline), or null past either end.
+  function questionPage(number) {
+    var total = document.querySelectorAll(".question-nav .question-go").length;
+    var base = /\/q\/\d+$/.test(path) ? path.replace(/\/q\/\d+$/, "") : null;
+    return base && number >= 1 && number <= total ? base + "/q/" + number : null;
+  }
   function neighbour(step) {
-    var here = document.querySelector(".question-nav [aria-current=page]");
-    var item = here && here.closest("li");
-    item = item && (step > 0 ? item.nextElementSibling : item.previousElementSibling);
-    var link = item && item.querySelector("a");
-    return link ? link.href : null;
+    var here = /\/q\/(\d+)$/.exec(path);
+    return here ? questionPage(Number(here[1]) + step) : null;
   }
 
   function setUpAttempt(attempt) {
@@ -220,7 +244,8 @@
       if (!navigator.onLine) {
         event.preventDefault();
         render();
-        var target = button && button.name === "next" ? neighbour(1) : button && button.name === "previous" ? neighbour(-1) : null;
+        var target = button && button.name === "next" ? neighbour(1) : button && button.name === "previous" ? neighbour(-1)
+          : button && button.name === "go" ? questionPage(Number(button.value)) : null;
         if (target) { location.href = target; } else if (button && button.name === "finish") { showBlocked(); }
         return;
       }
@@ -256,11 +281,12 @@
   // With the service worker installed, keep every question page of this attempt so it can go on offline.
   async function warmAttemptPages() {
     if (!navigator.serviceWorker || !navigator.serviceWorker.controller || !window.caches) { return; }
-    var links = document.querySelectorAll(".question-nav a[href]");
-    for (var i = 0; i < links.length; i++) {
-      if (!navigator.onLine) { return; }
-      if (!(await caches.match(links[i].href))) {
-        try { await fetch(links[i].href, { credentials: "same-origin" }); } catch (e) { return; }
+    var total = document.querySelectorAll(".question-nav .question-go").length;
+    for (var n = 1; n <= total; n++) {
+      var page = questionPage(n);
+      if (!navigator.onLine || !page) { return; }
+      if (!(await caches.match(page))) {
+        try { await fetch(page, { credentials: "same-origin" }); } catch (e) { return; }
       }
     }
   }
