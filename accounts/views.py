@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import activation, reset, services, sso
@@ -240,6 +241,7 @@ def profile():
             db.session.commit()
             # The chosen language shows at once, over any earlier choice in the footer.
             session["lang"] = current_user.preferred_language
+            refresh()  # the message below is in the language just chosen, not the one the request began in
             flash(_("Your profile is saved. New certificates use this name and language."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)

@@ -78,3 +78,25 @@ def test_nothing_unconfirmed_is_taught(module):
     for where, text in texts:
         match = UNCONFIRMED.search(text)
         assert match is None, f"{module.folder}/{where}: teaches an UNCONFIRMED item ({match.group(0)!r})"
+
+
+def _shape(body: str) -> tuple:
+    """What a translation must keep: headings, bold lead-ins, list items and the box's items."""
+    lines = [line.strip() for line in body.splitlines()]
+    return (sum(line.startswith("#") for line in lines), sum(line.startswith("**") for line in lines),
+            sum(line.startswith(("- ", "* ")) for line in lines), sum(line.startswith("> -") for line in lines),
+            sum(line.startswith("> **") for line in lines))
+
+
+@pytest.mark.parametrize("module", PACKAGE.modules, ids=lambda m: m.slug)
+def test_every_lesson_has_the_same_structure_in_each_language(module):
+    for lesson in module.lessons:
+        shapes = {lang: _shape(lesson.body[lang]) for lang in ("en", "fr", "ar")}
+        assert shapes["fr"] == shapes["en"] and shapes["ar"] == shapes["en"], f"{lesson.stem}: {shapes}"
+
+
+@pytest.mark.parametrize("module", PACKAGE.modules, ids=lambda m: m.slug)
+def test_french_says_mrm_never_msci(module):
+    # UN French texts keep the English acronym MRM for the monitoring and reporting mechanism.
+    texts = [lesson.body["fr"] for lesson in module.lessons] + [module.gift["fr"][1], str(module.summary), str(module.objectives)]
+    assert not any("MSCI" in text for text in texts)

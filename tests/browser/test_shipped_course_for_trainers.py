@@ -21,7 +21,7 @@ def test_a_trainer_reads_and_copies_the_shipped_course(new_page, live_server, tr
     course = shipped_course(tmp_path, ("05-meeting-children",))
     page = new_page(bypass_csp=True)  # axe is injected into the page
     sign_in(page, live_server, trainer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Author courses").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Authoring").click()
     page.get_by_role("link", name="Child Protection in UN Peace Operations").click()
     expect(page.get_by_text("Read only: only the course’s authors change it.")).to_be_visible()
     assert page.get_by_role("link", name="Edit course details").count() == 0
