@@ -35,7 +35,7 @@ test: install-dev security
 # bandit fails on any high-severity finding; the dependency audit (pip-audit) on any known
 # vulnerability, and it lists every pinned dependency it could not audit (.ci/audit_dependencies.py;
 # --strict makes those fail too, .ci/audit-accepted.txt says why some are accepted).
-BANDIT_PATHS := accounts audit certificates core coursepack offline quizzes reports training app.py config.py database.py extensions.py
+BANDIT_PATHS := accounts audit certificates core coursepack jobs offline quizzes reports training app.py config.py database.py extensions.py
 security: install-dev
 	$(BIN)/bandit -q -r $(BANDIT_PATHS) -lll
 	$(BIN)/python .ci/audit_dependencies.py requirements.txt
