@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from accounts.models import SignInSession, User
+from accounts.models import Deployment, SignInSession, User
 from database import utcnow
 from extensions import db
 
@@ -45,7 +45,10 @@ def _by_token():
     # deployments (with their missions): My training, the course page and the reminders read them.
     return (select(User, SignInSession.expires_at)
             .join(SignInSession, SignInSession.user_id == User.id)
-            .options(joinedload(User.role_grants), joinedload(User.deployments))
+            # An outer join for the mission too: the relationship's inner join would nest as
+            # (deployments JOIN missions), which SQLite materialises for every deployment there is.
+            .options(joinedload(User.role_grants),
+                     joinedload(User.deployments).joinedload(Deployment.mission, innerjoin=False))
             .where(SignInSession.token_hash == bindparam("token_hash"), SignInSession.ended_at.is_(None)))
 
 
