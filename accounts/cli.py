@@ -45,7 +45,7 @@ def seed_demo(people: int) -> None:
         scope = ", ".join(r + (f" ({m})" if m else "") for r, m in roles) or "learner"
         click.echo(f"  {key:8} {email:24} or {number:10} {scope}")
     # No code is printed here: codes exist only on the slips, which the lead prints.
-    click.echo("The demo peacekeepers (DEMO-00001 ...) get in with activation slips: sign in as the lead, open "
+    click.echo("The demo peacekeepers (MONUSCO: DEMO-M00001 ...) get in with activation slips: sign in as the lead, open "
                "MONUSCO's dashboard and print a unit's slips under 'Getting people in', then use a slip at /activate.")
 
 
