@@ -122,18 +122,20 @@ def test_quiz_save_status_online_failed_and_offline(page, live_server, learner, 
     expect(page.locator("#offline-status")).not_to_contain_text("not sent yet")
     screenshot(page, "online-sent")
 
-    # The question numbers save the answer on the page, then move.
+    # From here the server refuses the answers sent in the background (an error reply), set up
+    # before the next page loads: on the context, so the service worker's fetches are caught too.
+    page.context.route("**/offline/attempts/*/answers", lambda route: route.fulfill(status=500, body="error"))
+    # The question numbers save the answer on the page (a form post, not refused), then move.
     page.locator(".question-nav").get_by_role("button", name="3").click()
     page.wait_for_url("**/q/3")
     db.session.commit()  # end the test's read snapshot: see what the server wrote
     assert drawn[0]["id"] in saved_answers(attempt.id)
 
     # The server refuses (here: an error reply): "not sent", and the answer stays on the device.
-    page.route("**/offline/attempts/*/answers", lambda route: route.fulfill(status=500, body="error"))
     _answer(page, drawn[2], questions[drawn[2]["id"]])
     expect(_state(page, drawn[2])).to_contain_text("Not sent: the server did not accept it.")
     screenshot(page, "online-failed")
-    page.unroute("**/offline/attempts/*/answers")
+    page.context.unroute("**/offline/attempts/*/answers")
 
     # Offline: now, and only now, "saved on this device".
     cut_network(page.context)
