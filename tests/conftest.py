@@ -21,6 +21,7 @@ from app import create_app
 from config import TestConfig
 from extensions import db
 from tests import factories
+from tests.mail_server import smtp_server  # noqa: F401 (a loopback SMTP server for every mail test)
 
 ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")

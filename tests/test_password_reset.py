@@ -20,21 +20,10 @@ from database import utcnow
 from extensions import db
 from tests import factories
 from tests.conftest import login_as
-from tests.test_reports_reminders import Inbox, _free_port
+from tests.mail_server import free_port
 
 NEW_PASSWORD = "a brand new sentence"
 LINK = re.compile(r"http://localhost/password/reset/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -242,6 +231,6 @@ def test_without_smtp_the_page_says_so_and_nothing_is_made(app, client, person):
 
 
 def test_a_failed_send_is_audited_without_the_token(app, client, inbox, person):
-    app.config.update(SMTP_PORT=_free_port())  # nobody listens there
+    app.config.update(SMTP_PORT=free_port())  # nobody listens there
     assert _ask(client, person.email).status_code == 200
     assert [e.details["purpose"] for e in _events("mail_failed")] == ["password_reset"]

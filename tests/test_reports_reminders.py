@@ -3,13 +3,9 @@ never twice within REMINDER_INTERVAL_DAYS; the dry run; the dashboard's Remind b
 
 from __future__ import annotations
 
-import email
-import socket
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from audit.models import AuditEvent
@@ -24,36 +20,6 @@ from tests.conftest import login_as
 MISSION_A = {"over1@example.org", "over2@example.org", "expired@example.org", "revoked@example.org",
              "medicover@example.org", "civil@example.org"}
 MISSION_B = {"moved@example.org", "bravo@example.org"}
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def to(self) -> list[str]:
-        return [m["To"] for m in self.messages]
-
-    def by_recipient(self) -> dict[str, email.message.EmailMessage]:
-        return {m["To"]: m for m in self.messages}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 @pytest.fixture
