@@ -1,7 +1,8 @@
 """Open Badges 3.0: a certificate as a W3C Verifiable Credential, signed as a JWT (pure: no Flask).
 
-The JWT follows Open Badges 3.0 section 8.2 (VC-JWT): header {alg, typ, kid}, and claims iss,
-sub, jti, nbf, exp plus `vc`, the OpenBadgeCredential. `kid` is a URL on this site that answers
+The JWT follows Open Badges 3.0 section 8.2 (VC-JWT): header {alg, typ, kid}; the payload is the
+OpenBadgeCredential itself with the claims iss, sub, jti, nbf and exp added (section 8.2.4.1; not the
+VC 1.1 `vc` wrapper, which OB 3.0 verifiers do not read). `kid` is a URL on this site that answers
 the public JWK, so a verifier that has never seen this site can fetch the key; `sub` equals
 `credentialSubject.id`, a random URN kept per person (it says nothing about them and survives key
 and secret rotation). Revocation is published as a W3C Bitstring Status List credential, signed
@@ -147,12 +148,16 @@ def _private_jwk(private_key: Ed25519PrivateKey) -> OKPKey:
 
 
 def sign(vc: dict, private_key: Ed25519PrivateKey, kid: str) -> str:
-    """The VC-JWT of `vc`; `kid` is the URL that answers the public JWK."""
+    """The VC-JWT of `vc`; `kid` is the URL that answers the public JWK.
+
+    Open Badges 3.0 section 8.2.4.1: the payload is the credential's JSON object with the JWT
+    claims added, each equal to the credential field it stands for.
+    """
     claims = {
+        **vc,
         "iss": vc["issuer"]["id"],
         "jti": vc["id"],
         "nbf": int(datetime.fromisoformat(vc["validFrom"].replace("Z", "+00:00")).timestamp()),
-        "vc": vc,
     }
     if "id" in vc["credentialSubject"] and "validUntil" in vc:
         claims["sub"] = vc["credentialSubject"]["id"]

@@ -51,7 +51,7 @@ def test_badge_verifies_with_pyjwt_and_the_key_behind_its_kid(app, client, learn
     header = pyjwt.get_unverified_header(token)
     assert header["alg"] == "EdDSA" and header["kid"] == f"http://localhost/verify/keys/{certificate.key_id}.json"
     claims = _fetch_verified(client, token)
-    vc = claims["vc"]
+    vc = claims  # the payload is the credential itself (Open Badges 3.0, 8.2.4.1)
     assert claims["sub"] == vc["credentialSubject"]["id"]
     assert claims["iss"] == vc["issuer"]["id"] == "http://localhost/badges/issuer"
     assert claims["jti"] == vc["id"] == f"http://localhost/verify/{certificate.code}"
@@ -78,7 +78,7 @@ def test_subject_id_is_stable_per_person_and_reveals_nothing(app, client, learne
     for private in ("Lena", "Learner", learner.service_number, "lena.learner@example.org", "example.org"):
         assert private not in text
     # The hashed address lets someone who already knows it match it, as Open Badges allows.
-    identity = one["vc"]["credentialSubject"]["identifier"][0]
+    identity = one["credentialSubject"]["identifier"][0]
     assert identity["identityType"] == "emailAddress" and identity["hashed"] is True
     assert identity["identityHash"] == badge.hashed_email("lena.learner@example.org", identity["salt"])
     assert db.session.scalar(select(BadgeSubject.subject_id).where(BadgeSubject.user_id == learner.id)) == one["sub"]
@@ -101,7 +101,7 @@ def test_payload_validates_against_the_official_1edtech_schema(app, client, lear
     db.session.commit()
     certificate = issue(learner, make_course(description={"en": "Protecting children in peace operations."}))
     login_as(client, learner)
-    vc = _fetch_verified(client, _badge(client, certificate))["vc"]
+    vc = _fetch_verified(client, _badge(client, certificate))
     validator = Draft201909Validator(json.loads(SCHEMA.read_text()))
     errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(vc)]
     assert errors == []
@@ -112,7 +112,7 @@ def _status_bit(client, vc: dict) -> bool:
     assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
     response = client.get(_path(entry["statusListCredential"]))
     assert response.status_code == 200 and response.headers["Cache-Control"] in ("no-cache", "no-store")
-    status_list = _fetch_verified(client, response.get_data(as_text=True))["vc"]
+    status_list = _fetch_verified(client, response.get_data(as_text=True))
     assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
     assert status_list["id"] == entry["statusListCredential"]
     subject = status_list["credentialSubject"]
@@ -123,8 +123,8 @@ def _status_bit(client, vc: dict) -> bool:
 def test_status_list_says_revoked_after_a_revoke_and_not_after_a_restore(app, client, learner, admin):
     certificate, neighbour = issue(learner, make_course()), issue(learner, make_course())
     login_as(client, learner)
-    vc = _fetch_verified(client, _badge(client, certificate))["vc"]
-    neighbour_vc = _fetch_verified(client, _badge(client, neighbour))["vc"]
+    vc = _fetch_verified(client, _badge(client, certificate))
+    neighbour_vc = _fetch_verified(client, _badge(client, neighbour))
     assert _status_bit(client, vc) is False
     services.revoke(certificate, actor=admin, reason="Issued in error")
     db.session.commit()
@@ -147,7 +147,7 @@ def test_status_list_bits_match_the_w3c_layout():
 def test_issuer_and_achievement_answer_json_and_html(app, client, learner):
     certificate = issue(learner, make_course(description={"en": "Protecting children in peace operations."}))
     login_as(client, learner)
-    vc = _fetch_verified(client, _badge(client, certificate))["vc"]
+    vc = _fetch_verified(client, _badge(client, certificate))
     client.post("/sign-out")
     issuer = client.get(_path(vc["issuer"]["id"]))
     assert issuer.status_code == 200 and issuer.mimetype == "application/json"
@@ -174,3 +174,52 @@ def test_unknown_keys_lists_and_unissued_courses_are_not_found(app, client, lear
     assert client.get("/badges/status/2").status_code == 404 and client.get("/badges/status/0").status_code == 404
     assert client.get(f"/badges/achievements/{draft.code}").status_code == 404
     assert client.get("/badges/achievements/no-such-course").status_code == 404
+
+
+# --- A whole Open Badges 3.0 verifier written by others (openbadgeslib, LGPL-3, tests only) ------
+# It checks what a wallet or a registrar's tool would: the VC-JWT signature with the key behind the
+# `kid`, the OB 3.0 structure (types, issuer, achievement, validity window) and the W3C Bitstring
+# Status List the badge points to, with the list's own signature bound to the badge's issuer.
+
+
+def _outside_verifier(client, token: str):
+    from cryptography.hazmat.primitives import serialization
+    from openbadgeslib.ob3.verifier import OB3Verifier
+
+    jwk = client.get(_path(pyjwt.get_unverified_header(token)["kid"])).get_json()
+    pem = pyjwt.PyJWK(jwk).key.public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    return OB3Verifier(pem)
+
+
+def _download(client):
+    def fetch(url: str) -> bytes:
+        response = client.get(_path(url))
+        assert response.status_code == 200, url
+        return response.get_data()
+    return fetch
+
+
+def test_openbadgeslib_verifies_the_badge_and_follows_its_status(app, client, learner, admin):
+    from openbadgeslib.ob3.verifier import OB3VerificationError
+
+    certificate = issue(learner, make_course(description={"en": "Protecting children in peace operations."}))
+    login_as(client, learner)
+    token = _badge(client, certificate)
+    verifier = _outside_verifier(client, token)
+    credential = verifier.verify(token, check_status=True, verify_status_list=True, download=_download(client))
+    assert credential.recipient_id == pyjwt.decode(token, options={"verify_signature": False})["sub"]
+    assert credential.issuer.id == "http://localhost/badges/issuer"
+
+    services.revoke(certificate, actor=admin, reason="Issued in error")
+    db.session.commit()
+    with pytest.raises(OB3VerificationError, match="status 'revocation' is set"):
+        verifier.verify(token, check_status=True, verify_status_list=True, download=_download(client))
+    services.unrevoke(certificate, actor=admin, reason="Checked again")
+    db.session.commit()
+    verifier.verify(token, check_status=True, verify_status_list=True, download=_download(client))
+
+    head, payload, signature = token.split(".")
+    forged = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    with pytest.raises(OB3VerificationError):
+        verifier.verify(f"{head}.{forged}.{signature}")
