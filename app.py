@@ -22,6 +22,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_training_hooks(app)
     register_security_headers(app)
     register_errors(app)
     register_cli(app)
@@ -139,9 +140,15 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_author_bp)
+    from training.author_views import bp as training_author_bp
+    from training.lesson_views import bp as lesson_author_bp
+    from training.requirement_views import bp as requirements_bp
     from training.views import bp as training_bp
 
     app.register_blueprint(training_bp)
+    app.register_blueprint(training_author_bp)
+    app.register_blueprint(lesson_author_bp)
+    app.register_blueprint(requirements_bp)
     from offline.views import bp as offline_bp
 
     app.register_blueprint(offline_bp)
@@ -152,6 +159,26 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(slips_bp)
     register_jobs(app)
+
+
+def register_training_hooks(app: Flask) -> None:
+    """What training announces or asks, and which package above it answers (training.hooks).
+    Training imports none of them: this is the one place that wires them."""
+    from certificates.services import certification_cycles, issue_for_course
+    from quizzes.attempts import quiz_gate
+    from quizzes.services import copy_quiz
+    from readiness.rule import requirements_for
+    from reports.notices import current_notices
+    from training import guards, hooks
+
+    guards.install()  # published module versions stay frozen, whatever the code path
+    training = hooks.init_app(app)
+    training.module_gates.append(quiz_gate)  # a module with a quiz is complete once the quiz is passed
+    training.module_copied.append(copy_quiz)  # a copied course takes its quizzes along
+    training.course_completed.append(issue_for_course)  # the certificate, in the completing transaction
+    training.cycles = certification_cycles  # the certificates held decide the cycle completions count toward
+    training.requirements = requirements_for  # My training: which requirements apply, and their status
+    training.notices = current_notices  # My training: the person's recent reminders
 
 
 def register_jobs(app: Flask) -> None:

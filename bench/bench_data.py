@@ -339,7 +339,7 @@ def _attempt(rows: Rows, ids: Ids, rng: random.Random, user_id: int, info: Modul
 def _analyze() -> None:
     """Planner statistics for the freshly loaded tables, as autovacuum would gather later: a
     benchmark run straight after the load would otherwise be planned on empty-table guesses.
-    (SQLite is left without them: the report queries pin their indexes, see reports.readiness_sql.)"""
+    (SQLite is left without them: the report queries pin their indexes, see readiness.report_sql.)"""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))
         db.session.commit()

@@ -27,7 +27,6 @@ from database import utcnow
 from extensions import db
 from training.i18n import pick
 from training.models import Course
-from training.readiness import renewal_open
 
 bp = Blueprint("certificates", __name__)
 
@@ -63,7 +62,7 @@ def mine():
     rows = [(certificate, certificate.status_on(now), pdf_languages(certificate, course)) for certificate, course in found]
     renew_by = {certificate.id: certificate.expires_at.date() for certificate, course in found
                 if certificate.status_on(now) == CertificateStatus.VALID.value
-                and renewal_open(certificate.expires_at, course.renewal_window_days, now)}
+                and services.needs_new_certificate(certificate, course, now)}  # valid, in its renewal window
     return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE, renew_by=renew_by,
                            can_manage=can_manage_any(current_user))
 

@@ -27,9 +27,9 @@ from core import mail
 from core.mail import MailNotConfigured
 from database import utcnow
 from extensions import db
+from readiness.report_sql import readiness
 from reports.models import Reminder
 from reports.queries import Moment, day_number
-from reports.readiness_sql import readiness
 from reports.reminder_text import Item, compose
 from training.i18n import pick
 from training.models import Course

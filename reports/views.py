@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from accounts import activation
 from accounts.models import Mission
-from accounts.permissions import require, role_required
 from audit.services import record
 from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
+from core.permissions import require, role_required
 from core.spreadsheet import csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from certificates.models import Certificate
 from extensions import db
 from training import progress
+from training.hooks import hooks
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion
 
 
@@ -57,7 +58,7 @@ def test_module_needs_every_lesson(learner, course):
 
 
 def test_gates_hold_a_module_back(learner, course, monkeypatch):
-    monkeypatch.setattr(progress, "MODULE_GATES", [lambda user, version: False])
+    monkeypatch.setattr(hooks(), "module_gates", [lambda user, version: False])
     assert _study(learner, course) == [None, None]
 
 

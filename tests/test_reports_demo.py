@@ -13,11 +13,11 @@ from accounts.models import Mission, User
 from certificates.models import Certificate
 from extensions import db
 from quizzes.models import Attempt
+from readiness.rule import readiness_rows
 from reports.demo_history import seed_history
 from tests import report_factories as rf
 from tests.conftest import login_as
 from training.models import Requirement
-from training.readiness import readiness_rows
 
 
 def _count(query) -> int:
