@@ -229,13 +229,12 @@ def register_cli(app: Flask) -> None:
     from quizzes.cli import register as register_quizzes_cli
 
     register_quizzes_cli(app)
-    from training.cli import register as register_training_cli
-
-    register_training_cli(app)
-    # Last: its seed step gives the demo people a history once the course and requirements exist.
     from reports.cli import register as register_reports_cli
 
     register_reports_cli(app)
+    from demo.cli import register as register_demo_cli
+
+    register_demo_cli(app)  # seed-demo and bench-data; no feature imports demo/
 
 
 def register_template_helpers(app: Flask) -> None:
