@@ -16,7 +16,3 @@ def visible_mission_ids(user: User) -> set[int] | None:
     if user.has_role(Role.ADMIN.value, Role.HQ.value):
         return None
     return user.lead_mission_ids()
-
-
-def can_manage_people(user: User) -> bool:
-    return user.has_role(Role.ADMIN.value)

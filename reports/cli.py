@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from accounts.models import Mission
 from extensions import db
+from reports import reminders
+from reports.dashboard import now_moment
 
 
 @click.command("send-reminders")
@@ -20,9 +22,6 @@ from extensions import db
 def send_reminders_command(dry_run: bool, mission_code: str | None, due_within: int | None) -> None:
     """Remind people who are due soon, overdue, expired or due to renew (each at most once per
     REMINDER_INTERVAL_DAYS): by e-mail when they have an address and SMTP_HOST is set, and always in the app."""
-    from reports import reminders
-    from reports.dashboard import now_moment
-
     mission_ids = None
     if mission_code:
         mission = db.session.scalar(select(Mission).filter_by(code=mission_code.strip().upper()))

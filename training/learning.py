@@ -26,16 +26,6 @@ from training.models import Completion, Course, Lesson, LessonView, Module, Modu
 FROZEN = (VersionStatus.PUBLISHED.value, VersionStatus.RETIRED.value)
 
 
-def published_version(module: Module) -> ModuleVersion | None:
-    return db.session.scalar(select(ModuleVersion).where(
-        ModuleVersion.module_id == module.id, ModuleVersion.status == VersionStatus.PUBLISHED.value))
-
-
-def started_version(user_id: int, module: Module) -> ModuleVersion | None:
-    """The frozen version the person began and has not completed (first begun wins), if any."""
-    return _versions(user_id, [module.id], with_lessons=False).started.get(module.id)
-
-
 @dataclass
 class StudiedVersions:
     """For a set of modules: the published version of each, the one the person began and has

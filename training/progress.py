@@ -19,7 +19,7 @@ from audit.services import record
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
-from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion
+from training.models import Completion, Course, Lesson, LessonView, ModuleVersion
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> bool:
@@ -108,14 +108,3 @@ def course_complete(user_id: int, course: Course, cycle: int) -> bool:
     done = db.session.scalar(select(func.count(func.distinct(Completion.module_id))).where(
         Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle))
     return (done or 0) == len(module_ids)
-
-
-def module_versions_for(course: Course) -> list[tuple[Module, ModuleVersion | None]]:
-    """Each live module with its latest published version (None if never published)."""
-    result = []
-    for module in course.modules:
-        if module.is_archived:
-            continue
-        published = [v for v in module.versions if v.status == "published"]
-        result.append((module, published[-1] if published else None))
-    return result
