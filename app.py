@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, request, session
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -23,6 +23,7 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_training_hooks(app)
+    register_signals(app)
     register_security_headers(app)
     register_errors(app)
     register_cli(app)
@@ -179,6 +180,13 @@ def register_training_hooks(app: Flask) -> None:
     training.cycles = certification_cycles  # the certificates held decide the cycle completions count toward
     training.requirements = requirements_for  # My training: which requirements apply, and their status
     training.notices = current_notices  # My training: the person's recent reminders
+
+
+def register_signals(app: Flask) -> None:
+    """Who listens to Flask-Login's signals, connected here rather than when a blueprint registers."""
+    from reports.notices import on_sign_in
+
+    user_logged_in.connect(on_sign_in, app)  # every sign-in shows the person's unseen reminders
 
 
 def register_jobs(app: Flask) -> None:

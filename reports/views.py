@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, user_logged_in
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from accounts import activation
@@ -216,12 +216,6 @@ def reminders_seen():
     notices.mark_seen(current_user.id)
     db.session.commit()
     return redirect(url_for("training.my_training"))
-
-
-@bp.record_once
-def _notice_on_sign_in(state) -> None:
-    """Every sign-in shows the person's unseen reminders (reports.notices)."""
-    user_logged_in.connect(notices.on_sign_in, state.app)
 
 
 @bp.get("/hq")
