@@ -62,6 +62,19 @@ def test_gates_hold_a_module_back(learner, course, monkeypatch):
     assert _study(learner, course) == [None, None]
 
 
+def test_the_certificate_hook_runs_in_the_completions_transaction(learner, course):
+    """training tells certificates through a hook, yet the certificate commits or rolls back with
+    the completion that earned it: the hook is a call in the caller's transaction, not a later event."""
+    assert all(_study(learner, course)) and _count(Certificate) == 1
+    db.session.rollback()
+    assert _count(Completion) == 0 and _count(Certificate) == 0
+
+
+def test_without_the_certificates_hook_training_completes_courses_alone(learner, course, monkeypatch):
+    monkeypatch.setattr(hooks(), "course_completed", [])
+    assert all(_study(learner, course)) and _count(Certificate) == 0
+
+
 def test_course_completion_issues_one_certificate(learner, course):
     first = _study(learner, course)
     assert all(first) and _count(Certificate) == 1
