@@ -10,13 +10,13 @@ export FLASK_DEBUG ?= 0
 # The job worker (background jobs: certificate ZIPs, daily reminders) runs beside the site and
 # stops with it.
 run: install db demo
-	@$(BIN)/huey_consumer jobs.queue.huey -w 1 -k thread & worker=$$!; \
+	@$(BIN)/huey_consumer worker.huey -w 1 -k thread & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Production: run this (as a service) on one or more hosts beside the app servers, with REDIS_URL set.
 worker: install
-	$(BIN)/huey_consumer jobs.queue.huey -w 2 -k thread
+	$(BIN)/huey_consumer worker.huey -w 2 -k thread
 
 # A production server (README, Running in production): the environment holds APP_CONFIG=production,
 # SECRET_KEY, DATABASE_URL, REDIS_URL and INSTANCE_PATH; migrate first, then serve with gunicorn.
@@ -35,7 +35,7 @@ test: install-dev security
 # bandit fails on any high-severity finding; the dependency audit (pip-audit) on any known
 # vulnerability, and it lists every pinned dependency it could not audit (.ci/audit_dependencies.py;
 # --strict makes those fail too, .ci/audit-accepted.txt says why some are accepted).
-BANDIT_PATHS := accounts audit certificates core coursepack jobs offline quizzes reports training app.py config.py database.py extensions.py
+BANDIT_PATHS := accounts audit certificates core coursepack demo jobs offline quizzes readiness reports training app.py config.py database.py extensions.py worker.py
 security: install-dev
 	$(BIN)/bandit -q -r $(BANDIT_PATHS) -lll
 	$(BIN)/python .ci/audit_dependencies.py requirements.txt

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, request, session
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -22,6 +22,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
+    register_training_hooks(app)
+    register_signals(app)
     register_security_headers(app)
     register_errors(app)
     register_cli(app)
@@ -139,9 +141,15 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_author_bp)
+    from training.author_views import bp as training_author_bp
+    from training.lesson_views import bp as lesson_author_bp
+    from training.requirement_views import bp as requirements_bp
     from training.views import bp as training_bp
 
     app.register_blueprint(training_bp)
+    app.register_blueprint(training_author_bp)
+    app.register_blueprint(lesson_author_bp)
+    app.register_blueprint(requirements_bp)
     from offline.views import bp as offline_bp
 
     app.register_blueprint(offline_bp)
@@ -152,6 +160,33 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(slips_bp)
     register_jobs(app)
+
+
+def register_training_hooks(app: Flask) -> None:
+    """What training announces or asks, and which package above it answers (training.hooks).
+    Training imports none of them: this is the one place that wires them."""
+    from certificates.services import certification_cycles, issue_for_course
+    from quizzes.attempts import quiz_gate
+    from quizzes.services import copy_quiz
+    from readiness.rule import requirements_for
+    from reports.notices import current_notices
+    from training import guards, hooks
+
+    guards.install()  # published module versions stay frozen, whatever the code path
+    training = hooks.init_app(app)
+    training.module_gates.append(quiz_gate)  # a module with a quiz is complete once the quiz is passed
+    training.module_copied.append(copy_quiz)  # a copied course takes its quizzes along
+    training.course_completed.append(issue_for_course)  # the certificate, in the completing transaction
+    training.cycles = certification_cycles  # the certificates held decide the cycle completions count toward
+    training.requirements = requirements_for  # My training: which requirements apply, and their status
+    training.notices = current_notices  # My training: the person's recent reminders
+
+
+def register_signals(app: Flask) -> None:
+    """Who listens to Flask-Login's signals, connected here rather than when a blueprint registers."""
+    from reports.notices import on_sign_in
+
+    user_logged_in.connect(on_sign_in, app)  # every sign-in shows the person's unseen reminders
 
 
 def register_jobs(app: Flask) -> None:
@@ -202,13 +237,12 @@ def register_cli(app: Flask) -> None:
     from quizzes.cli import register as register_quizzes_cli
 
     register_quizzes_cli(app)
-    from training.cli import register as register_training_cli
-
-    register_training_cli(app)
-    # Last: its seed step gives the demo people a history once the course and requirements exist.
     from reports.cli import register as register_reports_cli
 
     register_reports_cli(app)
+    from demo.cli import register as register_demo_cli
+
+    register_demo_cli(app)  # seed-demo and bench-data; no feature imports demo/
 
 
 def register_template_helpers(app: Flask) -> None:

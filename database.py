@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
@@ -67,9 +67,7 @@ def start_writing() -> None:
     its turn. On PostgreSQL it only ends the read transaction. audit.services.record calls it, so
     views need not. Only once per request, and never over changes not yet committed (ending the
     transaction would drop them: such a request keeps the transaction it has)."""
-    from extensions import db
-
-    session = db.session
+    session = current_app.extensions["sqlalchemy"].session  # extensions.db's session (extensions imports this module)
     if g.get("writing", False) or session.new or session.dirty or session.deleted or session.info.get("flushed"):
         return
     session.rollback()

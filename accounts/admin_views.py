@@ -26,10 +26,10 @@ from accounts.admin_forms import (
     UnitForm,
 )
 from accounts.models import Deployment, Mission, RoleGrant, Unit, User
-from accounts.permissions import admin_required
 from accounts.services import AccountError, deploy, grant_role, revoke_role, set_active, set_password
 from core.forms import EmptyForm
 from core.labels import mission_name
+from core.permissions import admin_required
 from extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

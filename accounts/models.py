@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.roles import ROLES, Role
 from database import TimestampMixin, utcnow
 from extensions import db
 
@@ -25,17 +26,8 @@ class Category(enum.StrEnum):
     CIVILIAN = "civilian"
 
 
-class Role(enum.StrEnum):
-    LEARNER = "learner"
-    TRAINER = "trainer"
-    MISSION_LEAD = "mission_lead"
-    HQ = "hq"
-    ADMIN = "admin"
-
-
 MISSION_KINDS = tuple(k.value for k in MissionKind)
 CATEGORIES = tuple(c.value for c in Category)
-ROLES = tuple(r.value for r in Role)
 LANGUAGES = ("en", "fr", "ar")
 
 
@@ -138,7 +130,7 @@ class Deployment(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("departure_on IS NULL OR departure_on >= arrival_on", name="dates_in_order"),
         Index("ix_deployments_mission_current", "mission_id", "departure_on", "arrival_on"),
-        # Reports (reports.readiness_sql): a mission's people in user order, and "has this person
+        # Reports (readiness.report_sql): a mission's people in user order, and "has this person
         # a later open deployment?", both answered from the index alone.
         Index("ix_deployments_mission_user", "mission_id", "user_id", "departure_on", "arrival_on", "unit_id"),
         Index("ix_deployments_user_open", "user_id", "departure_on", "arrival_on", "mission_id", "unit_id"),

@@ -148,15 +148,6 @@ def deploy(user: User, mission: Mission, unit: Unit | None, arrival_on: date, *,
     return deployment
 
 
-def end_deployment(deployment: Deployment, departure_on: date, *, actor: User) -> None:
-    if departure_on < deployment.arrival_on:
-        raise AccountError("Departure cannot be before arrival.")
-    deployment.departure_on = departure_on
-    record("deployment_ended", actor=actor, target=f"user:{deployment.user_id}",
-           mission=deployment.mission.code, departure_on=departure_on.isoformat())
-    db.session.flush()
-
-
 def update_profile(user: User, *, name: str, name_arabic: str | None, preferred_language: str,
                    email: str | None) -> list[str]:
     """The person's own details. Returns the names of the fields that changed (audited, values not logged)."""

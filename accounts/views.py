@@ -18,7 +18,7 @@ from accounts.forms import (
 )
 from accounts.models import LANGUAGES
 from core import mail
-from core.forms import EmptyForm
+from core.forms import EmptyForm, LanguageForm
 from core.redirects import safe_next
 from extensions import db, limiter
 
@@ -247,11 +247,23 @@ def profile():
     return render_template("accounts/profile.html", form=form)
 
 
+@bp.post("/language")
+def set_language():
+    """Anyone: remember the interface language in the session; signed-in people may keep it in their profile."""
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+        if form.keep.data and current_user.is_authenticated:
+            services.keep_language(current_user, form.lang.data)
+            db.session.commit()
+    return redirect(safe_next(form.next.data) or url_for("core.home"))
+
+
 @bp.before_app_request
 def force_password_change():
     """Someone whose password was set by an admin must choose their own before anything else."""
     if (current_user.is_authenticated and current_user.must_change_password
             and request.endpoint not in {"accounts.change_password", "accounts.sign_out", "static",
-                                         "core.healthz", "core.set_language"}):
+                                         "core.healthz", "accounts.set_language"}):
         return redirect(url_for("accounts.change_password"))
     return None

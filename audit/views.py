@@ -9,10 +9,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from accounts.permissions import admin_required, role_required
 from audit.forms import AuditFilterForm
 from audit.models import AuditEvent
 from audit.services import record
+from core.permissions import admin_required, role_required
 from core.spreadsheet import csv_stream
 from extensions import db
 

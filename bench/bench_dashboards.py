@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_dashboards.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python bench/bench_dashboards.py --people 20000        # a smaller world, for a quick look
 
-The data comes from `flask --app app bench-data` (bench/bench_data.py), built once per database
+The data comes from `flask --app app bench-data` (demo/bench_data.py), built once per database
 (the SQLite file is kept in bench/out/ and reused; a PostgreSQL database must exist and hold no
 people the first time). Then, in one process:
 
@@ -68,7 +68,7 @@ def make_app(url: str, instance: Path):
 
 
 def signed_in_client(app, service_number: str):
-    from bench.bench_data import BENCH_PASSWORD
+    from demo.bench_data import BENCH_PASSWORD
 
     client = app.test_client()
     answer = client.post("/sign-in", data={"identifier": service_number, "password": BENCH_PASSWORD})

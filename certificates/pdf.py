@@ -88,9 +88,6 @@ class _Layout:
     def start_align(self) -> str:
         return "right" if self.rtl else "left"
 
-    def forward(self, x: float, distance: float) -> float:
-        return x - distance if self.rtl else x + distance
-
 
 class CertificateRenderer:
     """Holds everything that is the same for every certificate; `render` is safe to call repeatedly."""

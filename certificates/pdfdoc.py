@@ -1,7 +1,7 @@
 """A one-page PDF writer for certificates (pure: no Flask, no database).
 
 Why not fpdf2 or WeasyPrint: both parse the font files and subset them with fontTools for every
-document (DESIGN.md section 5 measured 40-125 ms a page), which caps a bulk ZIP at 10-30
+document (docs/pdf.md: 40-125 ms a page, measured), which caps a bulk ZIP at 10-30
 certificates a second. Here the fonts are parsed once (typeset.FontSet), text is shaped with
 HarfBuzz, and each document embeds only the glyphs it uses through HarfBuzz's C subsetter
 (about 0.3 ms a font). What remains per page is string building and zlib.

@@ -28,9 +28,6 @@ class Matrix:
     size: int
     modules: bytes
 
-    def is_dark(self, row: int, column: int) -> bool:
-        return self.modules[row * self.size + column] == 0
-
 
 def qr_text(verify_url: str, payload: str) -> str:
     return f"{verify_url}{FRAGMENT}{payload}"

@@ -53,8 +53,32 @@ def needs_new_certificate(current: Certificate | None, course: Course, moment: d
     return moment >= expires - timedelta(days=course.renewal_window_days)
 
 
+def certification_cycles(user_id: int, courses: list[Course], moment: datetime) -> dict[int, int]:
+    """Which certification cycle each course's completions count toward now (training's cycles hook).
+
+    The n-th certificate closes cycle n-1. While the newest certificate is valid and outside its
+    renewal window, further completions still belong to its cycle; once renewal is open (window,
+    expiry or revocation), they start the next one. One statement: a person holds few certificates.
+    """
+    held: dict[int, list[Certificate]] = {}
+    for certificate in db.session.scalars(
+            select(Certificate).where(Certificate.user_id == user_id,
+                                      Certificate.course_id.in_([c.id for c in courses]))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+        held.setdefault(certificate.course_id, []).append(certificate)
+    cycles = {}
+    for course in courses:
+        issued = held.get(course.id, [])
+        if not issued:
+            cycles[course.id] = 0
+        else:
+            cycles[course.id] = len(issued) if needs_new_certificate(issued[0], course, moment) else len(issued) - 1
+    return cycles
+
+
 def issue_for_course(user: User, course: Course, completed_at: datetime | None = None) -> Certificate | None:
-    """Issue the certificate for a completed course, exactly once per completion cycle.
+    """Issue the certificate for a completed course, exactly once per completion cycle. Training's
+    course_completed hook (app.py wires it), so it runs in the completing request's transaction.
 
     Returns the new certificate, or the existing one when it is still valid and outside the
     renewal window (completing a course twice in a row issues nothing new).

@@ -1,7 +1,7 @@
 """Public verification: /verify/<code> and its JSON, the short-code check, the public keys and
 the offline checker. Anyone may call these; they are rate-limited per address.
 
-These paths are printed on paper as QR codes (DESIGN.md section 4): never change them.
+These paths are printed on paper as QR codes (docs/contracts.md): never change them.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 
 from accounts.models import Mission, User
 from audit.services import record
-from certificates import badge, bulk, documents, keys, pdf, qr, services
+from certificates import badge, bulk, bulk_job, documents, keys, pdf, qr, services
 from certificates.forms import CertificateSearchForm, RevokeForm, UnrevokeForm
 from certificates.models import Certificate, CertificateStatus
 from certificates.permissions import (
@@ -23,11 +23,12 @@ from certificates.permissions import (
     can_manage_certificate,
     managed_course_ids,
 )
+from core.forms import EmptyForm
 from database import utcnow
 from extensions import db
+from jobs import services as jobs
 from training.i18n import pick
 from training.models import Course
-from training.readiness import renewal_open
 
 bp = Blueprint("certificates", __name__)
 
@@ -63,7 +64,7 @@ def mine():
     rows = [(certificate, certificate.status_on(now), pdf_languages(certificate, course)) for certificate, course in found]
     renew_by = {certificate.id: certificate.expires_at.date() for certificate, course in found
                 if certificate.status_on(now) == CertificateStatus.VALID.value
-                and renewal_open(certificate.expires_at, course.renewal_window_days, now)}
+                and services.needs_new_certificate(certificate, course, now)}  # valid, in its renewal window
     return render_template("certificates/mine.html", rows=rows, downloadable=DOWNLOADABLE, renew_by=renew_by,
                            can_manage=can_manage_any(current_user))
 
@@ -222,10 +223,6 @@ def unrevoke(certificate_id: int):
 @login_required
 def mission_zip_job(mission_id: int):
     """The mission's leads, HQ and admins: prepare the certificates ZIP in the background, then download it."""
-    from certificates import bulk_job
-    from core.forms import EmptyForm
-    from jobs import services as jobs
-
     mission = db.get_or_404(Mission, mission_id)
     if not can_export_mission(current_user, mission):
         abort(403)

@@ -19,7 +19,7 @@ class Card:
 _CARDS = [
     ("learner", "training.my_training", _l("My training"), _l("The courses required of you, and where you stopped."), None),
     ("learner", "certificates.mine", _l("My certificates"), _l("Download or show your certificates."), None),
-    ("trainer", "training.author_index", _l("Author courses"), _l("Write modules, lessons and question banks."), None),
+    ("trainer", "training_author.author_index", _l("Author courses"), _l("Write modules, lessons and question banks."), None),
     ("mission_lead", "reports.mission", _l("Mission readiness"), _l("Who in your mission is cleared, due or overdue."), "lead_mission"),
     ("hq", "reports.hq", _l("All missions"), _l("Readiness of every mission side by side."), None),
     ("admin", "admin.people", _l("People"), _l("Find people, set roles, move them between missions."), None),

@@ -1,15 +1,12 @@
-"""Home, health check and language choice."""
+"""Home and health check (the language switch is accounts.views.set_language: it may write the profile)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import text
 
-from accounts import services as account_services
-from core.forms import LanguageForm
 from core.home_cards import cards_for
-from core.redirects import safe_next
 from extensions import db
 
 bp = Blueprint("core", __name__)
@@ -32,15 +29,3 @@ def home():
     if not current_user.is_authenticated:
         return render_template("core/welcome.html")
     return render_template("core/home.html", home_cards=cards_for(current_user))
-
-
-@bp.post("/language")
-def set_language():
-    """Anyone: remember the interface language in the session; signed-in people may keep it in their profile."""
-    form = LanguageForm()
-    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
-        session["lang"] = form.lang.data
-        if form.keep.data and current_user.is_authenticated:
-            account_services.keep_language(current_user, form.lang.data)
-            db.session.commit()
-    return redirect(safe_next(form.next.data) or url_for("core.home"))

@@ -54,14 +54,6 @@ def export_content_command(directory: Path, code: str | None) -> None:
 SHIPPED_COURSE = Path(__file__).resolve().parent.parent / "content" / "cp-peace-ops"
 
 
-def seed_shipped_course() -> str:
-    summary = import_content(SHIPPED_COURSE, publish=True)
-    return "; ".join(line.strip() for line in summary.lines())
-
-
 def register(app: Flask) -> None:
-    from accounts.cli import add_seed_step
-
     app.cli.add_command(import_content_command)
     app.cli.add_command(export_content_command)
-    add_seed_step(app, "shipped course", seed_shipped_course)

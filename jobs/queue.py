@@ -9,12 +9,15 @@ needs nothing to be installed or started besides `make worker` (README, "Backgro
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
+from flask import Flask
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from config import INSTANCE_DIR
 
 _app = None  # the worker's app, built once per worker process
+_app_factory: Callable[[], Flask] | None = None  # handed over by worker.py: jobs knows no feature, nor the app
 
 
 def _build() -> Huey:
@@ -28,12 +31,18 @@ def _build() -> Huey:
 huey = _build()
 
 
-def worker_app():
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """How the worker builds the app its jobs run in (worker.py passes app.create_app)."""
+    global _app_factory
+    _app_factory = factory
+
+
+def worker_app() -> Flask:
     global _app
     if _app is None:
-        from app import create_app
-
-        _app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("start the worker with `huey_consumer worker.huey`: worker.py hands over the app factory")
+        _app = _app_factory()
     return _app
 
 

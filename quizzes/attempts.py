@@ -318,7 +318,7 @@ def review_allowed(attempt: Attempt, attempts: list[Attempt]) -> bool:
 
 
 def quiz_gate(user: User, module_version: ModuleVersion) -> bool:
-    """For training.progress.MODULE_GATES: has `user` passed this module's quiz (in this
+    """Training's module gate (training.hooks, wired in app.py): has `user` passed this module's quiz (in this
     certification cycle), or has the module no quiz?"""
     quiz = quiz_for_module(module_version.module_id)
     if quiz is None or not module_has_quiz(module_version.module_id):

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from accounts.permissions import role_required
 from core.forms import EmptyForm
+from core.permissions import role_required
 from extensions import db
 from quizzes import analysis, quality, services, transfer
 from quizzes.forms import LANGUAGE_CHOICES, GiftUploadForm, QuizSettingsForm, question_form

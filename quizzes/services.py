@@ -52,6 +52,21 @@ def bank(module_id: int, *, include_archived: bool = False) -> list[Question]:
     return list(db.session.scalars(query.order_by(Question.position, Question.id)))
 
 
+def copy_quiz(source: Module, copy: Module) -> None:
+    """Training's module_copied hook (wired in app.py): a copied course's module takes the source
+    module's quiz settings and live question bank along. Adds; the caller flushes and commits."""
+    quiz = quiz_for_module(source.id)
+    if quiz is None:
+        return
+    db.session.add(Quiz(module_id=copy.id, **quiz.settings()))
+    for question in db.session.scalars(select(Question).where(
+            Question.module_id == source.id, Question.is_archived.is_(False)).order_by(Question.position)):
+        db.session.add(Question(module_id=copy.id, key=question.key, type=question.type,
+                                tags=list(question.tags), is_critical=question.is_critical,
+                                content=question.content, answer=question.answer,
+                                image_id=question.image_id, position=question.position))
+
+
 def question_by_key(module_id: int, key: str) -> Question | None:
     return db.session.scalar(select(Question).where(Question.module_id == module_id, Question.key == key))
 

@@ -24,17 +24,9 @@ from quizzes.text import render as render_text
 from training import learning
 from training.i18n import pick
 from training.models import Module, ModuleVersion
-from training.progress import MODULE_GATES
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quiz")
 bp.add_app_template_global(render_text, "quiz_text")
-
-
-@bp.record_once
-def _install_gate(state) -> None:
-    """A module with a quiz is complete only once its quiz is passed (training.progress asks the gates)."""
-    if attempt_service.quiz_gate not in MODULE_GATES:
-        MODULE_GATES.append(attempt_service.quiz_gate)
 
 
 def _lang() -> str:

@@ -1,4 +1,4 @@
-"""Report commands: send-reminders, and bench-data (the benchmark's data generator, bench/bench_data.py)."""
+"""Report commands: send-reminders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from accounts.models import Mission
 from extensions import db
+from reports import reminders
+from reports.dashboard import now_moment
 
 
 @click.command("send-reminders")
@@ -20,9 +22,6 @@ from extensions import db
 def send_reminders_command(dry_run: bool, mission_code: str | None, due_within: int | None) -> None:
     """Remind people who are due soon, overdue, expired or due to renew (each at most once per
     REMINDER_INTERVAL_DAYS): by e-mail when they have an address and SMTP_HOST is set, and always in the app."""
-    from reports import reminders
-    from reports.dashboard import now_moment
-
     mission_ids = None
     if mission_code:
         mission = db.session.scalar(select(Mission).filter_by(code=mission_code.strip().upper()))
@@ -55,28 +54,5 @@ def send_reminders_command(dry_run: bool, mission_code: str | None, due_within: 
         raise click.ClickException(f"{outcome.failed} reminder(s) could not be sent; they will be tried next run")
 
 
-@click.command("bench-data")
-@click.option("--people", default=100_000, show_default=True, type=click.IntRange(1, 1_000_000))
-@click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed builds the same people.")
-@with_appcontext
-def bench_data_command(people: int, seed: int) -> None:
-    """Fill an empty database with benchmark data (15 missions, PEOPLE people, the shipped course)."""
-    from bench.bench_data import generate
-
-    db.create_all()
-    try:
-        counts = generate(people, seed=seed, log=click.echo)
-    except ValueError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from error
-    click.echo("rows: " + ", ".join(f"{count} {table}" for table, count in sorted(counts.items())))
-
-
 def register(app: Flask) -> None:
-    from accounts.cli import add_seed_step
-    from reports.demo_history import seed_history
-
     app.cli.add_command(send_reminders_command)
-    app.cli.add_command(bench_data_command)
-    # After the shipped course and the training requirements (app.register_cli adds this package last).
-    add_seed_step(app, "readiness history", seed_history)

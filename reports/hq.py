@@ -45,7 +45,7 @@ class MissionRow:
 
 def requirement_scopes() -> tuple[list[Requirement], dict[int, list[int]]]:
     """The active requirements and, for each, the missions it applies in: its own mission, or
-    every mission of its kind (active or not, as training.readiness has it)."""
+    every mission of its kind (active or not, as readiness.rule has it)."""
     requirements = list(db.session.scalars(select(Requirement).where(Requirement.is_active.is_(True))
                                            .order_by(Requirement.id)))
     kinds = db.session.execute(select(Mission.id, Mission.kind)).all()

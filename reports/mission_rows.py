@@ -17,8 +17,8 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, insert, text
 
 from extensions import db
+from readiness.report_sql import current_people, requirement_rows
 from reports.queries import Moment
-from reports.readiness_sql import current_people, requirement_rows
 from training.models import Requirement
 
 _metadata = MetaData()  # not the app's: Alembic never sees these tables

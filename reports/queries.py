@@ -18,7 +18,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
-from reports.readiness_sql import current_people, requirement_rows
+from readiness.report_sql import current_people, requirement_rows
 from training.models import Completion, Module
 
 STATUSES = ("cleared", "due", "overdue", "expired")

@@ -23,13 +23,15 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Mission, User
 from audit.services import record
+from certificates.documents import public_base_url
 from core import mail
 from core.mail import MailNotConfigured
 from database import utcnow
 from extensions import db
+from readiness.report_sql import readiness
+from reports.dashboard import now_moment
 from reports.models import Reminder
 from reports.queries import Moment, day_number
-from reports.readiness_sql import readiness
 from reports.reminder_text import Item, compose
 from training.i18n import pick
 from training.models import Course
@@ -200,8 +202,6 @@ def _target(mission_ids) -> str:
 
 def training_link() -> str:
     """The learner's "My training" page, as a full URL (PUBLIC_BASE_URL when set), also from the command line."""
-    from certificates.documents import public_base_url
-
     base = public_base_url()
     with current_app.test_request_context():
         return base + url_for("training.my_training")
@@ -209,8 +209,6 @@ def training_link() -> str:
 
 def remind_from_dashboard(mission: Mission, *, actor, user_id: int | None) -> Outcome:
     """The dashboard's button: one listed person, or everyone in the mission (up to the batch limit)."""
-    from reports.dashboard import now_moment
-
     moment = now_moment()
     if user_id is not None and not _needs_reminder_here(moment, mission, user_id):
         raise NotInMission(user_id)

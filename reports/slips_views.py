@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from accounts import activation, roster
 from accounts.models import Deployment, Mission, Unit, User
-from accounts.permissions import admin_required, require, role_required
 from certificates.documents import public_base_url
 from certificates.slips import stream_slips
 from core.forms import EmptyForm
+from core.permissions import admin_required, require, role_required
 from extensions import db
 from reports.forms import RosterSlipsForm, SlipsForm
 from reports.permissions import can_issue_codes

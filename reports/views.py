@@ -8,15 +8,15 @@ from urllib.parse import parse_qsl, urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, user_logged_in
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from accounts import activation
 from accounts.models import Mission
-from accounts.permissions import require, role_required
 from audit.services import record
 from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
+from core.permissions import require, role_required
 from core.spreadsheet import csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db
@@ -216,12 +216,6 @@ def reminders_seen():
     notices.mark_seen(current_user.id)
     db.session.commit()
     return redirect(url_for("training.my_training"))
-
-
-@bp.record_once
-def _notice_on_sign_in(state) -> None:
-    """Every sign-in shows the person's unseen reminders (reports.notices)."""
-    user_logged_in.connect(notices.on_sign_in, state.app)
 
 
 @bp.get("/hq")

@@ -87,7 +87,7 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # core
     "core.healthz": everyone(200),
     "core.home": everyone(200),  # welcome page when signed out, role cards when signed in
-    "core.set_language": everyone(HOME),  # an empty choice changes nothing and goes home
+    "accounts.set_language": everyone(HOME),  # an empty choice changes nothing and goes home
     # accounts
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # signed in: nothing to do here
     "accounts.sign_out": signed_in(Redirect("/sign-in")),  # the (CSRF-free here) empty form signs out
@@ -175,37 +175,37 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # writing courses (training/author_views.py, lesson_views.py): the course's owner and co-authors, and admins.
     # The sample module has only a published version and no draft, and the sample lesson is published,
     # so the draft-only screens and buttons send authors back to the module page with a message.
-    "training.author_index": COURSE_AUTHORS,
-    "training.course_new": COURSE_AUTHORS,
-    "training.course_overview": COURSE_AUTHORS,
-    "training.course_edit": COURSE_AUTHORS,
+    "training_author.author_index": COURSE_AUTHORS,
+    "training_author.course_new": COURSE_AUTHORS,
+    "training_author.course_overview": COURSE_AUTHORS,
+    "training_author.course_edit": COURSE_AUTHORS,
     # Copy a course one may read (its authors; any trainer for the shipped course) into a new one they own:
     # the empty form has no code, so back to the course with the message, nothing created.
-    "training.course_copy": allowed_to("trainer", ok=302),
+    "training_author.course_copy": allowed_to("trainer", ok=302),
     # who is offered an optional course: its authors choose (the shipped course's readers do not)
-    "training.course_audience": COURSE_AUTHORS,
-    "training.author_add": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
-    "training.author_remove": allowed_to("trainer", ok=302),  # not a co-author: back to the course, nothing done
-    "training.module_new": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
-    "training.module_edit": COURSE_AUTHORS,
-    "training.module_move": allowed_to("trainer", ok=302),
-    "training.draft_start": allowed_to("trainer", ok=302),  # the empty form starts a draft
-    "training.draft_discard": allowed_to("trainer", ok=302),  # no draft: nothing to discard
-    "training.module_publish": allowed_to("trainer", ok=302),  # no draft: nothing to publish
-    "training.module_archive": allowed_to("trainer", ok=302),  # the empty form archives it
-    "training.module_delete": allowed_to("trainer", ok=302),  # published: refused, archive instead
-    "training.module_details": allowed_to("trainer", ok=302),  # no draft: start one first
-    "training.module_preview": allowed_to("trainer", ok=302),  # no lessons: nothing to preview
-    "training.lesson_new": allowed_to("trainer", ok=302),  # no draft: start one first
-    "training.lesson_edit": allowed_to("trainer", ok=302),  # published lesson: start a draft first
-    "training.lesson_move": allowed_to("trainer", ok=302),
-    "training.lesson_delete": allowed_to("trainer", ok=302),
-    "training.lesson_image": allowed_to("trainer", ok=302),
+    "training_author.course_audience": COURSE_AUTHORS,
+    "training_author.author_add": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
+    "training_author.author_remove": allowed_to("trainer", ok=302),  # not a co-author: back to the course, nothing done
+    "training_author.module_new": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors
+    "training_author.module_edit": COURSE_AUTHORS,
+    "training_author.module_move": allowed_to("trainer", ok=302),
+    "training_author.draft_start": allowed_to("trainer", ok=302),  # the empty form starts a draft
+    "training_author.draft_discard": allowed_to("trainer", ok=302),  # no draft: nothing to discard
+    "training_author.module_publish": allowed_to("trainer", ok=302),  # no draft: nothing to publish
+    "training_author.module_archive": allowed_to("trainer", ok=302),  # the empty form archives it
+    "training_author.module_delete": allowed_to("trainer", ok=302),  # published: refused, archive instead
+    "training_author.module_details": allowed_to("trainer", ok=302),  # no draft: start one first
+    "training_author.module_preview": allowed_to("trainer", ok=302),  # no lessons: nothing to preview
+    "lesson_author.lesson_new": allowed_to("trainer", ok=302),  # no draft: start one first
+    "lesson_author.lesson_edit": allowed_to("trainer", ok=302),  # published lesson: start a draft first
+    "lesson_author.lesson_move": allowed_to("trainer", ok=302),
+    "lesson_author.lesson_delete": allowed_to("trainer", ok=302),
+    "lesson_author.lesson_image": allowed_to("trainer", ok=302),
     # required training (training/requirement_views.py): admins set kind-wide rules, leads their missions', HQ reads
-    "training.requirements_index": allowed_to("lead", "hq"),
-    "training.mission_requirements": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
-    "training.requirement_edit": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
-    "training.requirement_remove": PerMission(own=allowed_to("lead", ok=302),
+    "requirements.requirements_index": allowed_to("lead", "hq"),
+    "requirements.mission_requirements": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
+    "requirements.requirement_edit": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "requirements.requirement_remove": PerMission(own=allowed_to("lead", ok=302),
                                               other=lead_refused(allowed_to("lead", ok=302))),
     # readiness reports (reports/views.py): a mission's leads (their own missions only), HQ and admins read;
     # only the mission's leads and admins send reminders (the empty form: back to the dashboard with a message)

@@ -1,5 +1,5 @@
 """Test data for the report tests: a small mission whose readiness is known person by person,
-the per-person truth from training.readiness, and a reader for the tables of a rendered page."""
+the per-person truth from readiness.rule, and a reader for the tables of a rendered page."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from certificates import services as certificate_services
 from certificates.models import Certificate
 from database import utcnow
 from extensions import db
+from readiness.rule import STATUSES, readiness_of
 from tests import factories
 from tests.training_factories import make_course, make_module, make_requirement
 from training.models import Requirement
-from training.readiness import STATUSES, readiness_of
 
 DUE_DAYS = 30
 
@@ -121,7 +121,7 @@ def many_overdue(scenario: Scenario, n: int) -> None:
 
 
 def truth(mission: Mission, requirement: Requirement, moment: datetime | None = None) -> dict[int, str]:
-    """user id -> status, from training.readiness.readiness_of for each person whose current
+    """user id -> status, from readiness.rule.readiness_of for each person whose current
     deployment (User.current_deployment) is in `mission` and whose category the requirement covers."""
     moment = moment or datetime.now(timezone.utc)
     result = {}

@@ -276,8 +276,8 @@ def test_two_live_codes_for_one_person_are_refused_by_the_database(app, newcomer
 
 
 def test_the_demo_lead_prints_slips_for_monusco_and_a_demo_peacekeeper_gets_in(client, login):
-    from accounts.demo import DEMO_PASSWORD, seed_people
     from accounts.models import Mission
+    from demo.people import DEMO_PASSWORD, seed_people
 
     seed_people(40)
     db.session.commit()

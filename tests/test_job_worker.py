@@ -1,6 +1,6 @@
 """A real Huey worker: it runs the job the web app queued, and one killed half-way leaves nothing.
 
-Starts `huey_consumer jobs.queue.huey` as the README does (its queue in an SQLite file in the
+Starts `huey_consumer worker.huey` as the README does (its queue in an SQLite file in the
 instance folder), against an SQLite database prepared here. Marked `fault`: it kills a process.
 """
 
@@ -35,7 +35,7 @@ def _env(instance: Path, database: str, **extra) -> dict[str, str]:
 
 
 def _worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "jobs.queue.huey", "-w", "1", "-k", "thread"],
+    return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "worker.huey", "-w", "1", "-k", "thread"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 

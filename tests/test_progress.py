@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from certificates.models import Certificate
 from extensions import db
 from training import progress
+from training.hooks import hooks
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion
 
 
@@ -57,8 +58,21 @@ def test_module_needs_every_lesson(learner, course):
 
 
 def test_gates_hold_a_module_back(learner, course, monkeypatch):
-    monkeypatch.setattr(progress, "MODULE_GATES", [lambda user, version: False])
+    monkeypatch.setattr(hooks(), "module_gates", [lambda user, version: False])
     assert _study(learner, course) == [None, None]
+
+
+def test_the_certificate_hook_runs_in_the_completions_transaction(learner, course):
+    """training tells certificates through a hook, yet the certificate commits or rolls back with
+    the completion that earned it: the hook is a call in the caller's transaction, not a later event."""
+    assert all(_study(learner, course)) and _count(Certificate) == 1
+    db.session.rollback()
+    assert _count(Completion) == 0 and _count(Certificate) == 0
+
+
+def test_without_the_certificates_hook_training_completes_courses_alone(learner, course, monkeypatch):
+    monkeypatch.setattr(hooks(), "course_completed", [])
+    assert all(_study(learner, course)) and _count(Certificate) == 0
 
 
 def test_course_completion_issues_one_certificate(learner, course):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from accounts.models import Deployment, User
 from certificates.models import Certificate
 from extensions import db
+from readiness.rule import readiness_counts, readiness_of, readiness_rows, requirements_for
 from tests.factories import make_mission, make_unit
 from training.models import Course, Requirement
-from training.readiness import readiness_counts, readiness_of, readiness_rows, requirements_for
 
 TODAY = date(2026, 6, 15)
 MOMENT = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.utc)

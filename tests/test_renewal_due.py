@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from certificates.models import Certificate
 from extensions import db
+from readiness.rule import readiness_of
 from reports import reminders
 from reports.dashboard import mission_dashboard, now_moment
 from reports.reminder_text import Item, compose
@@ -17,7 +18,6 @@ from tests import factories
 from tests import report_factories as rf
 from tests.conftest import login_as
 from tests.training_factories import make_course, make_module, make_requirement
-from training.readiness import readiness_of
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=timezone.utc)
 

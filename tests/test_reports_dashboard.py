@@ -1,4 +1,4 @@
-"""The mission dashboard's figures are true: they equal training.readiness's per-person rule,
+"""The mission dashboard's figures are true: they equal readiness.rule's per-person rule,
 count only the people deployed in the mission now, hide small cells from leads and HQ (not from
 admins), never show quiz scores, and list the overdue with working filters, sorts and pages."""
 

@@ -8,16 +8,16 @@ from datetime import datetime, timezone
 
 from sqlalchemy import func, select
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import Mission, User
 from certificates.models import Certificate
+from demo.history import seed_history
+from demo.people import DEMO_PASSWORD
 from extensions import db
 from quizzes.models import Attempt
-from reports.demo_history import seed_history
+from readiness.rule import readiness_rows
 from tests import report_factories as rf
 from tests.conftest import login_as
 from training.models import Requirement
-from training.readiness import readiness_rows
 
 
 def _count(query) -> int:

@@ -151,12 +151,12 @@ def test_export_matches_the_page(client, missions, hq, fmt):
 def test_hq_counts_equal_the_readiness_rule_with_mission_and_category_requirements(app, missions):
     """HQ gives each requirement its missions and categories as constants (reports.hq.requirement_scopes):
     a mission's own requirement, one for police only, an inactive one and an unmatched category
-    must come out as training.readiness.readiness_rows has them."""
+    must come out as readiness.rule.readiness_rows has them."""
     from sqlalchemy import func
 
+    from readiness.rule import readiness_rows
     from reports.dashboard import now_moment
     from reports.hq import hq_rows
-    from training.readiness import readiness_rows
 
     extra = make_course(title={"en": "Police Escorts"})
     make_requirement(extra, mission=missions["DELTA"], categories="police", due_days=10)

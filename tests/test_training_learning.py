@@ -13,6 +13,7 @@ from extensions import db
 from tests import certificate_factories
 from tests import training_factories as tf
 from training import progress
+from training.hooks import hooks
 from training.models import Completion, LessonView
 
 
@@ -163,7 +164,7 @@ def test_finishing_the_lessons_completes_the_module_and_then_the_course(client, 
 
 
 def test_a_gate_holds_the_module_until_it_passes(client, login, learner, course, monkeypatch):
-    monkeypatch.setattr(progress, "MODULE_GATES", [lambda user, version: False])
+    monkeypatch.setattr(hooks(), "module_gates", [lambda user, version: False])
     login(client, learner)
 
     response = client.post(f"/training/lessons/{_lessons(course, 1)[0].id}/done", follow_redirects=True)

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from audit.models import AuditEvent
+from demo.cli import SEED_STEPS
+from demo.course import seed_requirements
 from extensions import db
 from tests import training_factories as tf
-from training.cli import seed_requirements
 from training.models import Requirement
 
 EVERYONE = ["military", "police", "civilian"]
@@ -163,5 +164,5 @@ def test_the_demo_seed_requires_the_shipped_course_once_if_it_exists(app):
     [requirement] = db.session.scalars(select(Requirement)).all()
     assert (requirement.mission_kind, requirement.categories, requirement.due_days) == (
         "peacekeeping", ",".join(EVERYONE), 30)
-    steps = [name for name, _step in app.extensions["seed_steps"]]
+    steps = [name for name, _step in SEED_STEPS]
     assert steps.index("training requirements") > steps.index("shipped course")

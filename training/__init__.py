@@ -1,7 +1,6 @@
-"""Courses, modules, versions, lessons, progress, requirements and readiness.
+"""Courses, modules, versions, lessons, progress and requirements.
 
-Importing the package installs the guard that keeps published module versions frozen
-(training.guards), so no code path that loads the models can skip it.
+What the packages above add to it (a quiz gate, the certificate on completion, readiness on My
+training) comes through training.hooks, wired in create_app; so does the guard that keeps
+published module versions frozen (training.guards.install).
 """
-
-from training import guards  # noqa: F401  (registers the before_flush listener)

@@ -7,18 +7,17 @@ is readable by every trainer: its overview, modules and preview, and a copy of i
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from accounts.models import Mission, User
-from accounts.permissions import require, role_required
 from core.forms import EmptyForm
+from core.permissions import require, role_required
 from core.templating import LANGUAGE_NAMES
 from extensions import db
 from training import authoring, learning, versions
-from training.blueprint import bp
 from training.forms import (
     CATEGORY_CHOICES,
     KIND_CHOICES,
@@ -42,6 +41,8 @@ from training.permissions import (
 )
 from training.player import interface_language, lesson_context
 from training.versions import VersionError
+
+bp = Blueprint("training_author", __name__, url_prefix="/training/author")
 
 
 def authored_course(course_id: int) -> Course:
@@ -82,7 +83,7 @@ def _flash_form_errors(form) -> None:
             flash(_("%(label)s: %(error)s", label=label, error=error), "error")
 
 
-@bp.get("/training/author")
+@bp.get("")
 @role_required("trainer")
 def author_index():
     """Trainers and admins: the courses they may write (admins: all), the shipped course to read and
@@ -98,7 +99,7 @@ def author_index():
                            pick=pick, can_create=can_create_course(current_user))
 
 
-@bp.route("/training/author/courses/new", methods=["GET", "POST"])
+@bp.route("/courses/new", methods=["GET", "POST"])
 @role_required("trainer")
 def course_new():
     """Trainers and admins: create a course, which they then own."""
@@ -120,7 +121,7 @@ def course_new():
     return render_template("training/author/course_form.html", form=form, course=None)
 
 
-@bp.get("/training/author/courses/<int:course_id>")
+@bp.get("/courses/<int:course_id>")
 @role_required("trainer")
 def course_overview(course_id: int):
     """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: the course's
@@ -153,7 +154,7 @@ def _audience_names(course: Course) -> dict[str, list[str]]:
             "audience_languages": [LANGUAGE_NAMES.get(code, code) for code in audience.get("languages", [])]}
 
 
-@bp.post("/training/author/courses/<int:course_id>/copy")
+@bp.post("/courses/<int:course_id>/copy")
 @role_required("trainer")
 def course_copy(course_id: int):
     """Trainers and admins who may read the course: copy it into a new draft course they own."""
@@ -179,7 +180,7 @@ def _module_title(module: Module) -> str:
     return pick(version.title if version else {}, interface_language(), module.default_language) or module.slug
 
 
-@bp.route("/training/author/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @role_required("trainer")
 def course_edit(course_id: int):
     """Course owners, co-authors, admins: change the course's titles, description, validity and languages."""
@@ -206,7 +207,7 @@ def course_edit(course_id: int):
     return render_template("training/author/course_form.html", form=form, course=course)
 
 
-@bp.route("/training/author/courses/<int:course_id>/audience", methods=["GET", "POST"])
+@bp.route("/courses/<int:course_id>/audience", methods=["GET", "POST"])
 @role_required("trainer")
 def course_audience(course_id: int):
     """Course owners, co-authors, admins: the missions, kinds, categories and languages a published
@@ -235,7 +236,7 @@ def course_audience(course_id: int):
                            pick=pick)
 
 
-@bp.post("/training/author/courses/<int:course_id>/authors")
+@bp.post("/courses/<int:course_id>/authors")
 @role_required("trainer")
 def author_add(course_id: int):
     """Course owners and admins: let another trainer co-author the course."""
@@ -262,7 +263,7 @@ def author_add(course_id: int):
     return redirect(url_for(".course_overview", course_id=course.id))
 
 
-@bp.post("/training/author/courses/<int:course_id>/authors/<int:user_id>/remove")
+@bp.post("/courses/<int:course_id>/authors/<int:user_id>/remove")
 @role_required("trainer")
 def author_remove(course_id: int, user_id: int):
     """Course owners and admins: stop a co-author from writing the course."""
@@ -281,7 +282,7 @@ def author_remove(course_id: int, user_id: int):
     return redirect(url_for(".course_overview", course_id=course.id))
 
 
-@bp.post("/training/author/courses/<int:course_id>/modules")
+@bp.post("/courses/<int:course_id>/modules")
 @role_required("trainer")
 def module_new(course_id: int):
     """Course owners, co-authors, admins: add a module (with an empty draft) at the end of the course."""
@@ -301,7 +302,7 @@ def module_new(course_id: int):
     return redirect(url_for(".module_edit", module_id=module.id))
 
 
-@bp.get("/training/author/modules/<int:module_id>")
+@bp.get("/modules/<int:module_id>")
 @role_required("trainer")
 def module_edit(module_id: int):
     """Course owners, co-authors, admins; any trainer, read-only, for the shipped course: a module's
@@ -321,7 +322,7 @@ def module_edit(module_id: int):
                            can_edit=can_author(current_user, module.course))
 
 
-@bp.post("/training/author/modules/<int:module_id>/move")
+@bp.post("/modules/<int:module_id>/move")
 @role_required("trainer")
 def module_move(module_id: int):
     """Course owners, co-authors, admins: move a module up or down in its course."""
@@ -347,7 +348,7 @@ def _module_action(module_id: int, action, success: str):
     return module
 
 
-@bp.post("/training/author/modules/<int:module_id>/draft")
+@bp.post("/modules/<int:module_id>/draft")
 @role_required("trainer")
 def draft_start(module_id: int):
     """Course owners, co-authors, admins: start a draft that copies the published version (learners keep that one)."""
@@ -356,7 +357,7 @@ def draft_start(module_id: int):
     return redirect(url_for(".module_edit", module_id=module.id))
 
 
-@bp.post("/training/author/modules/<int:module_id>/draft/discard")
+@bp.post("/modules/<int:module_id>/draft/discard")
 @role_required("trainer")
 def draft_discard(module_id: int):
     """Course owners, co-authors, admins: throw away the draft of a module that has a published version."""
@@ -364,7 +365,7 @@ def draft_discard(module_id: int):
     return redirect(url_for(".module_edit", module_id=module.id))
 
 
-@bp.post("/training/author/modules/<int:module_id>/publish")
+@bp.post("/modules/<int:module_id>/publish")
 @role_required("trainer")
 def module_publish(module_id: int):
     """Course owners, co-authors, admins: publish the draft; it is frozen from then on."""
@@ -373,7 +374,7 @@ def module_publish(module_id: int):
     return redirect(url_for(".module_edit", module_id=module.id))
 
 
-@bp.post("/training/author/modules/<int:module_id>/archive")
+@bp.post("/modules/<int:module_id>/archive")
 @role_required("trainer")
 def module_archive(module_id: int):
     """Course owners, co-authors, admins: archive a module (learners stop seeing it), or bring it back."""
@@ -384,7 +385,7 @@ def module_archive(module_id: int):
     return redirect(url_for(".module_edit", module_id=module.id))
 
 
-@bp.post("/training/author/modules/<int:module_id>/delete")
+@bp.post("/modules/<int:module_id>/delete")
 @role_required("trainer")
 def module_delete(module_id: int):
     """Course owners, co-authors, admins: delete a module that was never published (others are archived)."""
@@ -403,7 +404,7 @@ def module_delete(module_id: int):
     return redirect(url_for(".course_overview", course_id=course_id))
 
 
-@bp.route("/training/author/modules/<int:module_id>/details", methods=["GET", "POST"])
+@bp.route("/modules/<int:module_id>/details", methods=["GET", "POST"])
 @role_required("trainer")
 def module_details(module_id: int):
     """Course owners, co-authors, admins: the draft's title, summary, objectives, minutes and sources, per language."""
@@ -428,7 +429,7 @@ def module_details(module_id: int):
                            languages=module.course.language_list)
 
 
-@bp.get("/training/author/modules/<int:module_id>/preview")
+@bp.get("/modules/<int:module_id>/preview")
 @role_required("trainer")
 def module_preview(module_id: int):
     """Course owners, co-authors, admins; any trainer for the shipped course: the draft (or the

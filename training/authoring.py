@@ -17,6 +17,7 @@ from accounts.models import User
 from audit.services import record
 from extensions import db
 from training import versions
+from training.hooks import hooks
 from training.models import Completion, Course, CourseAuthor, Lesson, LessonView, Module, ModuleVersion, VersionStatus
 from training.versions import VersionError
 
@@ -69,10 +70,9 @@ def create_course(*, owner: User, code: str, title: dict, description: dict, val
 def copy_course(source: Course, *, owner: User, code: str) -> Course:
     """A new course owned by `owner`: the source's details, and each live module as a draft
     (version 1) holding the source's latest published content (its draft if it never published),
-    with its quiz settings and question bank. Nothing is published: the copy is the owner's to
-    change; learners, certificates and progress stay with the source."""
-    from quizzes.models import Question, Quiz
-
+    and whatever the module_copied hooks copy with it (quizzes: its settings and question bank).
+    Nothing is published: the copy is the owner's to change; learners, certificates and progress
+    stay with the source."""
     course = create_course(owner=owner, code=code, title=dict(source.title), description=dict(source.description),
                            validity_months=source.validity_months,
                            renewal_window_days=source.renewal_window_days, languages=source.language_list,
@@ -86,15 +86,8 @@ def copy_course(source: Course, *, owner: User, code: str) -> Course:
         draft = versions.start_draft(copy, actor=owner)
         if content is not None:
             versions.write_content(draft, versions.content_of(content))
-        quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
-        if quiz is not None:
-            db.session.add(Quiz(module_id=copy.id, **quiz.settings()))
-            for question in db.session.scalars(select(Question).where(
-                    Question.module_id == module.id, Question.is_archived.is_(False)).order_by(Question.position)):
-                db.session.add(Question(module_id=copy.id, key=question.key, type=question.type,
-                                        tags=list(question.tags), is_critical=question.is_critical,
-                                        content=question.content, answer=question.answer,
-                                        image_id=question.image_id, position=question.position))
+        for announce in hooks().module_copied:
+            announce(module, copy)
     db.session.flush()
     record("course_copied", actor=owner, target=f"course:{course.code}", source=source.code, modules=len(live))
     return course

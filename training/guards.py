@@ -79,7 +79,12 @@ def _check_lesson(session: Session, lesson: Lesson, *, deleted: bool) -> None:
             raise FrozenVersionError(f"a lesson cannot be {action} module version {version_id}: it is {status}")
 
 
-@event.listens_for(Session, "before_flush")
+def install() -> None:
+    """Check every session's flushes from now on (create_app calls it; a second call adds nothing)."""
+    if not event.contains(Session, "before_flush", refuse_changes_to_frozen_versions):
+        event.listen(Session, "before_flush", refuse_changes_to_frozen_versions)
+
+
 def refuse_changes_to_frozen_versions(session: Session, flush_context, instances) -> None:
     with session.no_autoflush:
         for obj in list(session.dirty):

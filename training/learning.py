@@ -19,21 +19,11 @@ from sqlalchemy.orm import selectinload, undefer
 from accounts.models import User
 from extensions import db
 from training import progress
+from training.hooks import Standing, hooks
 from training.i18n import available, pick
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, VersionStatus
-from training.readiness import Readiness, requirements_for
 
 FROZEN = (VersionStatus.PUBLISHED.value, VersionStatus.RETIRED.value)
-
-
-def published_version(module: Module) -> ModuleVersion | None:
-    return db.session.scalar(select(ModuleVersion).where(
-        ModuleVersion.module_id == module.id, ModuleVersion.status == VersionStatus.PUBLISHED.value))
-
-
-def started_version(user_id: int, module: Module) -> ModuleVersion | None:
-    """The frozen version the person began and has not completed (first begun wins), if any."""
-    return _versions(user_id, [module.id], with_lessons=False).started.get(module.id)
 
 
 @dataclass
@@ -281,13 +271,14 @@ def lesson_in(version: ModuleVersion, key: str) -> Lesson | None:
 @dataclass
 class RequiredCourse:
     course: Course
-    readiness: Readiness
+    readiness: Standing
 
 
 def required_courses(user: User, on: date | None = None) -> list[RequiredCourse]:
-    """Courses required of `user` by their current deployment; for a course required twice, the earliest due date."""
+    """Courses required of `user` by their current deployment; for a course required twice, the earliest due date.
+    The requirements hook (readiness) says which apply and their status."""
     by_course: dict[int, RequiredCourse] = {}
-    for requirement, readiness in requirements_for(user, on):
+    for requirement, readiness in hooks().requirements(user, on):
         course = requirement.course
         if course.is_archived:
             continue

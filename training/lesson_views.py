@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from accounts.permissions import require, role_required
 from core.forms import EmptyForm
+from core.permissions import require, role_required
 from extensions import db
 from training import authoring, images, versions
 from training.author_views import authored_module, editing_language
-from training.blueprint import bp
 from training.forms import ImageForm, LessonForm, LessonNewForm, MoveForm
 from training.markdown import render as render_markdown
 from training.models import Lesson, VersionStatus
 from training.permissions import can_author
 from training.versions import VersionError
+
+bp = Blueprint("lesson_author", __name__, url_prefix="/training/author")
 
 
 def _authored_lesson(lesson_id: int) -> Lesson:
@@ -27,7 +28,7 @@ def _authored_lesson(lesson_id: int) -> Lesson:
 
 
 def _to_module(lesson: Lesson, lang: str | None = None):
-    return redirect(url_for(".module_edit", module_id=lesson.module_version.module_id, lang=lang))
+    return redirect(url_for("training_author.module_edit", module_id=lesson.module_version.module_id, lang=lang))
 
 
 def _is_draft(lesson: Lesson) -> bool:
@@ -37,7 +38,7 @@ def _is_draft(lesson: Lesson) -> bool:
     return False
 
 
-@bp.post("/training/author/modules/<int:module_id>/lessons")
+@bp.post("/modules/<int:module_id>/lessons")
 @role_required("trainer")
 def lesson_new(module_id: int):
     """Course owners, co-authors, admins: add a lesson at the end of the module's draft."""
@@ -58,10 +59,10 @@ def lesson_new(module_id: int):
             return redirect(url_for(".lesson_edit", lesson_id=lesson.id, lang=lang))
     else:
         flash(_("Give the lesson a title."), "error")
-    return redirect(url_for(".module_edit", module_id=module.id, lang=lang))
+    return redirect(url_for("training_author.module_edit", module_id=module.id, lang=lang))
 
 
-@bp.route("/training/author/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @role_required("trainer")
 def lesson_edit(lesson_id: int):
     """Course owners, co-authors, admins: write a draft lesson in one language; preview shows what learners get."""
@@ -103,7 +104,7 @@ def _box_title(lang: str) -> str:
         return _("What you do")
 
 
-@bp.post("/training/author/lessons/<int:lesson_id>/move")
+@bp.post("/lessons/<int:lesson_id>/move")
 @role_required("trainer")
 def lesson_move(lesson_id: int):
     """Course owners, co-authors, admins: move a draft lesson up or down."""
@@ -115,7 +116,7 @@ def lesson_move(lesson_id: int):
     return _to_module(lesson, request.args.get("lang"))
 
 
-@bp.post("/training/author/lessons/<int:lesson_id>/delete")
+@bp.post("/lessons/<int:lesson_id>/delete")
 @role_required("trainer")
 def lesson_delete(lesson_id: int):
     """Course owners, co-authors, admins: remove a lesson from the draft (published versions keep theirs)."""
@@ -125,10 +126,10 @@ def lesson_delete(lesson_id: int):
         authoring.delete_lesson(lesson, actor=current_user)
         db.session.commit()
         flash(_("Lesson removed from the draft."), "success")
-    return redirect(url_for(".module_edit", module_id=module_id))
+    return redirect(url_for("training_author.module_edit", module_id=module_id))
 
 
-@bp.post("/training/author/lessons/<int:lesson_id>/image")
+@bp.post("/lessons/<int:lesson_id>/image")
 @role_required("trainer")
 def lesson_image(lesson_id: int):
     """Course owners, co-authors, admins: upload a picture; it is checked, re-encoded and added to the lesson."""

@@ -1,14 +1,13 @@
 """Lesson progress and module / course completion. Adds and flushes; the caller commits.
 
-A module version is complete when every one of its lessons has been viewed and every gate in
-MODULE_GATES passes (the quizzes package adds "the quiz is passed, or there is none"). A course
-is complete when each of its modules has a completion of any version; completing it issues the
-certificate in the same transaction.
+A module version is complete when every one of its lessons has been viewed and every module gate
+passes (training.hooks: quizzes adds "the quiz is passed, or there is none"). A course is complete
+when each of its modules has a completion of any version; completing it tells the course_completed
+hooks (certificates issues the certificate) in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
@@ -17,13 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from audit.services import record
-from certificates.models import Certificate
 from database import utcnow
 from extensions import db
-from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion
-
-ModuleGate = Callable[[User, ModuleVersion], bool]
-MODULE_GATES: list[ModuleGate] = []
+from training.hooks import hooks
+from training.models import Completion, Course, Lesson, LessonView, ModuleVersion
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> bool:
@@ -63,40 +59,21 @@ def completion_for(user_id: int, module_id: int) -> Completion | None:
 
 
 def current_cycle(user_id: int, course: Course, moment: datetime | None = None) -> int:
-    """Which certification cycle completions count toward now.
-
-    The n-th certificate closes cycle n-1. While the newest certificate is valid and outside its
-    renewal window, further completions still belong to its cycle; once renewal is open (window,
-    expiry or revocation), they start the next one.
-    """
+    """Which certification cycle completions count toward now (the cycles hook answers:
+    certificates.services.certification_cycles has the rule)."""
     return current_cycles(user_id, [course], moment)[course.id]
 
 
 def current_cycles(user_id: int, courses: list[Course], moment: datetime | None = None) -> dict[int, int]:
-    """current_cycle() for several courses in one statement (a person holds few certificates)."""
-    from certificates.services import needs_new_certificate
-
-    moment = moment or utcnow()
-    held: dict[int, list[Certificate]] = {}
-    for certificate in db.session.scalars(
-            select(Certificate).where(Certificate.user_id == user_id,
-                                      Certificate.course_id.in_([c.id for c in courses]))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
-        held.setdefault(certificate.course_id, []).append(certificate)
-    cycles = {}
-    for course in courses:
-        issued = held.get(course.id, [])
-        if not issued:
-            cycles[course.id] = 0
-        else:
-            cycles[course.id] = len(issued) if needs_new_certificate(issued[0], course, moment) else len(issued) - 1
-    return cycles
+    """current_cycle() for several courses at once (answered by the cycles hook: certificates)."""
+    return hooks().cycles(user_id, courses, moment or utcnow())
 
 
 def complete_module_if_done(user: User, module_version: ModuleVersion, *, attempt_id: int | None = None,
                             moment: datetime | None = None) -> Completion | None:
-    """Record the completion when lessons and gates are done (idempotent per cycle), and issue
-    the certificate when this completes the course, all in the caller's transaction."""
+    """Record the completion when lessons and gates are done (idempotent per cycle), and tell the
+    course_completed hooks when this completes the course (certificates issues the certificate),
+    all in the caller's transaction."""
     moment = moment or utcnow()
     course = db.session.get(Course, module_version.module.course_id)
     cycle = current_cycle(user.id, course, moment)
@@ -104,7 +81,7 @@ def complete_module_if_done(user: User, module_version: ModuleVersion, *, attemp
         user_id=user.id, module_version_id=module_version.id, cycle=cycle))
     if existing is not None:
         return existing
-    if not lessons_done(user, module_version) or not all(gate(user, module_version) for gate in MODULE_GATES):
+    if not lessons_done(user, module_version) or not all(gate(user, module_version) for gate in hooks().module_gates):
         return None
     try:
         with db.session.begin_nested():
@@ -118,9 +95,8 @@ def complete_module_if_done(user: User, module_version: ModuleVersion, *, attemp
     record("module_completed", actor=user, target=f"module:{module_version.module_id}",
            version=module_version.number, cycle=cycle)
     if course_complete(user.id, course, cycle):
-        from certificates.services import issue_for_course
-
-        issue_for_course(user, course, moment)
+        for announce in hooks().course_completed:
+            announce(user, course, moment)
     return completion
 
 
@@ -132,14 +108,3 @@ def course_complete(user_id: int, course: Course, cycle: int) -> bool:
     done = db.session.scalar(select(func.count(func.distinct(Completion.module_id))).where(
         Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle))
     return (done or 0) == len(module_ids)
-
-
-def module_versions_for(course: Course) -> list[tuple[Module, ModuleVersion | None]]:
-    """Each live module with its latest published version (None if never published)."""
-    result = []
-    for module in course.modules:
-        if module.is_archived:
-            continue
-        published = [v for v in module.versions if v.status == "published"]
-        result.append((module, published[-1] if published else None))
-    return result

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Mission
-from accounts.permissions import require, role_required, visible_mission_ids
+from accounts.permissions import visible_mission_ids
 from core.forms import EmptyForm
+from core.permissions import require, role_required
 from extensions import db
 from training import requirements
-from training.blueprint import bp
 from training.forms import RequirementEditForm, RequirementForm
 from training.i18n import pick
 from training.models import Course, Requirement
 from training.permissions import can_set_requirements, can_view_requirements
 from training.player import interface_language
 from training.versions import VersionError
+
+bp = Blueprint("requirements", __name__)
 
 
 def _course_choices() -> list[tuple[int, str]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
@@ -16,12 +16,14 @@ from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
 from extensions import db
-from training import author_views, learning, lesson_views, progress, requirement_views  # noqa: F401 (routes)
-from training.blueprint import bp
+from training import learning, progress
+from training.hooks import hooks
 from training.i18n import pick
 from training.markdown import render_frozen
 from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
 from training.player import interface_language, lesson_context
+
+bp = Blueprint("training", __name__)
 
 MEDIA_MAX_AGE = 31_536_000  # one year: the name is the content's hash, so it never changes meaning
 
@@ -70,10 +72,8 @@ def my_training():
     by_course = learning.courses_progress(current_user, [item.course for item in required] + optional)
     steps = {course_id: learning.next_step(current_user, None, modules)
              for course_id, modules in by_course.items() if modules}
-    from reports.notices import current_notices  # reports builds on training, not the other way round
-
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
-                           notices=current_notices(current_user.id, interface_language()), form=EmptyForm(),
+                           notices=hooks().notices(current_user.id, interface_language()), form=EmptyForm(),
                            deployment=current_user.current_deployment(), lang=interface_language(), pick=pick)
 
 

@@ -124,12 +124,12 @@ def test_trainer_pages(axe_page, live_server, trainer, course):
     draft = versions.start_draft(module, actor=trainer)  # the editor shows a draft's lessons with their tools
     db.session.commit()
     urls = _urls(
-        ("authoring home", "training.author_index", {}),
-        ("course editor", "training.course_edit", {"course_id": course.id}),
-        ("course overview", "training.course_overview", {"course_id": course.id}),
-        ("module editor", "training.module_edit", {"module_id": module.id}),
-        ("module details", "training.module_details", {"module_id": module.id}),
-        ("lesson editor", "training.lesson_edit", {"lesson_id": draft.lessons[0].id}),
+        ("authoring home", "training_author.author_index", {}),
+        ("course editor", "training_author.course_edit", {"course_id": course.id}),
+        ("course overview", "training_author.course_overview", {"course_id": course.id}),
+        ("module editor", "training_author.module_edit", {"module_id": module.id}),
+        ("module details", "training_author.module_details", {"module_id": module.id}),
+        ("lesson editor", "lesson_author.lesson_edit", {"lesson_id": draft.lessons[0].id}),
         ("question bank", "quiz_author.bank", {"module_id": module.id}),
         ("question editor", "quiz_author.question_edit", {"question_id": question.id}),
         ("quiz settings", "quiz_author.settings", {"module_id": module.id}),

@@ -13,8 +13,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from accounts.demo import DEMO_PASSWORD
 from accounts.models import Deployment, Mission, User
+from demo.people import DEMO_PASSWORD
 from extensions import db
 from tests.browser.conftest import sign_in
 from tests.browser.field_world import choose_language

@@ -20,7 +20,7 @@ WRONG_CREDENTIALS = "That email or service number and password do not match an a
 # feature's endpoint exists, and every signed-in person is also a learner.
 CARDS = {
     "learner": [("training.my_training", "My training"), ("certificates.mine", "My certificates")],
-    "trainer": [("training.author_index", "Author courses")],
+    "trainer": [("training_author.author_index", "Author courses")],
     "mission_lead": [("reports.mission", "Mission readiness")],
     "hq": [("reports.hq", "All missions")],
     "admin": [("admin.people", "People"), ("admin.missions", "Missions and units"),

@@ -24,12 +24,12 @@ from certificates import keys, signing
 from certificates import services as certificate_services
 from certificates.models import Certificate
 from database import utcnow
+from demo.plans import ModuleStep, Plan, plan_progress
 from extensions import db
 from quizzes import quality, scoring
 from quizzes.models import Answer, Attempt
 from quizzes.registry import get_type
 from quizzes.services import current_version, quiz_for_module
-from reports.history import ModuleStep, Plan, plan_progress
 from training.i18n import pick
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, Requirement
 from training.requirements import add_requirement
@@ -122,7 +122,7 @@ def _learner_plan(now: datetime) -> Plan:
 
 
 def _demo_learner(now: datetime) -> User | None:
-    """The demo learner should open the site "due", with some progress. accounts.demo deploys them
+    """The demo learner should open the site "due", with some progress. demo.people deploys them
     40 days ago, which the 30-day requirement makes overdue, so their arrival moves to 18 days ago
     (only while they have no history, so a second seed changes nothing)."""
     learner = db.session.scalar(select(User).filter_by(service_number=LEARNER))

@@ -18,8 +18,8 @@ from sqlalchemy import Integer, and_, case, func, literal, or_, select, true, un
 
 from accounts.models import Deployment, Mission, User
 from certificates.models import Certificate
+from readiness.rule import category_matches, days_since
 from training.models import Requirement
-from training.readiness import category_matches, days_since
 
 FAR_FUTURE = date(9999, 12, 31)
 

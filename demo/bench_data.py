@@ -22,7 +22,6 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select, text
 
-from accounts.demo import FIRST, LAST, MISSIONS, RANKS
 from accounts.models import Deployment, Mission, RoleGrant, Unit, User
 from accounts.passwords import hash_password
 from certificates import keys, signing
@@ -30,10 +29,11 @@ from certificates.models import Certificate
 from certificates.services import SERIAL_ALPHABET, add_months
 from coursepack.cli import SHIPPED_COURSE
 from coursepack.importer import import_content
+from demo.people import FIRST, LAST, MISSIONS, RANKS
+from demo.plans import plan_progress
 from extensions import db
 from quizzes.models import Attempt
 from quizzes.services import current_version, quiz_for_module
-from reports.history import plan_progress
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, Requirement
 
 # Share of everyone per mission (sums to 100): MONUSCO, the largest, holds a fifth.
@@ -339,7 +339,7 @@ def _attempt(rows: Rows, ids: Ids, rng: random.Random, user_id: int, info: Modul
 def _analyze() -> None:
     """Planner statistics for the freshly loaded tables, as autovacuum would gather later: a
     benchmark run straight after the load would otherwise be planned on empty-table guesses.
-    (SQLite is left without them: the report queries pin their indexes, see reports.readiness_sql.)"""
+    (SQLite is left without them: the report queries pin their indexes, see readiness.report_sql.)"""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("ANALYZE"))
         db.session.commit()
