@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from accounts import services as account_services
+from core import languages
 from core.forms import LanguageForm
 from core.home_cards import cards_for
 from core.redirects import safe_next
@@ -38,7 +39,7 @@ def home():
 def set_language():
     """Anyone: remember the interface language in the session; signed-in people may keep it in their profile."""
     form = LanguageForm()
-    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+    if form.validate_on_submit() and form.lang.data in languages.codes():
         session["lang"] = form.lang.data
         if form.keep.data and current_user.is_authenticated:
             account_services.keep_language(current_user, form.lang.data)
