@@ -85,6 +85,14 @@ class Languages:
         return (self.codes.index(code) if code in self._by_code else len(self.codes), code)
 
 
+def known(code: str | None) -> bool:
+    """Whether Babel has data for `code` (dates, plural rules, direction): any code a PDF may be printed in."""
+    try:
+        return bool(code) and define(code) is not None
+    except (ValueError, UnknownLocaleError):
+        return False
+
+
 def direction(code: str | None) -> str:
     """dir="" for text in `code`, configured or not ("ltr" for a code Babel does not know)."""
     try:
