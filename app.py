@@ -9,6 +9,7 @@ from flask import Flask, current_app, request, session
 from flask_login import current_user, user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
+from core import languages
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -60,13 +61,13 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    supported = current_app.config["LANGUAGES"]
+    supported = languages.codes()
     chosen = session.get("lang")
     if chosen in supported:
         return chosen
     if current_user and current_user.is_authenticated and current_user.preferred_language in supported:
         return current_user.preferred_language
-    return request.accept_languages.best_match(supported) or "en"
+    return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def import_models() -> None:
@@ -90,6 +91,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    languages.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"

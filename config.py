@@ -81,7 +81,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session bounds the token's life
 
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
-    LANGUAGES = ("en", "fr", "ar")
+    # The interface languages, in the order the switcher lists them (core.languages reads the names,
+    # directions and plural rules from Babel). README "Adding a language" says what else one needs.
+    LANGUAGES = tuple(code.strip() for code in os.environ.get("LANGUAGES", "en,fr,ar").split(",") if code.strip())
     BABEL_DEFAULT_LOCALE = "en"
     PEOPLE_PER_PAGE = 50
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")

@@ -30,9 +30,10 @@ from flask import current_app
 from sqlalchemy import case, exists, func, insert, select, text, update
 
 from accounts import sessions
-from accounts.models import LANGUAGES, ActivationCode, Deployment, SignInSession, User
+from accounts.models import ActivationCode, Deployment, SignInSession, User
 from accounts.passwords import hash_password
 from audit.services import record
+from core import languages
 from database import utcnow
 from extensions import db
 
@@ -90,6 +91,7 @@ def issue_codes(people: Iterable[User], *, actor: User, scope: str, target: str)
     days = int(current_app.config["ACTIVATION_CODE_DAYS"])
     expires_at = now + timedelta(days=days)
     key = _key()
+    known, default = languages.codes(), current_app.config["BABEL_DEFAULT_LOCALE"]
     issued: list[IssuedCode] = []
     people = list(people)
     for start in range(0, len(people), _BATCH):
@@ -103,7 +105,7 @@ def issue_codes(people: Iterable[User], *, actor: User, scope: str, target: str)
             rows.append({"user_id": person.id, "code_hash": code_hash(person.id, code, key), "created_at": now,
                          "expires_at": expires_at, "issued_by_id": actor.id})
             issued.append(IssuedCode(person.id, person.name, person.service_number,
-                                     person.preferred_language if person.preferred_language in LANGUAGES else "en",
+                                     person.preferred_language if person.preferred_language in known else default,
                                      code, expires_at.date()))
         db.session.execute(insert(ActivationCode), rows)
     details = {"scope": scope, "count": len(issued), "expires_on": expires_at.date().isoformat()}
@@ -137,7 +139,7 @@ def activate(service_number: str, typed_code: str, password: str, language: str,
         return None
     user.password_hash = hash_password(password)
     user.must_change_password = False
-    user.preferred_language = language if language in LANGUAGES else user.preferred_language
+    user.preferred_language = language if language in languages.codes() else user.preferred_language
     sessions.end_all_sessions(user)
     record("account_activated", actor=user, target=f"user:{user.id}", language=user.preferred_language)
     sessions.start_session(user, remember=False, address=address)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from accounts.forms import LANGUAGE_CHOICES, strong_password
-from accounts.models import LANGUAGES, Mission, Unit, User
+from accounts.forms import strong_password
+from accounts.models import Mission, Unit, User
 from core.labels import CATEGORY_NAMES, KIND_NAMES
+from core.languages import choices as language_choices
+from core.languages import codes as language_codes
 from extensions import db
 
+# Read when the label is shown, so it lists this app's languages.
+_codes_listed = LazyString(lambda: ", ".join(language_codes()))
 CODE_PATTERN = Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
                       message=_l("Use letters, digits, dots, dashes and underscores only."))
 
@@ -36,7 +41,7 @@ class MissionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
     kind = SelectField(_l("Kind"), choices=list(KIND_NAMES.items()))
     country = StringField(_l("Country"), validators=[DataRequired(), Length(max=100)], filters=[_strip])
-    languages = StringField(_l("Languages (comma-separated codes: en, fr, ar)"),
+    languages = StringField(_l("Languages (comma-separated codes: %(codes)s)", codes=_codes_listed),
                             validators=[DataRequired(), Length(max=40)], default="en")
 
     def __init__(self, *args, mission: Mission | None = None, **kwargs):
@@ -50,8 +55,8 @@ class MissionForm(FlaskForm):
 
     def validate_languages(self, field) -> None:
         codes = [c.strip().lower() for c in field.data.split(",") if c.strip()]
-        if not codes or any(c not in LANGUAGES for c in codes):
-            raise ValidationError(_l("Use language codes from: en, fr, ar."))
+        if not codes or any(c not in language_codes() for c in codes):
+            raise ValidationError(_l("Use language codes from: %(codes)s.", codes=", ".join(language_codes())))
         field.data = ",".join(dict.fromkeys(codes))
 
 
@@ -77,7 +82,7 @@ class PersonForm(FlaskForm):
                         filters=[_email])
     category = SelectField(_l("Category"), choices=list(CATEGORY_NAMES.items()))
     rank = StringField(_l("Rank"), validators=[Optional(), Length(max=60)], filters=[_strip])
-    preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
+    preferred_language = SelectField(_l("Preferred language"), choices=language_choices)
 
     def __init__(self, *args, person: User | None = None, **kwargs):
         super().__init__(*args, obj=person, **kwargs)

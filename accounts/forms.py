@@ -12,14 +12,12 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from accounts.models import User
 from accounts.passwords import password_problem
-from core.templating import LANGUAGE_NAMES
+from core.languages import choices as language_choices
 from core.text import strip_bidi
 from extensions import db
 
 ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
-
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]  # each in its own language
 
 
 class SignInForm(FlaskForm):
@@ -76,7 +74,7 @@ class ProfileForm(FlaskForm):
     name_arabic = StringField(_l("Name on certificates in Arabic script (optional)"),
                               validators=[Optional(), Length(max=200)], filters=[_name],
                               render_kw={"dir": "rtl", "lang": "ar"})
-    preferred_language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    preferred_language = SelectField(_l("Language"), choices=language_choices)
     email = StringField(_l("Email (optional)"), validators=[Optional(), Email(check_deliverability=False),
                                                           Length(max=254)],
                         filters=[_email], render_kw={"autocomplete": "email", "autocapitalize": "none", "dir": "ltr"})
@@ -115,4 +113,4 @@ class ActivateForm(FlaskForm):
     confirm = PasswordField(_l("The same password again"),
                             validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    language = SelectField(_l("Your language"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Your language"), choices=language_choices)

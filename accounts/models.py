@@ -28,7 +28,6 @@ class Category(enum.StrEnum):
 
 MISSION_KINDS = tuple(k.value for k in MissionKind)
 CATEGORIES = tuple(c.value for c in Category)
-LANGUAGES = ("en", "fr", "ar")
 
 
 class Mission(TimestampMixin, db.Model):
@@ -72,7 +71,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"category IN {CATEGORIES}", name="category"),
-        CheckConstraint(f"preferred_language IN {LANGUAGES}", name="preferred_language"),
+        # No CHECK on preferred_language: the languages are a setting (core.languages), not schema,
+        # so a fourth one must work without a migration. Every write checks the code against the
+        # app's languages (accounts.services, activation, roster); a stored code that is no longer
+        # configured is harmless (pages and PDFs fall back to the default language).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +84,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     category: Mapped[str] = mapped_column(String(20))
     rank: Mapped[str] = mapped_column(String(60), default="")
-    preferred_language: Mapped[str] = mapped_column(String(5), default="en")
+    preferred_language: Mapped[str] = mapped_column(String(5), default="en")  # a code from core.languages
     password_hash: Mapped[str | None] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)  # read by Flask-Login

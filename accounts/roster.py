@@ -26,9 +26,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from accounts.models import CATEGORIES, LANGUAGES, Deployment, Mission, User
+from accounts.models import CATEGORIES, Deployment, Mission, User
 from accounts.services import deploy
 from audit.services import record
+from core import languages
 from core.text import bad_identifier, has_control, strip_bidi
 from extensions import db
 
@@ -201,8 +202,8 @@ def _check_row(line: int, cells: list[str], index: dict[str, int]) -> tuple[Rost
     category, language = values["category"].lower(), values["language"].lower() or None
     if values["category"] and category not in CATEGORIES:
         reasons.append(f"category must be one of {', '.join(CATEGORIES)}, not “{values['category']}”")
-    if language and language not in LANGUAGES:
-        reasons.append(f"language must be one of {', '.join(LANGUAGES)}, not “{values['language']}”")
+    if language and language not in languages.codes():
+        reasons.append(f"language must be one of {', '.join(languages.codes())}, not “{values['language']}”")
     email = values["email"].lower() or None
     if email:
         try:
@@ -369,7 +370,7 @@ def apply_roster(plan: RosterPlan, *, actor: User | None, source: str, keep_good
 
 
 def _first_language(mission: Mission) -> str:
-    return next((code for code in mission.language_list if code in LANGUAGES), "en")
+    return next((code for code in mission.language_list if code in languages.codes()), "en")
 
 
 def format_report(plan: RosterPlan) -> list[str]:

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select, update
 
 from accounts import sessions
-from accounts.models import LANGUAGES, Deployment, Mission, PasswordReset, Role, RoleGrant, Unit, User
+from accounts.models import Deployment, Mission, PasswordReset, Role, RoleGrant, Unit, User
 from accounts.passwords import hash_password, verify_password
 from audit.services import record
+from core import languages
 from database import utcnow
 from extensions import db
 
@@ -151,8 +152,8 @@ def deploy(user: User, mission: Mission, unit: Unit | None, arrival_on: date, *,
 def update_profile(user: User, *, name: str, name_arabic: str | None, preferred_language: str,
                    email: str | None) -> list[str]:
     """The person's own details. Returns the names of the fields that changed (audited, values not logged)."""
-    if preferred_language not in LANGUAGES:
-        raise AccountError(N_("Choose English, French or Arabic."))
+    if preferred_language not in languages.codes():
+        raise AccountError(N_("Choose one of the languages listed."))
     values = {"name": name, "name_arabic": name_arabic or None, "preferred_language": preferred_language,
               "email": email or None}
     changed = [key for key, value in values.items() if getattr(user, key) != value]
@@ -166,7 +167,7 @@ def update_profile(user: User, *, name: str, name_arabic: str | None, preferred_
 
 def keep_language(user: User, language: str) -> None:
     """The footer switch's "keep this language": saved to the profile (certificates use it)."""
-    if language in LANGUAGES and user.preferred_language != language:
+    if language in languages.codes() and user.preferred_language != language:
         user.preferred_language = language
         record("profile_changed", actor=user, target=f"user:{user.id}", fields="preferred_language")
         db.session.flush()

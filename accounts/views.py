@@ -16,8 +16,7 @@ from accounts.forms import (
     ResetPasswordForm,
     SignInForm,
 )
-from accounts.models import LANGUAGES
-from core import mail
+from core import languages, mail
 from core.forms import EmptyForm, LanguageForm
 from core.redirects import safe_next
 from extensions import db, limiter
@@ -118,7 +117,7 @@ def activate():
     form = ActivateForm()
     if request.method == "GET":
         # The slip's link says which language the person's roster entry has; they may change it.
-        form.language.data = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "en"
+        form.language.data = request.args.get("lang") if request.args.get("lang") in languages.codes() else "en"
     if form.validate_on_submit():
         user = activation.activate(form.service_number.data, form.code.data, form.password.data,
                                    form.language.data, address=request.remote_addr or "")
@@ -251,7 +250,7 @@ def profile():
 def set_language():
     """Anyone: remember the interface language in the session; signed-in people may keep it in their profile."""
     form = LanguageForm()
-    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+    if form.validate_on_submit() and form.lang.data in languages.codes():
         session["lang"] = form.lang.data
         if form.keep.data and current_user.is_authenticated:
             services.keep_language(current_user, form.lang.data)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from certificates import qr, services
 from certificates.models import Certificate, CertificateStatus
-from certificates.pdf import LABELS
+from certificates.wording import certificate_labels
 from database import utcnow
 from extensions import db
 
@@ -123,7 +123,7 @@ def certificate_document(certificate: Certificate, base_url: str | None = None,
 
 def issuer_name(language: str) -> str:
     """The issuing body as printed on certificates (CERTIFICATE_ISSUER overrides the default)."""
-    return current_app.config.get("CERTIFICATE_ISSUER") or LABELS.get(language, LABELS["en"])["issuer"]
+    return current_app.config.get("CERTIFICATE_ISSUER") or certificate_labels(language)["issuer"]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -2,7 +2,9 @@
 
 `render(data)` takes the dict that `certificate_document()` in certificates.documents builds:
 
-    language       "en" | "fr" | "ar"  (Arabic is laid out right to left)
+    language       a language code (core.languages: right-to-left languages are laid out mirrored;
+                   one Babel does not know prints in English)
+    labels         optional: the fixed words, certificates.wording.certificate_labels(language)
     holder_name, course_title, serial, check_code, key_id
     holder_name_arabic  optional: on Arabic PDFs, printed above the (signed) Latin name
     issued_on, expires_on   datetime.date
@@ -25,6 +27,8 @@ from babel.dates import format_date
 
 from certificates import pdfdoc, qr
 from certificates.typeset import FontSet, ShapedLine, Shaper
+from certificates.wording import certificate_labels
+from core import languages
 
 WIDTH, HEIGHT = 841.89, 595.28  # A4 landscape, points
 NAVY: pdfdoc.Colour = (0.07, 0.22, 0.42)
@@ -32,48 +36,6 @@ GOLD: pdfdoc.Colour = (0.72, 0.56, 0.22)
 INK: pdfdoc.Colour = (0.1, 0.1, 0.12)
 GREY: pdfdoc.Colour = (0.35, 0.37, 0.4)
 
-LABELS = {
-    "en": {
-        "issuer": "Child Protection Training for United Nations Peace Operations",
-        "title": "Certificate of completion",
-        "certifies": "This certifies that",
-        "completed": "has successfully completed the course",
-        "issued": "Issued on",
-        "expires": "Valid until",
-        "serial": "Serial",
-        "check": "Check code",
-        "verify": "Check it at",
-        "scan": "Scan to check this certificate",
-        "key": "Signing key",
-    },
-    "fr": {
-        "issuer": "Formation à la protection de l’enfance pour les opérations de paix des Nations Unies",
-        "title": "Certificat de réussite",
-        "certifies": "Nous certifions que",
-        "completed": "a suivi avec succès le cours",
-        "issued": "Délivré le",
-        "expires": "Valable jusqu’au",
-        "serial": "Numéro",
-        "check": "Code de contrôle",
-        "verify": "Vérifiez-le sur",
-        "scan": "Scannez pour vérifier ce certificat",
-        "key": "Clé de signature",
-    },
-    "ar": {
-        "issuer": "التدريب على حماية الطفل لعمليات الأمم المتحدة للسلام",
-        "title": "شهادة إتمام",
-        "certifies": "نشهد بأنّ",
-        "completed": "قد أتمّ بنجاح الدورة التدريبية",
-        "issued": "تاريخ الإصدار",
-        "expires": "صالحة حتى",
-        "serial": "الرقم التسلسلي",
-        "check": "رمز التحقق",
-        "verify": "تحقّق منها على",
-        "scan": "امسح الرمز للتحقق من هذه الشهادة",
-        "key": "مفتاح التوقيع",
-    },
-}
-RTL_LANGUAGES = {"ar"}
 
 
 @dataclass
@@ -97,9 +59,9 @@ class CertificateRenderer:
         self._frame = self._frame_operators()
 
     def render(self, data: dict) -> bytes:
-        language = data.get("language") if data.get("language") in LABELS else "en"
-        labels = LABELS[language]
-        layout = _Layout(rtl=language in RTL_LANGUAGES)
+        language = data.get("language") if languages.known(data.get("language")) else "en"
+        labels = data.get("labels") or certificate_labels(language)
+        layout = _Layout(rtl=languages.define(language).is_rtl)
         line = self.shaper.line
         canvas = pdfdoc.Canvas(WIDTH, HEIGHT)
         canvas.raw(self._frame)

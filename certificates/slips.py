@@ -1,8 +1,9 @@
 """Activation slips: A4 pages of eight slips with cut lines, one per person, in their language
-(pure: no Flask, no database; accounts.activation issues the codes, reports.slips_views serves this).
+(no database; accounts.activation issues the codes, reports.slips_views serves this). The fixed
+words come from the gettext catalogues (certificates.wording), looked up once per document.
 
 Each slip: name, service number, the activation code, a QR code with the activation link, the
-expiry date and three short steps; Arabic slips are laid out right to left. The typesetting is
+expiry date and three short steps; slips in a right-to-left language (core.languages) are mirrored. The typesetting is
 the certificates' (typeset: fonts parsed once, HarfBuzz shaping, bidi; pdfdoc: Type0 fonts with
 ToUnicode, so the code can be read back as text; qr: zxing-cpp's encoder).
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from functools import cache, lru_cache
 from urllib.parse import quote
@@ -26,6 +27,8 @@ from babel.dates import format_date
 
 from certificates import pdfdoc, qr
 from certificates.typeset import Font, FontSet, ShapedLine, Shaper
+from certificates.wording import slip_labels
+from core import languages as site_languages
 
 WIDTH, HEIGHT = 595.28, 841.89  # A4 portrait, points
 COLUMNS, ROWS = 2, 4
@@ -37,36 +40,6 @@ NAVY: pdfdoc.Colour = (0.07, 0.22, 0.42)
 INK: pdfdoc.Colour = (0.1, 0.1, 0.12)
 GREY: pdfdoc.Colour = (0.35, 0.37, 0.4)
 
-LABELS = {
-    "en": {
-        "title": "Your training account",
-        "service": "Service number",
-        "code": "Activation code",
-        "valid": "Valid until",
-        "steps": ("1. Open {url} or scan the QR code.",
-                  "2. Type your service number and this code.",
-                  "3. Choose your password and language. Keep this slip to yourself."),
-    },
-    "fr": {
-        "title": "Votre compte de formation",
-        "service": "Matricule",
-        "code": "Code d’activation",
-        "valid": "Valable jusqu’au",
-        "steps": ("1. Ouvrez {url} ou scannez le code QR.",
-                  "2. Saisissez votre matricule et ce code.",
-                  "3. Choisissez votre mot de passe et votre langue. Ne montrez ce billet à personne."),
-    },
-    "ar": {
-        "title": "حسابك في التدريب",
-        "service": "رقم الخدمة",
-        "code": "رمز التفعيل",
-        "valid": "صالح حتى",
-        "steps": ("١. افتح {url} أو امسح رمز الاستجابة السريعة.",
-                  "٢. اكتب رقم الخدمة وهذا الرمز.",
-                  "٣. اختر كلمة المرور واللغة. احتفظ بهذه القسيمة لنفسك."),
-    },
-}
-RTL_LANGUAGES = {"ar"}
 
 
 def activation_link(base_url: str, service_number: str, code: str, language: str) -> str:
@@ -121,8 +94,13 @@ class SlipRenderer:
         self.shaper = Shaper(fonts or FontSet.load())
 
     def stream(self, slips: Iterable[dict], *, base_url: str, created: datetime | None = None,
-               title: str = "Activation slips") -> Iterator[bytes]:
-        """The PDF, page by page. Each slip: name, service_number, code, language, expires_on."""
+               title: str = "Activation slips", labels: Mapping[str, dict] | None = None) -> Iterator[bytes]:
+        """The PDF, page by page. Each slip: name, service_number, code, language, expires_on.
+
+        `labels`: the words per language (certificates.wording.slip_labels), looked up before the
+        stream starts, as it may run after the request has ended; a language not in it is looked
+        up in the shipped catalogues."""
+        words = dict(labels or {})  # this document's: the renderer is shared by concurrent streams
         created = created or datetime.now(timezone.utc)
         objects = _StreamedObjects(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
         catalog, pages = objects.reserve(), objects.reserve()
@@ -136,11 +114,11 @@ class SlipRenderer:
             batch.append(slip)
             languages.add(slip.get("language") or "en")
             if len(batch) == PER_PAGE:
-                page_numbers.append(self._page(objects, batch, base_url, pages, font_numbers, font_names, glyphs))
+                page_numbers.append(self._page(objects, batch, base_url, pages, font_numbers, font_names, glyphs, words))
                 batch = []
                 yield objects.drain()
         if batch or not page_numbers:
-            page_numbers.append(self._page(objects, batch, base_url, pages, font_numbers, font_names, glyphs))
+            page_numbers.append(self._page(objects, batch, base_url, pages, font_numbers, font_names, glyphs, words))
         for font, number in font_numbers.items():
             pdfdoc._embed_font(objects, font, glyphs[font], number=number)
         objects.put(pages, f"<< /Type /Pages /Kids [{' '.join(f'{n} 0 R' for n in page_numbers)}] "
@@ -161,14 +139,14 @@ class SlipRenderer:
 
     # --- one page -------------------------------------------------------------------------------
     def _page(self, objects: _StreamedObjects, batch: list[dict], base_url: str, pages: int,
-              font_numbers: dict, font_names: dict, glyphs: dict) -> int:
+              font_numbers: dict, font_names: dict, glyphs: dict, words: dict[str, dict]) -> int:
         canvas = pdfdoc.Canvas(WIDTH, HEIGHT)
         # Every page names each font the same way, so one font object serves the whole document.
         canvas.font_names = font_names
         self._cut_lines(canvas)
         for index, slip in enumerate(batch):
             column, row = index % COLUMNS, index // COLUMNS
-            self._slip(canvas, slip, base_url, column * SLIP_W, HEIGHT - (row + 1) * SLIP_H)
+            self._slip(canvas, slip, base_url, column * SLIP_W, HEIGHT - (row + 1) * SLIP_H, words)
         content = objects.stream(canvas.content())
         image_refs = []
         for name, columns, rows, pixels in canvas.images:
@@ -199,10 +177,11 @@ class SlipRenderer:
         parts.append("Q")
         canvas.raw("\n".join(parts))
 
-    def _slip(self, canvas: pdfdoc.Canvas, slip: dict, base_url: str, x0: float, y0: float) -> None:
-        language = slip.get("language") if slip.get("language") in LABELS else "en"
-        labels = LABELS[language]
-        rtl = language in RTL_LANGUAGES
+    def _slip(self, canvas: pdfdoc.Canvas, slip: dict, base_url: str, x0: float, y0: float,
+              words: dict[str, dict]) -> None:
+        language = slip.get("language") if site_languages.known(slip.get("language")) else "en"
+        labels = words.get(language) or words.setdefault(language, slip_labels(language))
+        rtl = site_languages.define(language).is_rtl
         line = self.shaper.line
         top = y0 + SLIP_H - PAD
         text_width = SLIP_W - 2 * PAD - QR_SIZE - 8
@@ -255,4 +234,6 @@ def default_renderer() -> SlipRenderer:
 
 def stream_slips(slips: Iterable[dict], *, base_url: str, created: datetime | None = None,
                  title: str = "Activation slips") -> Iterator[bytes]:
-    return default_renderer().stream(slips, base_url=base_url, created=created, title=title)
+    """The slips PDF, streamed; the words of every configured language are looked up now, in the caller's app."""
+    labels = {code: slip_labels(code) for code in site_languages.codes()}
+    return default_renderer().stream(slips, base_url=base_url, created=created, title=title, labels=labels)

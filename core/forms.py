@@ -1,9 +1,11 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField
 
+from core.languages import choices as language_choices
+
 
 class LanguageForm(FlaskForm):
-    lang = SelectField("Language", choices=[("en", "English"), ("fr", "Français"), ("ar", "العربية")])
+    lang = SelectField("Language", choices=language_choices)
     next = HiddenField()
     keep = BooleanField()  # signed-in people: save it to the profile too
 

@@ -23,46 +23,86 @@ REVIEW_WHEN_NAMES = {"after_each": _l("After each attempt"), "after_pass": _l("O
 GROUPS = {"kind": KIND_NAMES, "category": CATEGORY_NAMES, "role": ROLE_NAMES, "review_mode": REVIEW_MODE_NAMES,
           "review_when": REVIEW_WHEN_NAMES}
 
-# code -> (English name as seeded, French, Arabic)
+# code -> {language code: official name}; "en" is the name as seeded. A language with no name here
+# (a fourth one configured, until its names are added) shows the mission's name as stored.
 MISSION_NAMES = {
-    "MONUSCO": ("UN Organization Stabilization Mission in the DR Congo",
-                "Mission de l’Organisation des Nations Unies pour la stabilisation en République démocratique du Congo",
-                "بعثة منظمة الأمم المتحدة لتحقيق الاستقرار في جمهورية الكونغو الديمقراطية"),
-    "UNMISS": ("UN Mission in South Sudan", "Mission des Nations Unies au Soudan du Sud",
-               "بعثة الأمم المتحدة في جنوب السودان"),
-    "MINUSCA": ("UN Multidimensional Integrated Stabilization Mission in the Central African Republic",
-                "Mission multidimensionnelle intégrée des Nations Unies pour la stabilisation en République "
-                "centrafricaine",
-                "بعثة الأمم المتحدة المتكاملة المتعددة الأبعاد لتحقيق الاستقرار في جمهورية أفريقيا الوسطى"),
-    "UNIFIL": ("UN Interim Force in Lebanon", "Force intérimaire des Nations Unies au Liban",
-               "قوة الأمم المتحدة المؤقتة في لبنان"),
-    "UNISFA": ("UN Interim Security Force for Abyei", "Force intérimaire de sécurité des Nations Unies pour Abyei",
-               "قوة الأمم المتحدة الأمنية المؤقتة لأبيي"),
-    "MINURSO": ("UN Mission for the Referendum in Western Sahara",
-                "Mission des Nations Unies pour l’organisation d’un référendum au Sahara occidental",
-                "بعثة الأمم المتحدة لتنظيم استفتاء في الصحراء الغربية"),
-    "UNFICYP": ("UN Peacekeeping Force in Cyprus", "Force des Nations Unies chargée du maintien de la paix à Chypre",
-                "قوة الأمم المتحدة لحفظ السلام في قبرص"),
-    "UNDOF": ("UN Disengagement Observer Force", "Force des Nations Unies chargée d’observer le dégagement",
-              "قوة الأمم المتحدة لمراقبة فض الاشتباك"),
-    "UNMIK": ("UN Interim Administration Mission in Kosovo",
-              "Mission d’administration intérimaire des Nations Unies au Kosovo",
-              "بعثة الأمم المتحدة للإدارة المؤقتة في كوسوفو"),
-    "UNAMA": ("UN Assistance Mission in Afghanistan", "Mission d’assistance des Nations Unies en Afghanistan",
-              "بعثة الأمم المتحدة لتقديم المساعدة إلى أفغانستان"),
-    "UNAMI": ("UN Assistance Mission for Iraq", "Mission d’assistance des Nations Unies pour l’Iraq",
-              "بعثة الأمم المتحدة لتقديم المساعدة إلى العراق"),
-    "UNSMIL": ("UN Support Mission in Libya", "Mission d’appui des Nations Unies en Libye",
-               "بعثة الأمم المتحدة للدعم في ليبيا"),
-    "UNSOM": ("UN Assistance Mission in Somalia", "Mission d’assistance des Nations Unies en Somalie",
-              "بعثة الأمم المتحدة لتقديم المساعدة إلى الصومال"),
-    "BINUH": ("UN Integrated Office in Haiti", "Bureau intégré des Nations Unies en Haïti",
-              "مكتب الأمم المتحدة المتكامل في هايتي"),
-    "UNIOGBIS": ("UN Integrated Peacebuilding Office in Guinea-Bissau",
-                 "Bureau intégré des Nations Unies pour la consolidation de la paix en Guinée-Bissau",
-                 "مكتب الأمم المتحدة المتكامل لبناء السلام في غينيا - بيساو"),
+    "MONUSCO": {
+        "en": "UN Organization Stabilization Mission in the DR Congo",
+        "fr": "Mission de l’Organisation des Nations Unies pour la stabilisation en République démocratique du Congo",
+        "ar": "بعثة منظمة الأمم المتحدة لتحقيق الاستقرار في جمهورية الكونغو الديمقراطية",
+    },
+    "UNMISS": {
+        "en": "UN Mission in South Sudan",
+        "fr": "Mission des Nations Unies au Soudan du Sud",
+        "ar": "بعثة الأمم المتحدة في جنوب السودان",
+    },
+    "MINUSCA": {
+        "en": "UN Multidimensional Integrated Stabilization Mission in the Central African Republic",
+        "fr": ("Mission multidimensionnelle intégrée des Nations Unies pour la stabilisation en République "
+               "centrafricaine"),
+        "ar": "بعثة الأمم المتحدة المتكاملة المتعددة الأبعاد لتحقيق الاستقرار في جمهورية أفريقيا الوسطى",
+    },
+    "UNIFIL": {
+        "en": "UN Interim Force in Lebanon",
+        "fr": "Force intérimaire des Nations Unies au Liban",
+        "ar": "قوة الأمم المتحدة المؤقتة في لبنان",
+    },
+    "UNISFA": {
+        "en": "UN Interim Security Force for Abyei",
+        "fr": "Force intérimaire de sécurité des Nations Unies pour Abyei",
+        "ar": "قوة الأمم المتحدة الأمنية المؤقتة لأبيي",
+    },
+    "MINURSO": {
+        "en": "UN Mission for the Referendum in Western Sahara",
+        "fr": "Mission des Nations Unies pour l’organisation d’un référendum au Sahara occidental",
+        "ar": "بعثة الأمم المتحدة لتنظيم استفتاء في الصحراء الغربية",
+    },
+    "UNFICYP": {
+        "en": "UN Peacekeeping Force in Cyprus",
+        "fr": "Force des Nations Unies chargée du maintien de la paix à Chypre",
+        "ar": "قوة الأمم المتحدة لحفظ السلام في قبرص",
+    },
+    "UNDOF": {
+        "en": "UN Disengagement Observer Force",
+        "fr": "Force des Nations Unies chargée d’observer le dégagement",
+        "ar": "قوة الأمم المتحدة لمراقبة فض الاشتباك",
+    },
+    "UNMIK": {
+        "en": "UN Interim Administration Mission in Kosovo",
+        "fr": "Mission d’administration intérimaire des Nations Unies au Kosovo",
+        "ar": "بعثة الأمم المتحدة للإدارة المؤقتة في كوسوفو",
+    },
+    "UNAMA": {
+        "en": "UN Assistance Mission in Afghanistan",
+        "fr": "Mission d’assistance des Nations Unies en Afghanistan",
+        "ar": "بعثة الأمم المتحدة لتقديم المساعدة إلى أفغانستان",
+    },
+    "UNAMI": {
+        "en": "UN Assistance Mission for Iraq",
+        "fr": "Mission d’assistance des Nations Unies pour l’Iraq",
+        "ar": "بعثة الأمم المتحدة لتقديم المساعدة إلى العراق",
+    },
+    "UNSMIL": {
+        "en": "UN Support Mission in Libya",
+        "fr": "Mission d’appui des Nations Unies en Libye",
+        "ar": "بعثة الأمم المتحدة للدعم في ليبيا",
+    },
+    "UNSOM": {
+        "en": "UN Assistance Mission in Somalia",
+        "fr": "Mission d’assistance des Nations Unies en Somalie",
+        "ar": "بعثة الأمم المتحدة لتقديم المساعدة إلى الصومال",
+    },
+    "BINUH": {
+        "en": "UN Integrated Office in Haiti",
+        "fr": "Bureau intégré des Nations Unies en Haïti",
+        "ar": "مكتب الأمم المتحدة المتكامل في هايتي",
+    },
+    "UNIOGBIS": {
+        "en": "UN Integrated Peacebuilding Office in Guinea-Bissau",
+        "fr": "Bureau intégré des Nations Unies pour la consolidation de la paix en Guinée-Bissau",
+        "ar": "مكتب الأمم المتحدة المتكامل لبناء السلام في غينيا - بيساو",
+    },
 }
-_COLUMN = {"fr": 1, "ar": 2}
 
 
 def label(group: str, value: str | None) -> str:
@@ -77,6 +117,6 @@ def mission_name(mission, language: str | None = None) -> str:
     """The mission's name in the interface language where it has an official one."""
     language = language or str(get_locale())
     official = MISSION_NAMES.get(mission.code)
-    if official is None or language not in _COLUMN or mission.name != official[0]:
+    if official is None or mission.name != official["en"]:
         return mission.name
-    return official[_COLUMN[language]]
+    return official.get(language) or mission.name

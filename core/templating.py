@@ -9,10 +9,7 @@ from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from wtforms.i18n import messages_path
 
-from core import assets, labels
-
-RTL_LANGUAGES = {"ar"}
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+from core import assets, labels, languages
 
 
 def static_url(filename: str) -> str:
@@ -21,7 +18,8 @@ def static_url(filename: str) -> str:
 
 
 def text_direction() -> str:
-    return "rtl" if str(get_locale()) in RTL_LANGUAGES else "ltr"
+    """dir="" of the page: the interface language's direction (core.languages)."""
+    return languages.direction(str(get_locale()))
 
 
 def _translations():
@@ -72,7 +70,10 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
-        static_url=static_url, text_direction=text_direction, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        static_url=static_url, text_direction=text_direction,
+        # This app's languages (switcher, language links, names) and the direction of text in any
+        # language: templates write dir="{{ text_dir(lang) }}", never a language's code.
+        LANGUAGES=app.extensions["languages"], text_dir=languages.direction,
         current_locale=lambda: str(get_locale()),
         label=labels.label, mission_name=labels.mission_name,
     )

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-LANGUAGES = ("en", "fr", "ar")
+from core import languages as site_languages
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REVIEW_MODES = ("none", "wrong", "feedback")
 REVIEW_WHENS = ("after_each", "after_pass", "after_last")
@@ -128,9 +129,9 @@ def read_package(root: Path) -> CoursePackage:
     course_path = root / "course.yaml"
     data = _load_yaml(course_path, problems) or {}
     languages = data.get("languages") or []
-    if not isinstance(languages, list) or not languages or any(lang not in LANGUAGES for lang in languages):
+    if not isinstance(languages, list) or not languages or any(lang not in site_languages.codes() for lang in languages):
         problems.append(f"{course_path}:{_key_line(course_path, 'languages') if data else 1}: "
-                        f"'languages' must list codes from {', '.join(LANGUAGES)}")
+                        f"'languages' must list codes from {', '.join(site_languages.codes())}")
         languages = ["en"]
     code = data.get("code")
     if not isinstance(code, str) or not SLUG_RE.match(code or ""):

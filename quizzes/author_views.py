@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from core import languages
 from core.forms import EmptyForm
 from core.permissions import role_required
 from extensions import db
 from quizzes import analysis, quality, services, transfer
-from quizzes.forms import LANGUAGE_CHOICES, GiftUploadForm, QuizSettingsForm, question_form
+from quizzes.forms import GiftUploadForm, QuizSettingsForm, question_form
 from quizzes.models import Attempt, Question, QuizVersion
 from quizzes.registry import TYPES, get_type
 from quizzes.services import QuizError
@@ -43,7 +44,7 @@ def _languages(module: Module) -> list[str]:
 
 def _chosen_lang(module: Module) -> str:
     lang = request.args.get("lang", module.default_language)
-    return lang if lang in dict(LANGUAGE_CHOICES) else module.default_language
+    return lang if lang in languages.codes() else module.default_language
 
 
 def _guessability(module: Module, questions: list[dict], settings: dict) -> list[dict]:

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from core import languages
 from extensions import db
 from quizzes import services, transfer
 from training.models import Course, Module
@@ -43,8 +44,8 @@ def import_gift_command(file: Path, module_slug: str, course_code: str | None, l
         raise click.ClickException(f"{file}: not UTF-8 text") from None
     module = find_module(module_slug, course_code)
     lang = lang or module.default_language
-    if lang not in ("en", "fr", "ar"):
-        raise click.ClickException(f"unsupported language {lang!r} (en, fr or ar)")
+    if lang not in languages.codes():
+        raise click.ClickException(f"unsupported language {lang!r} (one of {', '.join(languages.codes())})")
     try:
         services.get_or_create_quiz(module)
         report = transfer.import_gift(module, text, lang=lang, actor=None, keep_good=keep_good, source=str(file))

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from core.languages import choices as language_choices
 from quizzes.models import Layout, ReviewMode, ReviewWhen
 from quizzes.registry import QuestionType
 
@@ -46,7 +47,6 @@ class FinishForm(FlaskForm):
 
 # -- authoring --------------------------------------------------------------------------------
 
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]
 FORMAT_CHOICES = [("plain", _l("Plain text")), ("markdown", _l("Markdown"))]
 
 
@@ -118,6 +118,6 @@ class QuizSettingsForm(FlaskForm):
 
 class GiftUploadForm(FlaskForm):
     file = FileField(_l("GIFT file"), validators=[FileRequired(), FileAllowed(["gift", "txt"], _l("A .gift or .txt file."))])
-    lang = SelectField(_l("Language of the file"), choices=LANGUAGE_CHOICES)
+    lang = SelectField(_l("Language of the file"), choices=language_choices)
     keep_good = BooleanField(_l("If some questions are bad, import the good ones anyway"))
     submit = SubmitField(_l("Import"))

@@ -1,8 +1,9 @@
-"""The reminder e-mail in English, French and Arabic (pure).
+"""The reminder e-mail, in the person's language (the words are in the gettext catalogues, msgctxt
+"reminder e-mail"; `compose` needs the app, for its catalogues).
 
-Written out here rather than through the interface catalogues: a reminder goes to someone who
-is not looking at the site, in the language of their profile, and must never fall back to
-English because a catalogue is behind.
+A reminder goes to someone who is not looking at the site, in the language of their profile:
+tests/test_i18n_catalogues.py fails while any catalogue lacks one of these messages, so a reminder
+never falls back to English because a catalogue is behind.
 """
 
 from __future__ import annotations
@@ -10,41 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-TEXT = {
-    "en": {
-        "subject": "Reminder: child protection training to complete",
-        "hello": "Hello {name},",
-        "intro": "This training is required for your deployment:",
-        "due": "{course}: due by {date}",
-        "overdue": "{course}: overdue since {date}",
-        "expired": "{course}: your certificate expired on {date}",
-        "renewal": "{course}: renew by {date}, when your certificate expires",
-        "link": "Continue your training here: {url}",
-        "bye": "Thank you.",
-    },
-    "fr": {
-        "subject": "Rappel : formation à la protection de l'enfance à terminer",
-        "hello": "Bonjour {name},",
-        "intro": "Cette formation est obligatoire pour votre déploiement :",
-        "due": "{course} : à terminer avant le {date}",
-        "overdue": "{course} : en retard depuis le {date}",
-        "expired": "{course} : votre certificat a expiré le {date}",
-        "renewal": "{course} : à renouveler avant le {date}, date d'expiration de votre certificat",
-        "link": "Poursuivez votre formation ici : {url}",
-        "bye": "Merci.",
-    },
-    "ar": {
-        "subject": "تذكير: تدريب حماية الطفل المطلوب إكماله",
-        "hello": "مرحبًا {name}،",
-        "intro": "هذا التدريب مطلوب لانتشارك:",
-        "due": "{course}: يجب إكماله قبل {date}",
-        "overdue": "{course}: متأخر منذ {date}",
-        "expired": "{course}: انتهت صلاحية شهادتك في {date}",
-        "renewal": "{course}: جدِّد شهادتك قبل {date}، تاريخ انتهاء صلاحيتها",
-        "link": "تابع تدريبك هنا: {url}",
-        "bye": "شكرًا لك.",
-    },
-}
+from flask_babel import force_locale, pgettext
+
+from core import languages
 
 
 @dataclass(frozen=True)
@@ -54,9 +23,25 @@ class Item:
     on: date     # the due date, or the day the certificate expired (or, for renewal, expires)
 
 
+def _words() -> dict[str, str]:
+    # {name}, {course}, {date} and {url} are filled in by compose.
+    return {
+        "subject": pgettext("reminder e-mail", "Reminder: child protection training to complete"),
+        "hello": pgettext("reminder e-mail", "Hello {name},"),
+        "intro": pgettext("reminder e-mail", "This training is required for your deployment:"),
+        "due": pgettext("reminder e-mail", "{course}: due by {date}"),
+        "overdue": pgettext("reminder e-mail", "{course}: overdue since {date}"),
+        "expired": pgettext("reminder e-mail", "{course}: your certificate expired on {date}"),
+        "renewal": pgettext("reminder e-mail", "{course}: renew by {date}, when your certificate expires"),
+        "link": pgettext("reminder e-mail", "Continue your training here: {url}"),
+        "bye": pgettext("reminder e-mail", "Thank you."),
+    }
+
+
 def compose(lang: str, name: str, items: list[Item], url: str) -> tuple[str, str]:
-    """(subject, body) in `lang` (English when the language is not one of ours)."""
-    text = TEXT.get(lang, TEXT["en"])
+    """(subject, body) in `lang` (English when it has no catalogue)."""
+    with force_locale(lang if languages.known(lang) else "en"):
+        text = _words()
     lines = [text["hello"].format(name=name), "", text["intro"], ""]
     lines += ["- " + text[item.status].format(course=item.course, date=item.on.isoformat()) for item in items]
     lines += ["", text["link"].format(url=url), "", text["bye"]]

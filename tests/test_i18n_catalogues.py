@@ -57,25 +57,35 @@ def test_templates_have_no_unmarked_text():
     assert not problems, "Mark these strings with {{ _('...') }}:\n" + "\n".join(problems)
 
 
-def _messages() -> set[str]:
+def _messages() -> set[tuple[str | None, str]]:
+    """(msgctxt, msgid) of every marked message: the printed words (certificates, slips, reminders) have a context."""
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
     ids = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map=options, keywords={"_": None, "gettext": None, "_l": None,
-                                                                 "lazy_gettext": None, "ngettext": (1, 2)},
+                                                                 "lazy_gettext": None, "ngettext": (1, 2),
+                                                                 "pgettext": ((1, "c"), 2)},
             directory_filter=lambda d: Path(d).name not in {".venv", "tests", "bench", "migrations", "node_modules", ".git"}):
-        ids.add(message if isinstance(message, str) else message[0])
+        ids.add((context, message if isinstance(message, str) else message[0]))
     return ids
 
 
-@pytest.mark.parametrize("lang", ["fr", "ar"])
+# Every catalogue shipped, so a language added to LANGUAGES (README, Adding a language) is held to the same rule.
+CATALOGUES = sorted(path.name for path in (ROOT / "translations").iterdir() if path.is_dir())
+
+
+def test_french_and_arabic_are_shipped():
+    assert {"fr", "ar"} <= set(CATALOGUES)
+
+
+@pytest.mark.parametrize("lang", CATALOGUES)
 def test_every_message_is_translated(lang):
     path = ROOT / "translations" / lang / "LC_MESSAGES" / "messages.po"
     assert path.exists(), f"run `make translations` to create {path}"
     with path.open("rb") as handle:
         catalogue = read_po(handle)
-    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalogue
                   if m.id and m.string and (all(m.string) if isinstance(m.string, tuple) else True) and not m.fuzzy}
-    missing = sorted(_messages() - translated)
-    assert not missing, f"{len(missing)} message(s) have no {lang} translation, e.g.: " + " | ".join(missing[:15])
+    missing = sorted(_messages() - translated, key=lambda message: (message[0] or "", message[1]))
+    assert not missing, f"{len(missing)} message(s) have no {lang} translation, e.g.: " + " | ".join(text for _context, text in missing[:15])

@@ -13,9 +13,9 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from accounts.models import Mission, User
+from core import languages
 from core.forms import EmptyForm
 from core.permissions import require, role_required
-from core.templating import LANGUAGE_NAMES
 from extensions import db
 from training import authoring, learning, versions
 from training.forms import (
@@ -24,10 +24,10 @@ from training.forms import (
     CoAuthorForm,
     CourseAudienceForm,
     CourseCopyForm,
-    CourseForm,
     ModuleDetailsForm,
     ModuleNewForm,
     MoveForm,
+    course_form,
 )
 from training.i18n import pick
 from training.models import Course, Module, ModuleVersion
@@ -103,7 +103,7 @@ def author_index():
 @role_required("trainer")
 def course_new():
     """Trainers and admins: create a course, which they then own."""
-    form = CourseForm()
+    form = course_form()
     if form.validate_on_submit():
         try:
             course = authoring.create_course(
@@ -151,7 +151,7 @@ def _audience_names(course: Course) -> dict[str, list[str]]:
             "audience_kinds": [_("every %(kind)s mission", kind=str(kinds.get(k, k)).lower())
                                for k in audience.get("kinds", [])],
             "audience_categories": [str(categories.get(c, c)) for c in audience.get("categories", [])],
-            "audience_languages": [LANGUAGE_NAMES.get(code, code) for code in audience.get("languages", [])]}
+            "audience_languages": [languages.configured().name(code) for code in audience.get("languages", [])]}
 
 
 @bp.post("/courses/<int:course_id>/copy")
@@ -185,7 +185,7 @@ def _module_title(module: Module) -> str:
 def course_edit(course_id: int):
     """Course owners, co-authors, admins: change the course's titles, description, validity and languages."""
     course = authored_course(course_id)
-    form = CourseForm(data=None if request.method == "POST" else {
+    form = course_form(data=None if request.method == "POST" else {
         **{f"title_{k}": v for k, v in course.title.items()},
         **{f"description_{k}": v for k, v in course.description.items()},
         "validity_months": course.validity_months, "renewal_window_days": course.renewal_window_days,
@@ -219,7 +219,7 @@ def course_audience(course_id: int):
         "missions": audience.get("missions", []), "kinds": audience.get("kinds", []),
         "categories": audience.get("categories", []), "languages": audience.get("languages", [])})
     form.missions.choices = [(m.id, f"{m.code} · {m.name}") for m in missions]
-    form.languages.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in course.language_list]
+    form.languages.choices = [(code, languages.configured().name(code)) for code in course.language_list]
     if form.validate_on_submit():
         try:
             authoring.set_audience(course, actor=current_user, missions=form.missions.data, kinds=form.kinds.data,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -18,9 +23,9 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from accounts.models import CATEGORIES
-from core.templating import LANGUAGE_NAMES
+from core.languages import choices as language_choices
+from core.languages import codes as language_codes
 
-LANGUAGE_CHOICES = list(LANGUAGE_NAMES.items())
 CATEGORY_CHOICES = [("military", _l("Military")), ("police", _l("Police")), ("civilian", _l("Civilian"))]
 KIND_CHOICES = [("peacekeeping", _l("Peacekeeping")), ("political", _l("Political")),
                 ("peacebuilding", _l("Peacebuilding"))]
@@ -35,23 +40,41 @@ class CourseForm(FlaskForm):
     code = StringField(_l("Course code"), validators=[
         DataRequired(), Length(max=40),
         Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lowercase letters, digits and dashes, e.g. cp-peace-ops."))])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
-    title_fr = StringField(_l("Title in French"), validators=[Optional(), Length(max=200)])
-    title_ar = StringField(_l("Title in Arabic"), validators=[Optional(), Length(max=200)])
-    description_en = TextAreaField(_l("Description in English"), validators=[Optional(), Length(max=2000)])
-    description_fr = TextAreaField(_l("Description in French"), validators=[Optional(), Length(max=2000)])
-    description_ar = TextAreaField(_l("Description in Arabic"), validators=[Optional(), Length(max=2000)])
     validity_months = IntegerField(_l("Certificate valid for (months)"), default=36,
                                    validators=[InputRequired(), NumberRange(min=1, max=120)])
     renewal_window_days = IntegerField(_l("Renewal opens this many days before expiry"), default=60,
                                        validators=[InputRequired(), NumberRange(min=0, max=365)])
-    languages = MultiCheckboxField(_l("Languages offered"), choices=LANGUAGE_CHOICES, default=["en"],
+    languages = MultiCheckboxField(_l("Languages offered"), choices=language_choices, default=["en"],
                                    validators=[DataRequired(message=_l("Choose at least one language."))])
-    default_language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES, default="en")
+    default_language = SelectField(_l("Default language"), choices=language_choices, default="en")
     submit = SubmitField(_l("Save course"))
+    # title_<code> and description_<code> for each configured language: see course_form.
 
     def texts(self, prefix: str) -> dict:
-        return {code: (getattr(self, f"{prefix}_{code}").data or "").strip() for code in LANGUAGE_NAMES}
+        return {code: (self[f"{prefix}_{code}"].data or "").strip() for code in language_codes()}
+
+
+def course_form(**kwargs) -> CourseForm:
+    """The course form with a title and a description field for each of this app's languages."""
+    return _course_form_class(language_codes())(**kwargs)
+
+
+def _name_in_interface_language(code: str) -> LazyString:
+    # "Title in French" / "Titre en français" / "العنوان بالفرنسية": the language named in the
+    # reader's language (CLDR), when the label is shown.
+    return LazyString(lambda: Locale.parse(code).get_display_name(get_locale()))
+
+
+@cache
+def _course_form_class(codes: tuple[str, ...]) -> type[CourseForm]:
+    fields = {}
+    for code in codes:
+        name = _name_in_interface_language(code)
+        fields[f"title_{code}"] = StringField(_l("Title in %(language)s", language=name),
+                                              validators=[Optional(), Length(max=200)])
+        fields[f"description_{code}"] = TextAreaField(_l("Description in %(language)s", language=name),
+                                                      validators=[Optional(), Length(max=2000)])
+    return type("CourseForm", (CourseForm,), fields)
 
 
 class CourseCopyForm(FlaskForm):

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
+from core import languages
 from extensions import db
 from training import progress
 from training.hooks import Standing, hooks
@@ -148,8 +149,7 @@ def version_languages(version: ModuleVersion) -> list[str]:
     langs = set(available(version.title))
     for lesson in version.lessons:
         langs &= set(available(lesson.title)) & set(available(lesson.body))
-    order = ["en", "fr", "ar"]
-    return sorted(langs, key=lambda code: (order.index(code) if code in order else len(order), code))
+    return sorted(langs, key=languages.configured().order_key)
 
 
 def content_language(version: ModuleVersion, requested: str | None, preferred: str) -> str:
