@@ -20,7 +20,8 @@ from extensions import db
 from tests import factories
 from tests.training_factories import make_course, make_module, make_requirement
 from training.models import Requirement
-from training.readiness import STATUSES, readiness_of
+from training.readiness import readiness_of
+from training.statuses import STATUSES
 
 DUE_DAYS = 30
 
