@@ -23,13 +23,17 @@ class Status:
     colour: str             # in the SVG charts (the stylesheet's .status-<key> and .swatch-<key> match it)
     listed_by_name: bool    # the dashboard's list names these people, so their counts are never masked
     urgency: int            # My training lists the most urgent first (a renewal due sorts at RENEWAL_URGENCY)
+    is_done: bool = False   # nothing to do (My training offers no "continue" unless a renewal is due)
+    advice: str | None = None  # what My training tells the person under the badge
 
 
 STATUS_LIST: tuple[Status, ...] = (
-    Status("cleared", N_("Cleared"), N_("Cleared"), None, "#1e6b3a", False, 4),
+    Status("cleared", N_("Cleared"), N_("Cleared"), None, "#1e6b3a", False, 4, is_done=True),
     Status("due", N_("Due"), N_("Due by %(date)s"), "due_on", "#b36b00", False, 2),
-    Status("overdue", N_("Overdue"), N_("Overdue since %(date)s"), "due_on", "#a3231b", True, 0),
-    Status("expired", N_("Expired"), N_("Expired on %(date)s"), "expired_on", "#6b2d8a", True, 1),
+    Status("overdue", N_("Overdue"), N_("Overdue since %(date)s"), "due_on", "#a3231b", True, 0,
+           advice=N_("This course is late. Please complete it as soon as you can.")),
+    Status("expired", N_("Expired"), N_("Expired on %(date)s"), "expired_on", "#6b2d8a", True, 1,
+           advice=N_("Your certificate has expired. Complete the course again to renew it.")),
 )
 RENEWAL_URGENCY = 3
 
