@@ -21,7 +21,9 @@ from typing import ClassVar
 
 from quizzes.gift import GiftQuestion
 
-# How quizzes.quality models a guesser on a type (None: no options to guess from, scores 0).
+# How quizzes.quality models a guesser on a type, and checks its options. SINGLE and MULTIPLE
+# promise the choice shape (content[lang]["options"] = [{"id", "text"}], answer["weights"]);
+# TWO_WAY is a coin toss; None (an open answer): no options to check, and a guess scores 0.
 GUESS_SINGLE, GUESS_MULTIPLE, GUESS_TWO_WAY = "single", "multiple", "true_false"
 
 
