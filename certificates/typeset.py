@@ -4,14 +4,14 @@ A line of text becomes a `ShapedLine`: runs in visual (left-to-right) order, eac
 and one direction, holding glyph ids and advances in font units. Shaping does not depend on the
 point size, so a line is shaped once and drawn at any size; labels and course titles are cached.
 
-Bidi is the part of the Unicode algorithm (UAX #9) that names, titles and dates need: strong
-letters, European and Arabic numbers (kept left-to-right inside Arabic), neutrals taking the
-direction of the letters around them, and the reordering of runs by level. Explicit embedding
-controls are dropped; LRM / RLM / ALM count as strong marks and are not drawn.
+Bidi levels come from python-bidi (the Rust unicode-bidi crate: the whole Unicode algorithm,
+UAX #9, with isolates, brackets and explicit embeddings); this module reorders the shaped runs by
+those levels (rule L2). Bidi controls and LRM / RLM / ALM count in the levels and are not drawn.
 """
 
 from __future__ import annotations
 
+import re
 import struct
 import unicodedata
 from collections.abc import Iterable
@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import uharfbuzz as hb
+from bidi import get_base_level, get_display
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_FILES = {
@@ -135,78 +136,36 @@ class ShapedLine:
 
 # --- bidi -----------------------------------------------------------------------------------
 
-def _bidi_class(char: str) -> str:
-    if char in ("\u200f", "\u061c"):
-        return "R"
-    if char == "\u200e":
-        return "L"
-    kind = unicodedata.bidirectional(char)
-    if kind == "AL":
-        return "R"
-    if kind in ("L", "R", "EN", "AN", "ES", "ET", "CS", "NSM"):
-        return kind
-    return "N"
+# Characters that can make a level other than 0 in a left-to-right paragraph; without any, every
+# level is 0 and the algorithm need not run (Latin names, serials, dates).
+_NEEDS_BIDI = frozenset(("R", "AL", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
+_NUMBER = re.compile(r"\d+")
 
 
 def paragraph_is_rtl(text: str) -> bool:
-    """The direction of the first strong character (rule P2); left-to-right if there is none."""
-    for char in text:
-        kind = _bidi_class(char)
-        if kind in ("L", "R"):
-            return kind == "R"
-    return False
-
-
-def _resolve_weak(classes: list[str], rtl: bool) -> None:
-    """Rules W1-W7, in place: marks, number separators and terminators, digits after Latin text."""
-    start = "R" if rtl else "L"
-    for index, kind in enumerate(classes):  # W1: a combining mark takes the class of its base
-        if kind == "NSM":
-            classes[index] = classes[index - 1] if index else start
-    for index in range(1, len(classes) - 1):  # W4: 1,000 / 12-3 / 29/11
-        before, kind, after = classes[index - 1], classes[index], classes[index + 1]
-        if (kind == "ES" and before == after == "EN") or (kind == "CS" and before == after and before in ("EN", "AN")):
-            classes[index] = before
-    for index, kind in enumerate(classes):  # W5: a currency or % sign next to a number joins it
-        if kind == "ET":
-            end = index
-            while end < len(classes) and classes[end] == "ET":
-                end += 1
-            if (index and classes[index - 1] == "EN") or (end < len(classes) and classes[end] == "EN"):
-                classes[index:end] = ["EN"] * (end - index)
-    previous = start
-    for index, kind in enumerate(classes):
-        if kind in ("ES", "ET", "CS"):  # W6
-            classes[index] = "N"
-        elif kind == "EN" and previous == "L":  # W7: European digits after Latin text are Latin
-            classes[index] = "L"
-        if kind in ("L", "R"):
-            previous = kind
+    """The direction of the first strong character (rules P2, P3); left-to-right if there is none."""
+    return get_base_level(text) == 1
 
 
 def bidi_levels(text: str, rtl: bool) -> list[int]:
-    """Embedding level of each character (0 or 2 = left-to-right, 1 = right-to-left)."""
-    classes = [_bidi_class(char) for char in text]
-    _resolve_weak(classes, rtl)
-    # N1/N2: a run of neutrals between two characters of one direction takes it (numbers count
-    # as right-to-left here); otherwise it takes the paragraph's direction.
-    edge = "R" if rtl else "L"
-    strong = ["R" if kind in ("R", "EN", "AN") else kind for kind in classes]
-    index = 0
-    while index < len(strong):
-        if strong[index] != "N":
-            index += 1
-            continue
-        end = index
-        while end < len(strong) and strong[end] == "N":
-            end += 1
-        before = strong[index - 1] if index else edge
-        after = strong[end] if end < len(strong) else edge
-        classes[index:end] = [before if before == after else edge] * (end - index)
-        index = end
-    if rtl:  # I2
-        return [1 if kind == "R" else 2 for kind in classes]
-    return [0 if kind == "L" else (1 if kind == "R" else 2) for kind in classes]  # I1
+    """Embedding level of each character (even: left-to-right, odd: right-to-left)."""
+    if not text:
+        return []
+    if not rtl and not any(unicodedata.bidirectional(char) in _NEEDS_BIDI for char in text):
+        return [0] * len(text)
+    # python-bidi hands its levels out only in its debug report (documented: "debug: True to display
+    # the Unicode levels as seen by the algorithm"): the Rust BidiInfo, one level per UTF-8 byte.
+    report = get_display(text, base_dir="R" if rtl else "L", debug=True)
+    start, end = report.index("\n    levels: ["), report.index("\n    paragraphs: [")
+    per_byte = [int(number) for number in _NUMBER.findall(report, start, end)]
+    if len(per_byte) != len(text.encode()):
+        raise RuntimeError("python-bidi's debug report changed shape: check the pinned version")
+    levels, position = [], 0
+    for char in text:
+        levels.append(per_byte[position])
+        code = ord(char)
+        position += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+    return levels
 
 
 def _reorder(items: list, levels: list[int]) -> list:

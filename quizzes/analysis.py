@@ -80,7 +80,7 @@ def analyse(version: QuizVersion, lang: str = "en") -> dict:
         view = qtype.view(content)
         right = qtype.right_ids(question["answer"])
         chosen = counts.get(question["id"], {})
-        options = [{"id": option_id, "text": view["options"].get(option_id) or option_id, "count": chosen.get(option_id, 0),
+        options = [{"id": option_id, "text": view.get("options", {}).get(option_id) or option_id, "count": chosen.get(option_id, 0),
                     "is_right": option_id in right}
                    for option_id in qtype.option_ids(question["content"], question["answer"])]
         items.append({"id": question["id"], "key": question["key"], "type": qtype, "critical": question["critical"],

@@ -27,8 +27,6 @@ from training.permissions import can_author, can_read_course
 
 bp = Blueprint("quiz_author", __name__, url_prefix="/quiz/author")
 
-EXTRA_OPTION_SLOTS = 2
-
 
 def _module(module_id: int, *, read: bool = False) -> Module:
     """The module, if the user may write its course (or, with `read`, read it: the shipped course)."""
@@ -83,16 +81,11 @@ def bank(module_id: int):
                            guessability=_current_guessability(module, quiz), can_edit=can_edit)
 
 
-def _slots(qtype, question: Question | None) -> int:
-    existing = len(qtype.option_ids(question.content, question.answer)) if question else 2
-    return existing + EXTRA_OPTION_SLOTS
-
-
 def _question_page(module: Module, qtype, question: Question | None):
     lang = _chosen_lang(module)
-    form = question_form(qtype, _slots(qtype, question))
     content = dict(question.content) if question else {}
     answer = dict(question.answer) if question else {}
+    form = question_form(qtype, content if question else None, answer if question else None)
     lang_content = dict(content.get(lang) or {})
     if request.method == "GET" and question is not None:
         form.key.data, form.tags.data = question.key, ", ".join(question.tags or [])
@@ -107,7 +100,7 @@ def _question_page(module: Module, qtype, question: Question | None):
                     "general_feedback": (form.general_feedback.data or "").strip()}
             new_lang, new_answer, others = qtype.read_form(form, base, answer, content)
             content = {**others, lang: new_lang}
-            image_id, keep = _image_change(form)
+            image_id, keep = _image_change(qtype, form)
             saved = services.save_question(module, actor=current_user, key=form.key.data, type_name=qtype.name,
                                            content=content, answer=new_answer, tags=form.tags.data,
                                            is_critical=form.is_critical.data, question=question,
@@ -120,14 +113,14 @@ def _question_page(module: Module, qtype, question: Question | None):
             flash(_("Question %(key)s saved.", key=saved.key), "success")
             return redirect(url_for(".bank", module_id=module.id))
     warnings = quality.question_warnings(question.snapshot()) if question is not None else []
-    return render_template("quizzes/author/question.html", module=module, form=form, qtype=qtype, question=question,
-                           lang=lang, languages=_languages(module), existing_slots=_slots(qtype, question) - EXTRA_OPTION_SLOTS,
-                           warnings=warnings)
+    # The type's author template extends quizzes/author/question.html with its own fields.
+    return render_template(qtype.template("author"), module=module, form=form, qtype=qtype, question=question,
+                           lang=lang, languages=_languages(module), warnings=warnings)
 
 
-def _image_change(form) -> tuple[int | None, bool]:
-    """(new image id, keep the current one) from a scenario form; other types have no image."""
-    if not hasattr(form, "image"):
+def _image_change(qtype, form) -> tuple[int | None, bool]:
+    """(new image id, keep the current one) from the form of a type that takes an image."""
+    if not qtype.has_image:
         return None, True
     if form.remove_image.data:
         return None, False

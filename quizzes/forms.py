@@ -62,14 +62,11 @@ class QuestionBaseForm(FlaskForm):
     submit = SubmitField(_l("Save question"))
 
 
-def question_form(qtype: QuestionType, option_slots: int = 0, **kwargs) -> QuestionBaseForm:
-    """The question form for `qtype`: the shared fields plus the type's own."""
-    form_class = type(f"{qtype.name}Form", (QuestionBaseForm, qtype.form_mixin), {})
-    form = form_class(**kwargs)
-    if hasattr(form, "options"):
-        while len(form.options.entries) < option_slots:
-            form.options.append_entry()
-    return form
+def question_form(qtype: QuestionType, content: dict | None = None, answer: dict | None = None,
+                  **kwargs) -> QuestionBaseForm:
+    """The question form for `qtype` (editing `content` and `answer`, or a new question): the
+    shared fields plus the type's own."""
+    return qtype.build_form(QuestionBaseForm, content, answer, **kwargs)
 
 
 class QuizSettingsForm(FlaskForm):

@@ -18,6 +18,8 @@ tags, content {lang: {...}} and the key (`answer`).
 **Per quiz** (`pass_probability`): the chance that a guesser passes, from the quiz's real draw
 (draw_count, draw_per_tag, min_critical), pass mark and critical rule (a critical question
 must score 100%). Two guessers:
+Each type names how a guesser meets it (`guess_kind` in quizzes/types/): single, multiple,
+true/false, or none (an open answer, which a guess never gets right).
 - *random*: single choice, scenario and true/false: one option at random, each equally
   likely; multiple response: one of the non-empty sets of options at random, each equally likely.
 - *longest*: single choice and scenario: the longest option, ties broken at random;
@@ -43,7 +45,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from quizzes.registry import get_type
 from quizzes.scoring import EPSILON, clamp, is_full_marks
+from quizzes.types.base import GUESS_MULTIPLE, GUESS_SINGLE, GUESS_TWO_WAY
 
 CLEARLY_LONGER = 0.20     # the key beats every other option by 20% of the runner-up's length
 MIN_OPTIONS = 3
@@ -52,9 +56,6 @@ GUESS_WARNING = 0.05      # a guesser who passes more often than this is worth a
 SIMULATED_DRAWS = 1500       # about 1 s a guesser and language for a 20-question draw; error shown
 SEED = 13
 
-CHOICE_TYPES = {"single_choice", "scenario"}
-MULTIPLE_TYPES = {"multiple_response"}
-TRUE_FALSE_TYPES = {"true_false"}
 GUESSERS = ("random", "longest")
 
 
@@ -116,10 +117,9 @@ def option_length(text: str | None) -> int:
     return len((text or "").strip())
 
 
-def _kind(question: dict) -> str:
-    if question["type"] in TRUE_FALSE_TYPES or "value" in (question.get("answer") or {}):
-        return "true_false"
-    return "multiple" if question["type"] in MULTIPLE_TYPES else "single"
+def _kind(question: dict) -> str | None:
+    """How a guesser meets the question: the type's guess_kind (None: nothing to pick from)."""
+    return get_type(question["type"]).guess_kind
 
 
 def _weights(question: dict) -> dict[str, float]:
@@ -142,7 +142,7 @@ def _right_id(question: dict) -> str | None:
 
 def key_lengths(question: dict, lang: str) -> tuple[int, int] | None:
     """(length of the right option, length of the longest other option) in `lang`, for single choice."""
-    if _kind(question) != "single":
+    if _kind(question) != GUESS_SINGLE:
         return None
     right = _right_id(question)
     options = [o for o in _options(question, lang) if (o.get("text") or "").strip()]
@@ -167,7 +167,7 @@ def key_is_clearly_longest(question: dict, lang: str) -> bool:
 def question_warnings(question: dict) -> list[QualityWarning]:
     """Everything worth a trainer's second look in one question, in every language it is written in."""
     warnings: list[QualityWarning] = []
-    if _kind(question) == "true_false":
+    if _kind(question) not in (GUESS_SINGLE, GUESS_MULTIPLE):  # no options written by the author
         return warnings
     languages = _languages(question)
     ids = list(_weights(question))
@@ -227,15 +227,17 @@ def _subsets_dist(weights: dict[str, float], subsets: list[tuple[str, ...]]) -> 
 def guess_distribution(question: dict, lang: str, guesser: str) -> Distribution:
     """The distribution of the item score of one guess at `question` written in `lang`."""
     kind = _kind(question)
-    if kind == "true_false":
+    if kind == GUESS_TWO_WAY:
         return {1.0: 0.5, 0.0: 0.5}
+    if kind is None:  # an open answer (a number, a word): a guess earns nothing
+        return {0.0: 1.0}
     weights = _weights(question)
     options = [o for o in _options(question, lang) if o["id"] in weights] or \
               [{"id": k, "text": ""} for k in weights]
     ids = [o["id"] for o in options]
     if not ids:
         return {0.0: 1.0}
-    if kind == "single":
+    if kind == GUESS_SINGLE:
         if guesser == "random":
             return _single_dist(weights, [(i, 1 / len(ids)) for i in ids])
         longest = max(option_length(o["text"]) for o in options)

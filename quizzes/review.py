@@ -38,13 +38,13 @@ def _item(attempt: Attempt, index: int, lang: str, questions: dict, answers: dic
     question = questions[drawn["id"]]
     qtype = get_type(question["type"])
     lang_content = localized(question, lang)
-    view = qtype.view(lang_content)
+    view = qtype.view(lang_content)  # the type's own fields (a scenario's case ...) pass through to its templates
+    texts = view.get("options", {})
     answer = answers.get(drawn["id"])
     return {
-        "id": drawn["id"], "number": index + 1, "type": qtype, "template": qtype.template,
-        "text": view["text"], "format": view.get("format", "plain"), "case": view.get("case", ""),
+        **view, "id": drawn["id"], "number": index + 1, "type": qtype,
         # The attempt's own option order; only ids and texts, nothing about which is right.
-        "options": [(option_id, view["options"].get(option_id, "")) for option_id in drawn["options"]],
+        "options": [(option_id, texts.get(option_id, "")) for option_id in drawn["options"]],
         "image_url": _image_url(question.get("image_id")),
         "chosen": list(answer.response) if answer and answer.response else [],
         "_question": question, "_lang_content": lang_content, "_answer": answer,

@@ -146,9 +146,10 @@ def export_gift(module: Module, lang: str) -> str:
     """The module's active bank as GIFT in `lang`.
 
     Questions with no complete text in `lang` are left out (and counted in a comment), so that
-    importing the file back gives the same bank rather than copying another language's text.
+    importing the file back gives the same bank rather than copying another language's text; so
+    are questions of a type GIFT cannot hold.
     """
-    out, missing = [], []
+    out, missing, no_gift = [], [], []
     for question in bank(module.id):
         qtype = get_type(question.type)
         lang_content = (question.content or {}).get(lang)
@@ -156,6 +157,9 @@ def export_gift(module: Module, lang: str) -> str:
             missing.append(question.key)
             continue
         parsed = qtype.to_gift(lang_content, question.answer)
+        if parsed is None:  # a type GIFT cannot hold
+            no_gift.append(question.key)
+            continue
         # The Moodle name goes back out only while it still leads to this id (an author may
         # have changed the id since): importing the file must find the same question.
         named = question.name and gift.question_key(question.name, "") == question.key
@@ -173,4 +177,6 @@ def export_gift(module: Module, lang: str) -> str:
     if not out:
         return ""
     header = f"// {len(missing)} question(s) have no text in {lang} yet: {', '.join(missing)}\n\n" if missing else ""
+    if no_gift:
+        header += f"// {len(no_gift)} question(s) are of a type GIFT cannot hold: {', '.join(no_gift)}\n\n"
     return header + gift.dump(out)

@@ -1,4 +1,4 @@
-"""Readiness rows for reports: the rule of training.readiness.readiness_rows, written so that a
+"""Readiness rows for reports: the rule of readiness.rule.readiness_rows, written so that a
 mission's 20,000 people cost index lookups rather than a ranking of every deployment.
 
 readiness_rows finds each person's current deployment with a window function over all open
@@ -52,7 +52,7 @@ def current_people(on: date, *, mission_ids=None):
 
 
 def status_of(people, certificate, on: date, moment: datetime, due_days=Requirement.due_days):
-    """The readiness CASE of training.readiness.readiness_rows, over these columns."""
+    """The readiness CASE of readiness.rule.readiness_rows, over these columns."""
     return case(
         (certificate.c.expires_at > moment, "cleared"),
         (certificate.c.id.is_not(None), "expired"),

@@ -31,8 +31,6 @@ from certificates.models import Certificate
 from extensions import db
 from training.models import Requirement
 
-STATUSES = ("cleared", "due", "overdue", "expired")
-
 
 @dataclass(frozen=True)
 class Readiness:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-STATUS_COLOURS = {"cleared": "#1e6b3a", "due": "#b36b00", "overdue": "#a3231b", "expired": "#6b2d8a"}
+from training.statuses import STATUS_LIST
+
+STATUS_COLOURS = {status.key: status.colour for status in STATUS_LIST}
 # Counts hidden by the small-cell rule (reports.smallcells) are drawn together, in grey, last.
 HIDDEN_COLOUR = "#6e7781"
 PROGRESS_COLOURS = {"done": "#1d5fa8", "not_done": "#d5dde5"}

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from accounts.models import Category, Mission
 from extensions import db
 from reports import mission_rows, queries
-from reports.queries import STATUSES, Moment
+from reports.queries import Moment
 from reports.smallcells import Cell, mask_table
 from training.i18n import pick
 from training.models import Course, Module, ModuleVersion, Requirement
+from training.statuses import STATUSES
 
 NO_UNIT = 0
 

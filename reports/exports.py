@@ -1,24 +1,30 @@
-"""Every dashboard table as header + rows for CSV and XLSX, with the same filters and the same
-small-cell rule as the screen. Values keep their types (dates, numbers, None for empty): CSV
-writes them as text, XLSX as typed cells (core.spreadsheet keeps formula-like text inert)."""
+"""Every dashboard table defined once, column by column (core.spreadsheet.Column): the page draws
+its columns from the same definitions (templates/reports/_macros.html, data_table) and CSV and
+XLSX write them all, with the same filters and the same small-cell rule as the screen. Values
+keep their types (dates, numbers, None for empty): CSV writes them as text, XLSX as typed cells
+(core.spreadsheet keeps formula-like text inert)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 
+from core.spreadsheet import DATE, NUMBER, PERCENT, TEXT, Column, Table
 from reports import lists
 from reports.dashboard import BreakdownRow, MissionDashboard
 from reports.hq import MissionRow
 from reports.smallcells import SMALL, Cell
+from training.statuses import STATUS, STATUS_LIST
 
 MISSION_TABLES = ("headline", "units", "categories", "modules", "trend", "overdue", "arrivals")
 FORMATS = ("csv", "xlsx")
+COUNT, STATUS_KIND = "count", "status"  # a small-cell rule's Cell; a readiness status key
+BREAKDOWN_SCREEN = ("label", "people", *(status.key for status in STATUS_LIST), "cleared_percent")
 
 
 def status_label(status: str) -> str:
-    return {"cleared": _("Cleared"), "due": _("Due"), "overdue": _("Overdue"), "expired": _("Expired")}.get(status, status)
+    return _(STATUS[status].label) if status in STATUS else status
 
 
 def cell_value(cell: Cell):
@@ -31,76 +37,94 @@ def percent_value(value: float | None):
     return None if value is None else round(value, 1)
 
 
-def _status_header() -> list[str]:
-    header = []
-    for status in ("cleared", "due", "overdue", "expired"):
-        header += [status_label(status), _("%(status)s %%", status=status_label(status))]
-    return header
+def export_value(column: Column, value):
+    """What a file holds for a cell of `column`: a masked count's words, a rounded percentage, a
+    status's name; other values as they are."""
+    if column.kind == COUNT:
+        return cell_value(value)
+    if column.kind == PERCENT:
+        return percent_value(value)
+    if column.kind == STATUS_KIND:
+        return status_label(value)
+    return value
 
 
-def _breakdown(rows: Iterable[BreakdownRow], first: str) -> tuple[list[str], list[list]]:
-    header = [first, _("People"), *_status_header()]
-    body = []
-    for row in rows:
-        line = [row.label or _("No unit"), row.counts.total]
-        for status in ("cleared", "due", "overdue", "expired"):
-            line += [cell_value(row.cells[status]), percent_value(row.shown_percent(status))]
-        body.append(line)
-    return header, body
+def _status_columns(count: Callable, percent: Callable, kind: str) -> list[Column]:
+    """Per status: its count (`count(row, status)`) and its percentage, in the statuses' order."""
+    columns = []
+    for status in STATUS_LIST:
+        label = _(status.label)
+        columns += [Column(status.key, label, lambda row, key=status.key: count(row, key), kind),
+                    Column(f"{status.key}_percent", _("%(status)s %%", status=label),
+                           lambda row, key=status.key: percent(row, key), PERCENT)]
+    return columns
 
 
-def mission_table(name: str, board: MissionDashboard, filters: dict, category_names: dict[str, str]) -> tuple[str, list, list]:
-    """(sheet title, header, rows) of one of MISSION_TABLES."""
+def _breakdown(title: str, rows: list[BreakdownRow], first: str) -> Table:
+    columns = (Column("label", first, lambda row: row.label or _("No unit")),
+               Column("people", _("People"), lambda row: row.counts.total, NUMBER),
+               *_status_columns(lambda row, key: row.cells[key], lambda row, key: row.shown_percent(key), COUNT))
+    return Table(title, columns, rows, screen=BREAKDOWN_SCREEN)
+
+
+def mission_table(name: str, board: MissionDashboard, filters: dict, category_names: dict[str, str]) -> Table:
+    """One of MISSION_TABLES."""
     code = board.mission.code
     if name == "headline":
-        header = [_("Mission"), _("People deployed now"), _("Course"), _("Due (days after arrival)"), _("People"),
-                  *_status_header()]
-        body = []
-        for line in board.requirements:
-            row = [code, board.people_now, line.course_title, line.requirement.due_days, line.counts.total]
-            for status in ("cleared", "due", "overdue", "expired"):
-                row += [line.counts.by_status[status], round(line.counts.percent(status), 1)]
-            body.append(row)
-        return _("Readiness"), header, body
+        columns = (Column("mission", _("Mission"), lambda line: code),
+                   Column("people_now", _("People deployed now"), lambda line: board.people_now, NUMBER),
+                   Column("course", _("Course"), lambda line: line.course_title),
+                   Column("due_days", _("Due (days after arrival)"), lambda line: line.requirement.due_days, NUMBER),
+                   Column("people", _("People"), lambda line: line.counts.total, NUMBER),
+                   *_status_columns(lambda line, key: line.counts.by_status[key],
+                                    lambda line, key: line.counts.percent(key), NUMBER))
+        return Table(_("Readiness"), columns, board.requirements)
     if name == "units":
-        header, body = _breakdown(board.by_unit, _("Unit"))
-        return _("By unit"), header, body
+        return _breakdown(_("By unit"), board.by_unit, _("Unit"))
     if name == "categories":
         rows = [BreakdownRow(r.key, category_names.get(str(r.key), str(r.key)), r.counts, r.cells) for r in board.by_category]
-        header, body = _breakdown(rows, _("Category"))
-        return _("By category"), header, body
+        return _breakdown(_("By category"), rows, _("Category"))
     if name == "modules":
-        header = [_("Module"), _("Title"), _("People who completed it"), _("People"), "%"]
-        return _("Modules"), header, [[m.position, m.title, m.people, m.of, round(m.percent, 1)] for m in board.modules]
+        columns = (Column("numbered", _("Module"), lambda m: f"{m.position}. {m.title}"),
+                   Column("position", _("Module"), lambda m: m.position, NUMBER),
+                   Column("title", _("Title"), lambda m: m.title),
+                   Column("people", _("People who completed it"), lambda m: m.people, NUMBER),
+                   Column("of", _("People"), lambda m: m.of, NUMBER),
+                   Column("percent", "%", lambda m: m.percent, PERCENT))
+        return Table(_("Modules"), columns, board.modules, screen=("numbered", "people", "percent"),
+                     export=("position", "title", "people", "of", "percent"))
     if name == "trend":
-        return _("Completions per week"), [_("Week starting"), _("Course completions")], \
-            [[start, count] for start, count in board.trend]
+        columns = (Column("week", _("Week starting"), lambda week: week[0], DATE),
+                   Column("completions", _("Course completions"), lambda week: week[1], NUMBER))
+        return Table(_("Completions per week"), columns, board.trend)
     course = board.selected.course_title if board.selected else ""
+    person = (Column("name", _("Name"), lambda p: p.name),
+              Column("service_number", _("Service number"), lambda p: p.service_number),
+              Column("category", _("Category"), lambda p: category_names.get(p.category, p.category)),
+              Column("unit", _("Unit"), lambda p: p.unit))
     if name == "overdue":
-        page = lists.overdue_page(board, filters, everything=True)
-        header = [_("Name"), _("Service number"), _("Category"), _("Unit"), _("Course"), _("Status"), _("Since"),
-                  _("Modules done"), _("Modules in the course"), _("Last reminded")]
-        body = [[p.name, p.service_number, category_names.get(p.category, p.category), p.unit, course,
-                 status_label(p.status), p.since, p.modules_done, len(board.modules),
-                 p.reminded_at.date() if p.reminded_at else None] for p in page.items]
-        return _("Overdue"), header, body
+        columns = (*person, Column("course", _("Course"), lambda p: course),
+                   Column("status", _("Status"), lambda p: p.status, STATUS_KIND),
+                   Column("since", _("Since"), lambda p: p.since, DATE),
+                   Column("modules_done", _("Modules done"), lambda p: p.modules_done, NUMBER),
+                   Column("modules", _("Modules in the course"), lambda p: len(board.modules), NUMBER),
+                   Column("reminded", _("Last reminded"), lambda p: p.reminded_at.date() if p.reminded_at else None, DATE))
+        return Table(_("Overdue"), columns, lists.overdue_page(board, filters, everything=True).items)
     if name == "arrivals":
-        header = [_("Name"), _("Service number"), _("Category"), _("Unit"), _("Arrived"), _("Course"), _("Status"),
-                  _("Due date")]
-        body = [[p.name, p.service_number, category_names.get(p.category, p.category), p.unit, p.arrival_on,
-                 course, status_label(p.status), p.since] for p in lists.all_arrivals(board)]
-        return _("Arrivals"), header, body
+        columns = (*person, Column("arrived", _("Arrived"), lambda p: p.arrival_on, DATE),
+                   Column("course", _("Course"), lambda p: course),
+                   Column("status", _("Status"), lambda p: p.status, STATUS_KIND),
+                   Column("due_on", _("Due date"), lambda p: p.since, DATE))
+        return Table(_("Arrivals"), columns, lists.all_arrivals(board))
     raise KeyError(name)
 
 
-def hq_table(grouped: dict[str, list[MissionRow]], kind_names: dict[str, str]) -> tuple[str, list, list]:
-    header = [_("Kind"), _("Mission"), _("People deployed now"), *_status_header(),
-              _("Course completions, last 4 weeks"), _("Course completions, 4 weeks before")]
-    body = []
-    for kind, rows in grouped.items():
-        for row in rows:
-            line = [kind_names.get(kind, kind), row.mission.code, row.people]
-            for status in ("cleared", "due", "overdue", "expired"):
-                line += [cell_value(row.cells[status]), percent_value(row.shown_percent(status))]
-            body.append([*line, row.recent, row.before])
-    return _("All missions"), header, body
+def hq_table(grouped: dict[str, list[MissionRow]], kind_names: dict[str, str]) -> Table:
+    """The all-missions table: one row per (kind, mission row)."""
+    columns = (Column("kind", _("Kind"), lambda pair: kind_names.get(pair[0], pair[0])),
+               Column("mission", _("Mission"), lambda pair: pair[1].mission.code, TEXT),
+               Column("people", _("People deployed now"), lambda pair: pair[1].people, NUMBER),
+               *_status_columns(lambda pair, key: pair[1].cells[key], lambda pair, key: pair[1].shown_percent(key), COUNT),
+               Column("recent", _("Course completions, last 4 weeks"), lambda pair: pair[1].recent, NUMBER),
+               Column("before", _("Course completions, 4 weeks before"), lambda pair: pair[1].before, NUMBER))
+    return Table(_("All missions"), columns, [(kind, row) for kind, rows in grouped.items() for row in rows])

@@ -8,6 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from accounts.models import CATEGORIES
+from training.statuses import LISTED_BY_NAME, STATUS
 
 LIST_SORTS = ("since", "-since", "name", "-name", "unit", "-unit")
 HQ_SORTS = ("mission", "-mission", "people", "-people", "cleared", "-cleared", "overdue", "-overdue",
@@ -40,7 +41,8 @@ class DashboardFilterForm(FlaskForm):
         self.unit.choices = [("", _l("All units")), *[(key, code) for key, code in units], (0, _l("No unit"))]
         self.category.choices = [("", _l("All categories")),
                                  *[(c, label) for c, label in zip(CATEGORIES, CATEGORY_LABELS, strict=True)]]
-        self.status.choices = [("", _l("Overdue or expired")), ("overdue", _l("Overdue")), ("expired", _l("Expired"))]
+        self.status.choices = [("", _l("Overdue or expired")),
+                               *((key, _l(STATUS[key].label)) for key in LISTED_BY_NAME)]
         self.sort.choices = [("since", _l("Longest overdue first")), ("-since", _l("Most recently overdue first")),
                              ("name", _l("Name (A to Z)")), ("-name", _l("Name (Z to A)")),
                              ("unit", _l("Unit (A to Z)")), ("-unit", _l("Unit (Z to A)"))]
@@ -52,7 +54,7 @@ class DashboardFilterForm(FlaskForm):
             "requirement": self.requirement.data if isinstance(self.requirement.data, int) else None,
             "unit": self.unit.data if isinstance(self.unit.data, int) else None,
             "category": self.category.data if self.category.data in CATEGORIES else None,
-            "status": self.status.data if self.status.data in ("overdue", "expired") else None,
+            "status": self.status.data if self.status.data in LISTED_BY_NAME else None,
             "q": (self.q.data or "").strip()[:80] or None,
             "sort": self.sort.data if self.sort.data in LIST_SORTS else "since",
             "page": self.page.data if isinstance(self.page.data, int) and not self.page.errors else 1,

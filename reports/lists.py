@@ -12,10 +12,11 @@ from extensions import db
 from reports import mission_rows, queries
 from reports.dashboard import MissionDashboard
 from reports.models import Reminder
+from training.statuses import LISTED_BY_NAME
 
 PER_PAGE = 50
 ARRIVALS_PER_PAGE = 20
-PROBLEMS = ("overdue", "expired")
+PROBLEMS = LISTED_BY_NAME
 
 
 @dataclass

@@ -44,10 +44,18 @@ def fill(moment: Moment, mission_id: int, requirements: list[Requirement]) -> tu
     for table in (ROWS, PEOPLE):
         connection.execute(text(f"DROP TABLE IF EXISTS {temporary}.{table.name}"))
         table.create(connection)
-    people = current_people(moment.on, mission_ids=[mission_id])
-    connection.execute(insert(PEOPLE).from_select([c.name for c in people.selected_columns], people))
+    _insert(connection, PEOPLE, current_people(moment.on, mission_ids=[mission_id]))
     rows = requirement_rows(PEOPLE, moment.on, moment.at, requirements)
     if rows is not None:
-        connection.execute(insert(ROWS).from_select([c.name for c in ROWS.columns], rows))
+        _insert(connection, ROWS, rows)
     return PEOPLE, ROWS
+
+
+def _insert(connection, table: Table, query) -> None:
+    """INSERT ... SELECT naming the query's own columns, so the table's column order and the
+    query's need not be kept in step; a column missing on either side is an error, not a NULL."""
+    names = [column.name for column in query.selected_columns]
+    if sorted(names) != sorted(table.c.keys()):
+        raise RuntimeError(f"{table.name}: the query gives {names}, the table has {list(table.c.keys())}")
+    connection.execute(insert(table).from_select(names, query))
 

@@ -21,7 +21,6 @@ from certificates.models import Certificate
 from readiness.report_sql import current_people, requirement_rows
 from training.models import Completion, Module
 
-STATUSES = ("cleared", "due", "overdue", "expired")
 TREND_WEEKS = 12
 ARRIVED_WITHIN_DAYS = 30
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from training.statuses import MASKABLE, STATUSES
+
 THRESHOLD = 5
-STATUSES = ("cleared", "due", "overdue", "expired")
-MASKABLE = ("cleared", "due")  # the statuses no list on the page names
 SMALL, SECONDARY = "small", "secondary"
 
 

@@ -17,7 +17,7 @@ from audit.services import record
 from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
 from core.permissions import require, role_required
-from core.spreadsheet import csv_stream, xlsx_bytes
+from core.spreadsheet import Table, csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db
 from reports import charts, dashboard, exports, lists, notices, reminders
@@ -25,12 +25,13 @@ from reports import hq as hq_report
 from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
 from training.player import interface_language
+from training.statuses import STATUS_LIST
 
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
+SCREEN_TABLES = ("units", "categories", "modules", "trend")  # drawn by data_table from their export columns
 
-STATUS_NAMES = {"cleared": _l("Cleared"), "due": _l("Due"), "overdue": _l("Overdue"), "expired": _l("Expired"),
-                "hidden": _l("Fewer than 5 or hidden")}
+STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hidden": _l("Fewer than 5 or hidden")}
 
 
 def _mission_for(mission_id: int) -> Mission:
@@ -75,8 +76,10 @@ def mission(mission_id: int):
     overdue = lists.overdue_page(board, filters)
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int))
     category_names = {k: str(v) for k, v in CATEGORY_NAMES.items()}
-    figures = {}
+    figures, tables = {}, {}
     if board.selected is not None:
+        # The page's tables come from the definitions the downloads use (reports.exports).
+        tables = {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
         course = board.selected.course_title
         figures = {
             "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
@@ -99,9 +102,7 @@ def mission(mission_id: int):
                            getting_in=_getting_in(mission), may_print=can_issue_codes(current_user, mission),
                            figures=figures, category_names=category_names, status_names=STATUS_NAMES,
                            may_remind=can_remind(current_user, mission), back=urlencode(request.args.to_dict())[:1500],
-                           query=query, reveal_small=reveals_small_cells(current_user),
-                           unit_label=lambda row: row.label or _("No unit"),
-                           category_label=lambda row: category_names.get(row.key, row.key))
+                           query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
 
 
 def _getting_in(mission: Mission) -> list[tuple[int, str, int, int]]:
@@ -139,11 +140,11 @@ def mission_export(mission_id: int):
     if table not in exports.MISSION_TABLES or fmt not in exports.FORMATS:
         abort(404)
     board, _form, filters = _board(mission)
-    title, header, rows = exports.mission_table(table, board, filters, {k: str(v) for k, v in CATEGORY_NAMES.items()})
+    content = exports.mission_table(table, board, filters, {k: str(v) for k, v in CATEGORY_NAMES.items()})
     record("report_exported", actor=current_user, target=f"mission:{mission.code}", table=table, format=fmt,
-           rows=len(rows), filters=_recorded_filters(filters))
+           rows=len(content.rows), filters=_recorded_filters(filters))
     db.session.commit()
-    return _download(f"{mission.code}-{table}-{date.today():%Y-%m-%d}", fmt, title, header, rows)
+    return _download(f"{mission.code}-{table}-{date.today():%Y-%m-%d}", fmt, content)
 
 
 def _recorded_filters(filters: dict) -> dict:
@@ -152,12 +153,13 @@ def _recorded_filters(filters: dict) -> dict:
     return {k: v for k, v in filters.items() if v not in (None, "") and not (k == "page" and v == 1)}
 
 
-def _download(stem: str, fmt: str, title: str, header: list, rows: list) -> Response:
+def _download(stem: str, fmt: str, table: Table) -> Response:
+    header, rows = table.header(), table.body(exports.export_value)
     if fmt == "csv":
         # The rows are already in hand (a dashboard table), so the file is sent whole, not streamed.
         return Response("".join(csv_stream(header, rows)), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
-    return Response(xlsx_bytes(title, header, rows),
+    return Response(xlsx_bytes(table.title, header, rows),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
 
@@ -254,7 +256,7 @@ def hq_export():
     sort = request.args.get("sort", "mission")
     grouped = hq_report.hq_rows(dashboard.now_moment(), reveal_small=reveals_small_cells(current_user),
                                 sort=sort if sort in HQ_SORTS else "mission")
-    title, header, rows = exports.hq_table(grouped, {k: str(v) for k, v in KIND_NAMES.items()})
-    record("report_exported", actor=current_user, target="hq", table="missions", format=fmt, rows=len(rows))
+    content = exports.hq_table(grouped, {k: str(v) for k, v in KIND_NAMES.items()})
+    record("report_exported", actor=current_user, target="hq", table="missions", format=fmt, rows=len(content.rows))
     db.session.commit()
-    return _download(f"missions-{date.today():%Y-%m-%d}", fmt, title, header, rows)
+    return _download(f"missions-{date.today():%Y-%m-%d}", fmt, content)

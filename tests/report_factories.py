@@ -17,10 +17,11 @@ from certificates import services as certificate_services
 from certificates.models import Certificate
 from database import utcnow
 from extensions import db
-from readiness.rule import STATUSES, readiness_of
+from readiness.rule import readiness_of
 from tests import factories
 from tests.training_factories import make_course, make_module, make_requirement
 from training.models import Requirement
+from training.statuses import STATUSES
 
 DUE_DAYS = 30
 

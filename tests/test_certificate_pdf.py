@@ -157,6 +157,20 @@ def test_latin_and_digits_stay_left_to_right_inside_arabic(fonts):
     assert set(bidi_levels("Jean Dupont", rtl=False)) == {0}
 
 
+def test_brackets_around_latin_inside_arabic_stay_a_pair():
+    # The whole bidi algorithm (python-bidi): rule N0 gives both brackets one direction, so an
+    # Arabic course title ending "(CPT-101) 2026" does not print as "(CPT-101 (2026".
+    text = "حماية الطفل (CPT-101) 2026"
+    levels = bidi_levels(text, rtl=True)
+    assert levels[text.index("(")] == levels[text.index(")")] == 1
+    assert set(levels[text.index("C"):text.index(")")]) == {2}
+    mixed = "محمد Smith-Kouyaté 2026 (رقم ٤٢) الحسيني"
+    levels = bidi_levels(mixed, rtl=True)
+    assert levels[mixed.index("S"):mixed.index(" (")] == [2] * len("Smith-Kouyaté 2026")
+    assert levels[mixed.index("(")] == levels[mixed.index(")")] == 1
+    assert [levels[i] for i in range(mixed.index("٤"), mixed.index(")"))] == [2, 2]
+
+
 def test_every_language_renders_without_the_database():
     base = dict(serial="CP-2026-ABCDEF", check_code="H7K2PQ", key_id="202611-abcdef12",
                 issued_on=date(2026, 1, 31), expires_on=date(2028, 1, 31),

@@ -14,12 +14,12 @@ from accounts.models import Deployment, User
 from database import utcnow
 from extensions import db
 from quizzes.models import Attempt
-from reports.smallcells import MASKABLE
 from tests import factories
 from tests import report_factories as rf
 from tests.conftest import login_as
 from tests.quiz_factories import choice_question, make_quiz
 from training.models import Completion, ModuleVersion
+from training.statuses import MASKABLE
 
 STATUS_COLUMNS = {"cleared": 2, "due": 3, "overdue": 4, "expired": 5}  # in the headline and breakdown tables
 HIDDEN = ("fewer than 5", "hidden")

@@ -23,6 +23,7 @@ from training import progress
 from training.hooks import Standing, hooks
 from training.i18n import available, pick
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, VersionStatus
+from training.statuses import RENEWAL_URGENCY, STATUS
 
 FROZEN = (VersionStatus.PUBLISHED.value, VersionStatus.RETIRED.value)
 
@@ -286,9 +287,8 @@ def required_courses(user: User, on: date | None = None) -> list[RequiredCourse]
         if known is None or readiness.due_on < known.readiness.due_on:
             by_course[course.id] = RequiredCourse(course, readiness)
     # Renewal due comes before the plainly cleared: it is the one that needs doing.
-    order = {"overdue": 0, "expired": 1, "due": 2, "renewal": 3, "cleared": 4}
     return sorted(by_course.values(), key=lambda item: (
-        order.get("renewal" if item.readiness.renewal_due else item.readiness.status, 9), item.readiness.due_on))
+        RENEWAL_URGENCY if item.readiness.renewal_due else STATUS[item.readiness.status].urgency, item.readiness.due_on))
 
 
 def course_title(course: Course, lang: str) -> str:

@@ -22,8 +22,12 @@ from training.i18n import pick
 from training.markdown import render_frozen
 from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
 from training.player import interface_language, lesson_context
+from training.statuses import STATUS, STATUS_LIST
 
 bp = Blueprint("training", __name__)
+# Every page that shows readiness (My training, the dashboards) loops over these: one definition.
+bp.add_app_template_global(STATUS_LIST, "READINESS_STATUSES")
+bp.add_app_template_global(STATUS, "READINESS_STATUS")
 
 MEDIA_MAX_AGE = 31_536_000  # one year: the name is the content's hash, so it never changes meaning
 

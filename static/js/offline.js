@@ -158,17 +158,39 @@
 
   // ---- quiz pages -------------------------------------------------------------------------------
 
+  // The answer reader knows no question type: a type's learner snippet answers with form controls
+  // named q<question id> (it must post without JavaScript), and these read them as the form posts
+  // them: a ticked box or radio button gives its value, a text, number or select field what it holds.
+  var ANSWER_FIELDS = "input[name^=q], select[name^=q], textarea[name^=q]";
+
   function questionsOnPage(form) {
     return Array.prototype.map.call(form.querySelectorAll("fieldset.question"), function (fieldset) {
-      var input = fieldset.querySelector("input[name^=q]");
+      var input = fieldset.querySelector(ANSWER_FIELDS);
       return input ? { fieldset: fieldset, name: input.name, id: input.name.slice(1) } : null;
     }).filter(Boolean);
   }
 
+  function fields(form, name) {
+    return Array.prototype.filter.call(form.elements, function (field) { return field.name === name; });
+  }
+  function checkable(field) { return field.type === "checkbox" || field.type === "radio"; }
+
   function chosen(form, name) {
-    return Array.prototype.filter.call(form.querySelectorAll("input[name='" + name + "']"), function (input) {
-      return input.checked;
-    }).map(function (input) { return input.value; });
+    var values = [];
+    fields(form, name).forEach(function (field) {
+      if (checkable(field)) { if (field.checked) { values.push(field.value); } } else if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.selectedOptions, function (option) { if (option.value) { values.push(option.value); } });
+      } else if (field.value !== "") { values.push(field.value); }
+    });
+    return values;
+  }
+
+  function restore(form, name, values) {
+    fields(form, name).forEach(function (field, index) {
+      if (checkable(field)) { field.checked = values.indexOf(field.value) >= 0; } else if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.options, function (option) { option.selected = values.indexOf(option.value) >= 0; });
+      } else { field.value = values[index] || ""; }
+    });
   }
 
   function remember(attempt, question, values) {
@@ -225,9 +247,7 @@
     questionsOnPage(form).forEach(function (question) {
       var entry = box.answers[attempt + ":" + question.id];
       if (!entry || entry.u !== user) { return; }
-      form.querySelectorAll("input[name='" + question.name + "']").forEach(function (input) {
-        input.checked = entry.v.indexOf(input.value) >= 0;
-      });
+      restore(form, question.name, entry.v);
     });
     form.addEventListener("change", function (event) {
       var name = event.target.name || "";
