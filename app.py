@@ -72,6 +72,7 @@ def import_models() -> None:
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
     import certificates.models  # noqa: F401
+    import inperson.models  # noqa: F401
     import jobs.models  # noqa: F401
     import quizzes.models  # noqa: F401
     import reports.models  # noqa: F401

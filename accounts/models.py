@@ -29,6 +29,7 @@ class Role(enum.StrEnum):
     LEARNER = "learner"
     TRAINER = "trainer"
     MISSION_LEAD = "mission_lead"
+    MISSION_TRAINER = "mission_trainer"  # runs in-person sessions for the people of their missions
     HQ = "hq"
     ADMIN = "admin"
 
@@ -36,6 +37,8 @@ class Role(enum.StrEnum):
 MISSION_KINDS = tuple(k.value for k in MissionKind)
 CATEGORIES = tuple(c.value for c in Category)
 ROLES = tuple(r.value for r in Role)
+# Roles granted for one mission at a time (RoleGrant.mission_id is set exactly for these).
+MISSION_SCOPED_ROLES = (Role.MISSION_LEAD.value, Role.MISSION_TRAINER.value)
 LANGUAGES = ("en", "fr", "ar")
 
 
@@ -120,6 +123,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     def lead_mission_ids(self) -> set[int]:
         return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_LEAD.value and g.mission_id}
 
+    def trainer_mission_ids(self) -> set[int]:
+        return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_TRAINER.value and g.mission_id}
+
     def current_deployment(self, on: date | None = None) -> Deployment | None:
         on = on or date.today()
         for deployment in self.deployments:  # newest arrival first
@@ -170,7 +176,7 @@ class RoleGrant(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "role", "mission_id"),
         CheckConstraint(f"role IN {ROLES}", name="role"),
-        CheckConstraint("(role = 'mission_lead') = (mission_id IS NOT NULL)", name="scope_only_for_leads"),
+        CheckConstraint(f"(role IN {MISSION_SCOPED_ROLES}) = (mission_id IS NOT NULL)", name="scope_only_for_mission_roles"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -174,6 +174,7 @@ class Completion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempt_id: Mapped[int | None]  # the passing quiz attempt, when the module has a quiz
     cycle: Mapped[int] = mapped_column(default=0)
+    delivery_mode: Mapped[str] = mapped_column(String(12), default="online", server_default="online")  # online | in_person | recognised
 
 
 class Requirement(TimestampMixin, db.Model):
