@@ -9,6 +9,7 @@
     verify_url     <base>/verify/<code>        (printed, and inside the QR code)
     qr_text        <verify_url>#p=<payload>    (what the QR code holds)
     issuer         optional: replaces the default line at the top
+    delivery_mode  optional: online (default) | in_person | blended | recognised, printed under the course
 
 The fixed parts are prepared once per process by `CertificateRenderer`: the parsed fonts, the
 frame artwork, and the shaped labels (cached with course titles and dates). Per certificate
@@ -45,6 +46,8 @@ LABELS = {
         "verify": "Check it at",
         "scan": "Scan to check this certificate",
         "key": "Signing key",
+        "delivery": {"online": "Training given online", "in_person": "Training given in person",
+                     "blended": "Training given online and in person", "recognised": "Training recognised from another course"},
     },
     "fr": {
         "issuer": "Formation à la protection de l’enfance pour les opérations de paix des Nations Unies",
@@ -58,6 +61,9 @@ LABELS = {
         "verify": "Vérifiez-le sur",
         "scan": "Scannez pour vérifier ce certificat",
         "key": "Clé de signature",
+        "delivery": {"online": "Formation suivie en ligne", "in_person": "Formation suivie en présentiel",
+                     "blended": "Formation suivie en ligne et en présentiel",
+                     "recognised": "Formation reconnue d’un autre cours"},
     },
     "ar": {
         "issuer": "التدريب على حماية الطفل لعمليات الأمم المتحدة للسلام",
@@ -71,6 +77,8 @@ LABELS = {
         "verify": "تحقّق منها على",
         "scan": "امسح الرمز للتحقق من هذه الشهادة",
         "key": "مفتاح التوقيع",
+        "delivery": {"online": "تدريب عبر الإنترنت", "in_person": "تدريب حضوري",
+                     "blended": "تدريب عبر الإنترنت وحضوري", "recognised": "تدريب معترف به من دورة أخرى"},
     },
 }
 RTL_LANGUAGES = {"ar"}
@@ -124,6 +132,8 @@ class CertificateRenderer:
         canvas.line(middle - 260, 336, middle + 260, 336, 0.8)
         canvas.text(line(labels["completed"], rtl=rtl), middle, 308, 14, align="center", colour=GREY)
         self._course_title(canvas, data["course_title"], middle)
+        delivery = labels["delivery"].get(data.get("delivery_mode") or "online", labels["delivery"]["online"])
+        canvas.text(line(delivery, rtl=rtl), middle, 234, 10.5, align="center", colour=GREY)
         self._dates(canvas, data, language, labels, layout)
         self._footer(canvas, data, labels, layout)
         title = f"{labels['title']} – {data['holder_name']} – {data['serial']}"

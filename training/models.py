@@ -22,6 +22,14 @@ class VersionStatus(str, enum.Enum):
     RETIRED = "retired"      # an older published version, still frozen, progress on it still counts
 
 
+class DeliveryMode(enum.StrEnum):
+    """How a completion was earned (Completion.delivery_mode)."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"  # a session held in the room, passed on the paper quiz (inperson/)
+    RECOGNISED = "recognised"
+
+
 class Course(TimestampMixin, db.Model):
     __tablename__ = "courses"
 
