@@ -143,7 +143,10 @@ def register_blueprints(app: Flask) -> None:
     from training.views import bp as training_bp
 
     app.register_blueprint(training_bp)
+    from inperson.views import bp as inperson_bp
     from offline.views import bp as offline_bp
+
+    app.register_blueprint(inperson_bp)
 
     app.register_blueprint(offline_bp)
     from reports.views import bp as reports_bp

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, extract, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -85,20 +86,20 @@ def plan_session(*, actor: User, course: Course, module_ids: Sequence[int], miss
     live = {m.id: m for m in learning.live_modules(course)}
     chosen = [i for i in module_ids if i in live] if module_ids else list(live)
     if module_ids and len(chosen) != len(set(module_ids)):
-        raise SessionError("Choose modules of this course that are published.")
+        raise SessionError(_("Choose modules of this course that are published."))
     if not chosen:
-        raise SessionError("This course has no published module to teach yet.")
+        raise SessionError(_("This course has no published module to teach yet."))
     units = list(db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids), Unit.mission_id == mission.id)))
     if not units or len(units) != len(set(unit_ids)):
-        raise SessionError("Choose one or more units of this mission.")
+        raise SessionError(_("Choose one or more units of this mission."))
     if language not in course.language_list:
-        raise SessionError("Choose one of the course's languages.")
+        raise SessionError(_("Choose one of the course's languages."))
     if not 0 <= pass_mark <= 100:
-        raise SessionError("The pass mark is a percentage from 0 to 100.")
+        raise SessionError(_("The pass mark is a percentage from 0 to 100."))
     eligible = {u.id: u for u in eligible_trainers(mission)}
     trainers = [eligible[i] for i in trainer_ids if i in eligible]
     if len(trainers) != len(set(trainer_ids)):
-        raise SessionError("Choose trainers who may run sessions in this mission.")
+        raise SessionError(_("Choose trainers who may run sessions in this mission."))
     if not trainers and actor.id in eligible:
         trainers = [actor]
     session = TrainingSession(course_id=course.id, module_ids=sorted(chosen), mission_id=mission.id,
@@ -154,20 +155,20 @@ def check_marks(session: TrainingSession, marks: Sequence[Mark], now: datetime |
     now = now or utcnow()
     problems: dict[str, str] = {}
     if session.held_on - timedelta(days=EARLIEST_DAYS) > now.date():
-        raise SessionError(f"This session is planned for {session.held_on.isoformat()}: "
-                           "attendance can be recorded from that day.")
+        raise SessionError(_("This session is planned for %(day)s: attendance can be recorded from that day.",
+                                  day=session.held_on.isoformat()))
     if len(marks) > MAX_MARKS:
-        raise SessionError(f"Send at most {MAX_MARKS} marks at a time.")
+        raise SessionError(_("Send at most %(n)s marks at a time.", n=MAX_MARKS))
     people = people_in_mission(session, [m.service_number for m in marks])
     for mark in marks:
         who = mark.service_number or "?"
         if mark.paper_score is not None and not 0 <= mark.paper_score <= 100:
-            problems[mark.client_id] = f"{who}: the score must be a number from 0 to 100."
+            problems[mark.client_id] = _("%(person)s: the score must be a number from 0 to 100.", person=who)
         elif mark.paper_score is not None and not mark.is_present:
-            problems[mark.client_id] = f"{who}: a score needs the person ticked as present."
+            problems[mark.client_id] = _("%(person)s: a score needs the person ticked as present.", person=who)
         elif mark.service_number not in people:
-            problems[mark.client_id] = (f"{who}: not on the roster of {session.mission.code} "
-                                        f"on {session.held_on.isoformat()}.")
+            problems[mark.client_id] = _("%(person)s: not on the roster of %(mission)s on %(day)s.", person=who,
+                                              mission=session.mission.code, day=session.held_on.isoformat())
     if problems:
         raise MarksRefused(problems)
     return people
