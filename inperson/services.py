@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import and_, extract, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Deployment, Mission, Role, RoleGrant, Unit, User
@@ -181,6 +181,8 @@ def apply_marks(session: TrainingSession, marks: Sequence[Mark], *, actor: User,
     people = check_marks(session, marks, now)
     result = SyncResult()
     touched: dict[int, User] = {}
+    for person in sorted({p.id: p for p in people.values()}.values(), key=lambda p: p.id):
+        _serialise_person(session, person)  # in id order, so two syncs never wait on each other crosswise
     for mark in marks:
         person = people[mark.service_number]
         if _store_mark(session, mark, person, actor, now):
@@ -195,6 +197,16 @@ def apply_marks(session: TrainingSession, marks: Sequence[Mark], *, actor: User,
             complete_in_person(session, person, attendance, actor=actor, now=now)
             result.completed.append(person.service_number)
     return result
+
+
+def _serialise_person(session: TrainingSession, person: User) -> None:
+    """One sync at a time per session and person, until the transaction ends. Without it, on
+    PostgreSQL (read committed) two trainers' syncs could each merge without seeing the other's
+    uncommitted mark, and the later commit would drop the earlier one's presence or score.
+    SQLite needs nothing: a writing request holds the database's write lock (database.py)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": f"attendance:{session.id}:{person.id}"})
 
 
 def _store_mark(session: TrainingSession, mark: Mark, person: User, actor: User, now: datetime) -> bool:

@@ -309,3 +309,46 @@ def test_an_admin_grants_the_mission_trainer_role_for_a_mission(client, admin, m
     client.post(f"/admin/people/{person.id}/roles", data={"role-role": "mission_trainer", "role-mission_id": str(mission_a.id)})
     db.session.refresh(person)
     assert person.trainer_mission_ids() == {mission_a.id}
+
+
+def test_parallel_syncs_of_two_trainers_and_a_resent_batch_lose_nothing(app, mission_a, mission_trainer, admin):
+    """Real threads and commits: trainer A's batch sent three times at once (a flaky link) and
+    trainer B's marks for the same people, all together."""
+    import threading
+
+    session = make_session(admin, mission_a)
+    people = unit_people(mission_a, mission_a.units[0], 4)
+    other_trainer = factories.make_user(mission=mission_a, name="Omar Trainer", roles=[("mission_trainer", mission_a)])
+    db.session.commit()
+    batch_a = [_mark(p, score=90) for p in people]
+    batch_b = [_mark(p, present=False) for p in people]
+    clients = []
+    for trainer, batch in ((mission_trainer, batch_a), (mission_trainer, batch_a), (mission_trainer, batch_a),
+                           (other_trainer, batch_b)):
+        each = app.test_client()
+        login_as(each, trainer)
+        clients.append((each, batch))
+    barrier = threading.Barrier(len(clients))
+    statuses, errors = [], []
+    url = f"/training-sessions/{session.id}/marks"  # read here: the threads have no app context
+
+    def run(each, batch):
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(each.post(url, json={"marks": batch}).status_code)
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors and sorted(statuses) == [200, 200, 200, 200]
+    db.session.commit()
+    assert _count(AttendanceMark) == 8  # 4 of A's (each once) and 4 of B's
+    rows = db.session.scalars(select(Attendance)).all()
+    assert len(rows) == 4 and all(r.is_present and r.paper_score == 90 for r in rows)  # present wins, score kept
+    for person in people:
+        assert _count(Certificate, user_id=person.id) == 1
