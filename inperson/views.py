@@ -241,7 +241,7 @@ def _marks_from_form(form, people, current) -> list[services.Mark]:
         score = getattr(form, score_field(person)).data
         row = current.get(person.id)
         shown = (row.is_present, row.paper_score) if row else (False, None)
-        if (present or score is not None) and score is not None:
+        if score is not None:
             present = True  # a score is only typed for someone who sat the quiz
         if (present, score) != shown:
             marks.append(services.Mark(uuid.uuid4().hex, person.service_number, present, score))
