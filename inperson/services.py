@@ -124,12 +124,15 @@ def _deployed_on(day: date):
 
 
 def roster(session: TrainingSession) -> list[User]:
-    """The people of the session's units on its day, then anyone else already recorded (walk-ins)."""
+    """The people of the session's units on its day (not its own trainers), then anyone else
+    already recorded (walk-ins)."""
     unit_ids = [u.id for u in session.units]
     in_units = select(Deployment.user_id).where(Deployment.unit_id.in_(unit_ids), _deployed_on(session.held_on))
     recorded = select(Attendance.user_id).where(Attendance.session_id == session.id)
+    trainers = [t.id for t in session.trainers] or [-1]
     return list(db.session.scalars(select(User).where(
-        or_(and_(User.id.in_(in_units), User.is_active), User.id.in_(recorded))).order_by(User.name, User.id)))
+        or_(and_(User.id.in_(in_units), User.is_active, User.id.not_in(trainers)), User.id.in_(recorded)))
+        .order_by(User.name, User.id)))
 
 
 def people_in_mission(session: TrainingSession, service_numbers: Iterable[str]) -> dict[str, User]:

@@ -79,6 +79,7 @@ def test_a_session_taken_offline_syncs_once_and_certifies_who_passed(phone_page,
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(sheet)).pages)
     assert "Attendance sheet" in text and "Signature" in text and "Camp Kavumu, tent 3" in text
     assert all(p.service_number in text for p in people)
+    assert trainer.service_number not in text  # the session's own trainer is not on its sheet
     _look_at(sheet, results, "sheet-en")
     db.session.commit()  # end the read snapshot: the server has written since (SQLite would refuse the write)
     arabic = make_session(trainer, mission_a, course=course, language="ar")
