@@ -75,6 +75,7 @@ def import_models() -> None:
     import accounts.models  # noqa: F401
     import audit.models  # noqa: F401
     import certificates.models  # noqa: F401
+    import inperson.models  # noqa: F401
     import jobs.models  # noqa: F401
     import quizzes.models  # noqa: F401
     import reports.models  # noqa: F401
@@ -152,7 +153,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(training_author_bp)
     app.register_blueprint(lesson_author_bp)
     app.register_blueprint(requirements_bp)
+    from inperson.views import bp as inperson_bp
     from offline.views import bp as offline_bp
+
+    app.register_blueprint(inperson_bp)
 
     app.register_blueprint(offline_bp)
     from reports.views import bp as reports_bp

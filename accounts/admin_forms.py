@@ -11,7 +11,7 @@ from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectF
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from accounts.forms import strong_password
-from accounts.models import Mission, Unit, User
+from accounts.models import MISSION_SCOPED_ROLES, Mission, Unit, User
 from core.labels import CATEGORY_NAMES, KIND_NAMES
 from core.languages import choices as language_choices
 from core.languages import codes as language_codes
@@ -143,15 +143,19 @@ class DeploymentForm(FlaskForm):
 
 class RoleGrantForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[("trainer", _l("Trainer")), ("mission_lead", _l("Mission lead")),
+                                            ("mission_trainer", _l("Mission trainer")),
                                             ("hq", _l("HQ focal point")), ("admin", _l("Administrator"))])
-    mission_id = SelectField(_l("Mission (mission leads only)"), coerce=int)
+    mission_id = SelectField(_l("Mission (mission leads and mission trainers only)"), coerce=int)
     submit = SubmitField(_l("Grant role"))
 
     def validate_mission_id(self, field) -> None:
         if self.role.data == "mission_lead" and not field.data:
             raise ValidationError(_l("Choose the mission this person leads."))
-        if self.role.data != "mission_lead" and field.data:
-            raise ValidationError(_l("Only mission leads are given a mission; leave it empty for this role."))
+        if self.role.data == "mission_trainer" and not field.data:
+            raise ValidationError(_l("Choose the mission this person trains in."))
+        if self.role.data not in MISSION_SCOPED_ROLES and field.data:
+            raise ValidationError(_l("Only mission leads and mission trainers are given a mission; "
+                                     "leave it empty for this role."))
 
 
 class SetPasswordForm(FlaskForm):

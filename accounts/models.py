@@ -28,6 +28,8 @@ class Category(enum.StrEnum):
 
 MISSION_KINDS = tuple(k.value for k in MissionKind)
 CATEGORIES = tuple(c.value for c in Category)
+# Roles granted for one mission at a time (RoleGrant.mission_id is set exactly for these).
+MISSION_SCOPED_ROLES = (Role.MISSION_LEAD.value, Role.MISSION_TRAINER.value)
 
 
 class Mission(TimestampMixin, db.Model):
@@ -114,6 +116,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     def lead_mission_ids(self) -> set[int]:
         return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_LEAD.value and g.mission_id}
 
+    def trainer_mission_ids(self) -> set[int]:
+        return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_TRAINER.value and g.mission_id}
+
     def current_deployment(self, on: date | None = None) -> Deployment | None:
         on = on or date.today()
         for deployment in self.deployments:  # newest arrival first
@@ -164,7 +169,7 @@ class RoleGrant(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "role", "mission_id"),
         CheckConstraint(f"role IN {ROLES}", name="role"),
-        CheckConstraint("(role = 'mission_lead') = (mission_id IS NOT NULL)", name="scope_only_for_leads"),
+        CheckConstraint(f"(role IN {MISSION_SCOPED_ROLES}) = (mission_id IS NOT NULL)", name="scope_only_for_mission_roles"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

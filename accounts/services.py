@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select, update
 
 from accounts import sessions
-from accounts.models import Deployment, Mission, PasswordReset, Role, RoleGrant, Unit, User
+from accounts.models import MISSION_SCOPED_ROLES, Deployment, Mission, PasswordReset, Role, RoleGrant, Unit, User
 from accounts.passwords import hash_password, verify_password
 from audit.services import record
 from core import languages
@@ -105,8 +105,8 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
 def grant_role(user: User, role: str, *, actor: User, mission: Mission | None = None) -> RoleGrant:
     if role not in {r.value for r in Role} or role == Role.LEARNER.value:
         raise AccountError("Unknown role.")
-    if (role == Role.MISSION_LEAD.value) != (mission is not None):
-        raise AccountError("A mission lead needs a mission; other roles take none.")
+    if (role in MISSION_SCOPED_ROLES) != (mission is not None):
+        raise AccountError("A mission lead or mission trainer needs a mission; other roles take none.")
     mission_id = mission.id if mission else None
     existing = db.session.scalar(select(RoleGrant).filter_by(user_id=user.id, role=role, mission_id=mission_id))
     if existing:

@@ -28,7 +28,7 @@ BATCH = 200
 _COLUMNS = (Certificate.id, Certificate.code, Certificate.serial, Certificate.check_code, Certificate.holder_name,
             Certificate.holder_name_arabic,
             Certificate.course_title, Certificate.language, Certificate.issued_at, Certificate.expires_at,
-            Certificate.key_id, Certificate.signature, User.service_number)
+            Certificate.key_id, Certificate.signature, Certificate.delivery_mode, User.service_number)
 
 
 class _Sink(io.RawIOBase):

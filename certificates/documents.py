@@ -118,6 +118,7 @@ def certificate_document(certificate: Certificate, base_url: str | None = None,
         "verify_url": url,
         "qr_text": qr.qr_text(url, payload or services.payload_of(certificate)),
         "issuer": current_app.config.get("CERTIFICATE_ISSUER"),
+        "delivery_mode": certificate.delivery_mode,
     }
 
 

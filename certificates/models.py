@@ -58,6 +58,9 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     key_id: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(Text)  # base64url Ed25519 over the canonical payload
+    # How the course was given, from the completions that closed this cycle: online | in_person |
+    # blended (some modules each way). Printed on the PDF; not a signed claim, not on /verify.
+    delivery_mode: Mapped[str] = mapped_column(String(12), default="online", server_default="online")
 
     course: Mapped[Course] = relationship(viewonly=True)
     supersedes: Mapped[Certificate | None] = relationship(foreign_keys=[supersedes_id], remote_side=[id])

@@ -11,6 +11,7 @@
     verify_url     <base>/verify/<code>        (printed, and inside the QR code)
     qr_text        <verify_url>#p=<payload>    (what the QR code holds)
     issuer         optional: replaces the default line at the top
+    delivery_mode  optional: online (default) | in_person | blended | recognised, printed under the course
 
 The fixed parts are prepared once per process by `CertificateRenderer`: the parsed fonts, the
 frame artwork, and the shaped labels (cached with course titles and dates). Per certificate
@@ -83,6 +84,8 @@ class CertificateRenderer:
         canvas.line(middle - 260, 336, middle + 260, 336, 0.8)
         canvas.text(line(labels["completed"], rtl=rtl), middle, 308, 14, align="center", colour=GREY)
         self._course_title(canvas, data["course_title"], middle)
+        delivery = labels["delivery"].get(data.get("delivery_mode") or "online", labels["delivery"]["online"])
+        canvas.text(line(delivery, rtl=rtl), middle, 234, 10.5, align="center", colour=GREY)
         self._dates(canvas, data, language, labels, layout)
         self._footer(canvas, data, labels, layout)
         title = f"{labels['title']} – {data['holder_name']} – {data['serial']}"

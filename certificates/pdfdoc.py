@@ -227,3 +227,51 @@ def build(canvas: Canvas, *, title: str, author: str, subject: str, language: st
     out += (f"trailer\n<< /Size {len(offsets) + 1} /Root {catalog} 0 R /Info {info} 0 R "
             f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref}\n%%EOF\n").encode()
     return bytes(out)
+
+
+def build_pages(canvases: list[Canvas], *, title: str, author: str, subject: str, language: str,
+                created: datetime) -> bytes:
+    """A PDF of several pages (an attendance sheet). The canvases share one `font_names` dict, so
+    each font is embedded once, as the subset of every glyph any page drew."""
+    objects = _Objects()
+    catalog, pages = objects.reserve(), objects.reserve()
+    page_numbers = [objects.reserve() for _ in canvases]
+    font_names = canvases[0].font_names
+    font_refs = {}
+    for font, name in font_names.items():
+        merged: dict[int, str] = {}
+        for canvas in canvases:
+            for glyph_id, text in canvas.glyph_text.get(font, {}).items():
+                if text and not merged.get(glyph_id):
+                    merged[glyph_id] = text
+                merged.setdefault(glyph_id, "")
+        font_refs[name] = _embed_font(objects, font, merged)
+    font_dict = " ".join(f"/{name} {ref} 0 R" for name, ref in font_refs.items())
+    for number, canvas in zip(page_numbers, canvases, strict=True):
+        content = objects.stream(canvas.content())
+        image_refs = {name: objects.stream(pixels, f" /Type /XObject /Subtype /Image /Width {columns} /Height {rows} "
+                                                   f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false")
+                      for name, columns, rows, pixels in canvas.images}
+        images = " ".join(f"/{name} {ref} 0 R" for name, ref in image_refs.items())
+        objects.put(number, f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {_num(canvas.width)} "
+                            f"{_num(canvas.height)}] /Resources << /Font << {font_dict} >> /XObject << {images} >> >> "
+                            f"/Contents {content} 0 R >>")
+    objects.put(catalog, f"<< /Type /Catalog /Pages {pages} 0 R /Lang ({language}) "
+                         f"/ViewerPreferences << /DisplayDocTitle true >> >>")
+    kids = " ".join(f"{n} 0 R" for n in page_numbers)
+    objects.put(pages, f"<< /Type /Pages /Kids [{kids}] /Count {len(page_numbers)} >>")
+    info = objects.add(f"<< /Title {_utf16_hex(title)} /Author {_utf16_hex(author)} /Subject {_utf16_hex(subject)} "
+                       f"/Creator (Child Protection Training) /Producer (certificates.pdfdoc) "
+                       f"/CreationDate ({_pdf_date(created)}) >>")
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects.bodies, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    file_id = hashlib.md5(bytes(out), usedforsecurity=False).hexdigest()
+    out += (f"trailer\n<< /Size {len(offsets) + 1} /Root {catalog} 0 R /Info {info} 0 R "
+            f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref}\n%%EOF\n").encode()
+    return bytes(out)

@@ -17,7 +17,7 @@ from certificates.models import BadgeSubject, Certificate, CertificateStatus
 from database import utcnow
 from extensions import db
 from training.i18n import pick
-from training.models import Course
+from training.models import Completion, Course
 
 SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -93,6 +93,7 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
     try:
         with db.session.begin_nested():
             certificate = _build(user, course, moment, issue_key)
+            certificate.delivery_mode = delivery_mode_of_cycle(user.id, course, sequence - 1)
             db.session.add(certificate)
             db.session.flush()
             if current is not None and current.status == CertificateStatus.VALID.value:
@@ -110,6 +111,17 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
         # A parallel request issued this cycle's certificate first: that one is the certificate.
         return db.session.scalar(select(Certificate).where(Certificate.issue_key == issue_key))
     return certificate
+
+
+def delivery_mode_of_cycle(user_id: int, course: Course, cycle: int) -> str:
+    """How the completions of this cycle were given: one mode, or "blended" when they differ.
+    (The n-th certificate closes cycle n-1: training.progress.current_cycles.)"""
+    module_ids = [m.id for m in course.modules]
+    modes = set(db.session.scalars(select(Completion.delivery_mode).distinct().where(
+        Completion.user_id == user_id, Completion.cycle == cycle, Completion.module_id.in_(module_ids))))
+    if len(modes) == 1:
+        return modes.pop()
+    return "blended" if modes else "online"
 
 
 def _serialise_issuing(user_id: int, course_id: int) -> None:

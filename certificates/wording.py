@@ -38,6 +38,12 @@ def _certificate(pgettext: Callable[[str, str], str]) -> dict[str, str]:
         "verify": pgettext("certificate", "Check it at"),
         "scan": pgettext("certificate", "Scan to check this certificate"),
         "key": pgettext("certificate", "Signing key"),
+        "delivery": {
+            "online": pgettext("certificate", "Training given online"),
+            "in_person": pgettext("certificate", "Training given in person"),
+            "blended": pgettext("certificate", "Training given online and in person"),
+            "recognised": pgettext("certificate", "Training recognised from another course"),
+        },
     }
 
 
@@ -59,7 +65,8 @@ def _shipped(language: str) -> support.NullTranslations:
     return support.Translations.load(str(SHIPPED_CATALOGUES), [language])
 
 
-def _in_language(language: str, words: Callable[[Callable[[str, str], str]], T]) -> T:
+def in_language(language: str, words: Callable[[Callable[[str, str], str]], T]) -> T:
+    """`words(pgettext)` in `language`: the printed words of one kind of document, looked up once."""
     if not has_app_context():
         return words(_shipped(language).upgettext)
     # Kept per app and language: the catalogues do not change while the process runs, and looking
@@ -74,9 +81,9 @@ def _in_language(language: str, words: Callable[[Callable[[str, str], str]], T])
 
 def certificate_labels(language: str) -> dict[str, str]:
     """The certificate's fixed words in `language` (English where its catalogue has none). Shared: do not change it."""
-    return _in_language(language, _certificate)
+    return in_language(language, _certificate)
 
 
 def slip_labels(language: str) -> dict:
     """The activation slip's fixed words in `language` (English where its catalogue has none). Shared: do not change it."""
-    return _in_language(language, _slip)
+    return in_language(language, _slip)

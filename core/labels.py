@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 KIND_NAMES = {"peacekeeping": _l("Peacekeeping"), "political": _l("Political"), "peacebuilding": _l("Peacebuilding")}
 CATEGORY_NAMES = {"military": _l("Military"), "police": _l("Police"), "civilian": _l("Civilian")}
 ROLE_NAMES = {"learner": _l("Learner"), "trainer": _l("Trainer"), "mission_lead": _l("Mission lead"),
-              "hq": _l("HQ focal point"), "admin": _l("Administrator")}
+              "mission_trainer": _l("Mission trainer"), "hq": _l("HQ focal point"), "admin": _l("Administrator")}
 REVIEW_MODE_NAMES = {"none": _l("Only the score"), "wrong": _l("Which questions were wrong"),
                      "feedback": _l("The right answers and the feedback")}
 REVIEW_WHEN_NAMES = {"after_each": _l("After each attempt"), "after_pass": _l("Once the learner has passed"),

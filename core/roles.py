@@ -10,6 +10,7 @@ class Role(enum.StrEnum):
     LEARNER = "learner"
     TRAINER = "trainer"
     MISSION_LEAD = "mission_lead"
+    MISSION_TRAINER = "mission_trainer"  # runs in-person sessions for the people of their missions
     HQ = "hq"
     ADMIN = "admin"
 

@@ -11,7 +11,8 @@ URL parameters are filled from SAMPLES with real objects of mission A; when a pa
 a mission B value too, the route is requested a second time with mission B's objects.
 
 Roles: anonymous, learner (deployed in mission A), trainer, lead (mission lead of mission A
-only), hq and admin. Each signed-in role holds only that role (and learner, which everyone is).
+only), mission_trainer (mission trainer of mission A only, deployed there), hq and admin. Each
+signed-in role holds only that role (and learner, which everyone is).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-ROLES = ("anonymous", "learner", "trainer", "lead", "hq", "admin")
+ROLES = ("anonymous", "learner", "trainer", "lead", "mission_trainer", "hq", "admin")
 SIGNED_IN = ROLES[1:]
 
 
@@ -69,6 +70,11 @@ def allowed_to(*roles: str, ok: Expect = 200, denied: Expect = 403) -> dict[str,
 def lead_refused(expected: dict[str, Expect], status: int = 403) -> dict[str, Expect]:
     """The same answers, except that the lead of mission A is refused mission B's objects."""
     return {**expected, "lead": status}
+
+
+def mission_refused(expected: dict[str, Expect], status: int = 403) -> dict[str, Expect]:
+    """The same answers, except that mission A's lead and mission trainer are refused mission B's objects."""
+    return {**expected, "lead": status, "mission_trainer": status}
 
 
 ADMIN_ONLY = allowed_to("admin")
@@ -233,6 +239,27 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # answers given offline, as JSON: only the attempt's owner (who sent no JSON here: 400); a fetch
     # from a signed-out page gets 401 rather than the sign-in page
     "offline.save_answers": {**owner_only(400), "anonymous": 401},
+    # in-person sessions (inperson/views.py): trainers and admins run them in any mission, mission trainers in
+    # their own; the mission's leads and HQ read. The sample sessions are mission A's and mission B's.
+    "inperson.index": allowed_to("trainer", "lead", "mission_trainer", "hq"),
+    "inperson.export": allowed_to("trainer", "lead", "mission_trainer", "hq"),
+    "inperson.plan": allowed_to("trainer", "mission_trainer"),  # step one: choose the course and mission
+    "inperson.show": PerMission(own=allowed_to("trainer", "lead", "mission_trainer", "hq"),
+                                other=mission_refused(allowed_to("trainer", "lead", "mission_trainer", "hq"))),
+    "inperson.sheet_pdf": PerMission(own=allowed_to("trainer", "lead", "mission_trainer", "hq"),
+                                     other=mission_refused(allowed_to("trainer", "lead", "mission_trainer", "hq"))),
+    "inperson.attendance": PerMission(own=allowed_to("trainer", "mission_trainer"),
+                                      other=allowed_to("trainer")),
+    # marks sent as JSON: the empty post is unreadable (400); a fetch from a signed-out page gets 401
+    "inperson.sync": PerMission(own={**allowed_to("trainer", "mission_trainer", ok=400), "anonymous": 401},
+                                other={**allowed_to("trainer", ok=400), "anonymous": 401}),
+    # the empty form: back to the session with "choose a picture"
+    "inperson.evidence_upload": PerMission(own=allowed_to("trainer", "mission_trainer", ok=302),
+                                           other=allowed_to("trainer", ok=302)),
+    # the sample hash is a lesson image's, not a scan of this session: 404 once allowed to read it
+    "inperson.evidence": PerMission(own=allowed_to("trainer", "lead", "mission_trainer", "hq", ok=404),
+                                    other=mission_refused(allowed_to("trainer", "lead", "mission_trainer", "hq",
+                                                                     ok=404))),
 }
 
 
@@ -266,4 +293,5 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "key_id": ("learner_certificate.key_id", None),
     "course_code": ("learner_certificate.course.code", None),
     "list_number": (1, None),  # certificate ids 0 .. 131,071
+    "session_id": ("session_a.id", "session_b.id"),  # in-person sessions in mission A and mission B
 }

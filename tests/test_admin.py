@@ -364,7 +364,7 @@ def test_grant_and_remove_roles(admin_client, admin, mission_a, learner):
     no_scope = admin_client.post(f"/admin/people/{learner.id}/roles", data={"role-role": "mission_lead", "role-mission_id": 0})
     assert no_scope.status_code == 200 and b"Choose the mission this person leads." in no_scope.data
     scoped_hq = admin_client.post(f"/admin/people/{learner.id}/roles", data={"role-role": "hq", "role-mission_id": mission_a.id})
-    assert scoped_hq.status_code == 200 and b"Only mission leads are given a mission" in scoped_hq.data
+    assert scoped_hq.status_code == 200 and b"Only mission leads and mission trainers are given a mission" in scoped_hq.data
     assert _count(RoleGrant, RoleGrant.user_id == learner.id) == 1
     assert admin_client.post(f"/admin/people/{learner.id}/roles/{grant.id}/remove").status_code == 302
     assert _count(RoleGrant, RoleGrant.user_id == learner.id) == 0

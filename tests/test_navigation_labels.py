@@ -21,11 +21,12 @@ def _nav_links(html: str) -> list[str]:
 
 @pytest.mark.parametrize(("who", "expected"), [
     ("learner", ["My training", "My certificates", "My profile"]),
-    ("trainer", ["My training", "My certificates", "Authoring", "My profile"]),
-    ("lead", ["My training", "My certificates", "Dashboard", "Required training", "My profile"]),
-    ("hq", ["My training", "My certificates", "All missions", "Required training", "Audit log", "My profile"]),
-    ("admin", ["My training", "My certificates", "All missions", "Authoring", "Required training", "Admin",
-               "Audit log", "My profile"]),
+    ("trainer", ["My training", "My certificates", "Authoring", "Sessions", "My profile"]),
+    ("lead", ["My training", "My certificates", "Dashboard", "Sessions", "Required training", "My profile"]),
+    ("hq", ["My training", "My certificates", "All missions", "Sessions", "Required training", "Audit log",
+            "My profile"]),
+    ("admin", ["My training", "My certificates", "All missions", "Authoring", "Sessions", "Required training",
+               "Admin", "Audit log", "My profile"]),
 ])
 def test_top_bar_offers_each_role_its_places(request, client, who, expected):
     user = request.getfixturevalue(who)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from operator import attrgetter
 
@@ -42,6 +43,8 @@ class World:
         self.trainer = factories.make_user(roles=["trainer"], name="Tom Trainer", category="civilian")
         self.lead = factories.make_user(mission=self.mission_a, roles=[("mission_lead", self.mission_a)],
                                         name="Lea Lead")
+        self.mission_trainer = factories.make_user(mission=self.mission_a, unit=self.unit_a, name="Mia Trainer",
+                                                   roles=[("mission_trainer", self.mission_a)])
         self.hq = factories.make_user(roles=["hq"], name="Hana HQ", category="civilian")
         self.admin = factories.make_user(roles=["admin"], name="Ada Admin", category="civilian")
         self.subject_a = factories.make_user(mission=self.mission_a, unit=self.unit_a, roles=["trainer"], name="Sam in A")
@@ -137,6 +140,25 @@ class World:
         db.session.commit()
         return job
 
+    def _session(self, mission, unit):
+        from inperson.services import plan_session
+
+        module = self.quiz_module
+        session = plan_session(actor=self.admin, course=module.course, module_ids=[module.id], mission=mission,
+                               unit_ids=[unit.id], place="Camp", held_on=date.today(), language="en", pass_mark=70)
+        db.session.commit()
+        return session
+
+    @cached_property
+    def session_a(self):
+        """An in-person session in mission A (for unit A) of the trainer's course."""
+        return self._session(self.mission_a, self.unit_a)
+
+    @cached_property
+    def session_b(self):
+        """The same in mission B."""
+        return self._session(self.mission_b, self.unit_b)
+
     @cached_property
     def requirement_a(self):
         """Mission A requires a course of the trainer's."""
@@ -207,8 +229,10 @@ def table_problems(app) -> list[str]:
         scoped = _has_mission_b_variant(rule)
         if isinstance(entry, PerMission) and not scoped:
             problems.append(f"{rule.endpoint}: PerMission on a route with no mission-scoped parameter: use a plain dict")
-        if scoped and not isinstance(entry, PerMission) and not _is_refusal(entry.get("lead")):
-            problems.append(f"{rule.endpoint} {rule.rule} is mission-scoped and lets the lead of mission A in: "
+        if scoped and not isinstance(entry, PerMission) and not (_is_refusal(entry.get("lead"))
+                                                                  and _is_refusal(entry.get("mission_trainer"))):
+            problems.append(f"{rule.endpoint} {rule.rule} is mission-scoped and lets the lead of mission A in (or its mission "
+                            f"trainer): "
                             f"say what they get for mission B, e.g. PerMission(own=..., other=lead_refused(...))")
     return problems
 

@@ -28,6 +28,12 @@ from training.statuses import RENEWAL_URGENCY, STATUS
 FROZEN = (VersionStatus.PUBLISHED.value, VersionStatus.RETIRED.value)
 
 
+def published_version(module: Module) -> ModuleVersion | None:
+    """The module's published version, if any (what an in-person session teaches and completes)."""
+    return db.session.scalar(select(ModuleVersion).where(
+        ModuleVersion.module_id == module.id, ModuleVersion.status == VersionStatus.PUBLISHED.value))
+
+
 @dataclass
 class StudiedVersions:
     """For a set of modules: the published version of each, the one the person began and has

@@ -22,6 +22,14 @@ class VersionStatus(str, enum.Enum):
     RETIRED = "retired"      # an older published version, still frozen, progress on it still counts
 
 
+class DeliveryMode(enum.StrEnum):
+    """How a completion was earned (Completion.delivery_mode)."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"  # a session held in the room, passed on the paper quiz (inperson/)
+    RECOGNISED = "recognised"
+
+
 class Course(TimestampMixin, db.Model):
     __tablename__ = "courses"
 
@@ -174,6 +182,7 @@ class Completion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempt_id: Mapped[int | None]  # the passing quiz attempt, when the module has a quiz
     cycle: Mapped[int] = mapped_column(default=0)
+    delivery_mode: Mapped[str] = mapped_column(String(12), default="online", server_default="online")  # online | in_person | recognised
 
 
 class Requirement(TimestampMixin, db.Model):

@@ -19,7 +19,7 @@ from audit.services import record
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
-from training.models import Completion, Course, Lesson, LessonView, ModuleVersion
+from training.models import Completion, Course, DeliveryMode, Lesson, LessonView, ModuleVersion
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> bool:
@@ -77,23 +77,48 @@ def complete_module_if_done(user: User, module_version: ModuleVersion, *, attemp
     moment = moment or utcnow()
     course = db.session.get(Course, module_version.module.course_id)
     cycle = current_cycle(user.id, course, moment)
-    existing = db.session.scalar(select(Completion).filter_by(
-        user_id=user.id, module_version_id=module_version.id, cycle=cycle))
+    existing = _completion_in_cycle(user.id, module_version.id, cycle)
     if existing is not None:
         return existing
     if not lessons_done(user, module_version) or not all(gate(user, module_version) for gate in hooks().module_gates):
         return None
+    return _record_completion(user, module_version, course, cycle, moment, attempt_id=attempt_id,
+                              delivery_mode=DeliveryMode.ONLINE)
+
+
+def record_completion(user: User, module_version: ModuleVersion, *, delivery_mode: str,
+                      moment: datetime | None = None, actor: User | None = None) -> Completion:
+    """Record a completion that its own evidence proves (an in-person session passed on paper),
+    without the online gates; idempotent per cycle, and it issues the certificate exactly as an
+    online completion does, in the caller's transaction."""
+    moment = moment or utcnow()
+    course = db.session.get(Course, module_version.module.course_id)
+    cycle = current_cycle(user.id, course, moment)
+    existing = _completion_in_cycle(user.id, module_version.id, cycle)
+    if existing is not None:
+        return existing
+    return _record_completion(user, module_version, course, cycle, moment, delivery_mode=delivery_mode, actor=actor)
+
+
+def _completion_in_cycle(user_id: int, module_version_id: int, cycle: int) -> Completion | None:
+    return db.session.scalar(select(Completion).filter_by(user_id=user_id, module_version_id=module_version_id,
+                                                          cycle=cycle))
+
+
+def _record_completion(user: User, module_version: ModuleVersion, course: Course, cycle: int, moment: datetime, *,
+                       delivery_mode: str, attempt_id: int | None = None, actor: User | None = None) -> Completion:
     try:
         with db.session.begin_nested():
             completion = Completion(user_id=user.id, module_id=module_version.module_id, cycle=cycle,
-                                    module_version_id=module_version.id, completed_at=moment, attempt_id=attempt_id)
+                                    module_version_id=module_version.id, completed_at=moment, attempt_id=attempt_id,
+                                    delivery_mode=delivery_mode)
             db.session.add(completion)
             db.session.flush()
     except IntegrityError:  # a parallel request completed it first
-        return db.session.scalar(select(Completion).filter_by(
-            user_id=user.id, module_version_id=module_version.id, cycle=cycle))
-    record("module_completed", actor=user, target=f"module:{module_version.module_id}",
-           version=module_version.number, cycle=cycle)
+        return _completion_in_cycle(user.id, module_version.id, cycle)
+    details = {} if delivery_mode == DeliveryMode.ONLINE else {"delivery_mode": delivery_mode, "for": f"user:{user.id}"}
+    record("module_completed", actor=actor or user, target=f"module:{module_version.module_id}",
+           version=module_version.number, cycle=cycle, **details)
     if course_complete(user.id, course, cycle):
         for announce in hooks().course_completed:
             announce(user, course, moment)

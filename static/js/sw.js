@@ -5,6 +5,8 @@
 //   this device. A fresh page replaces the saved copy, but only where a saved course keeps one.
 // - Pages of an open quiz attempt: network first, kept in their own cache so an attempt can go
 //   on offline. They hold questions and options only; results and reviews are never kept.
+// - A session's attendance page (trainers): network first, kept in its own cache so attendance
+//   can be taken with no connection (static/js/attendance.js keeps and sends the marks).
 // - Static files (hashed names, immutable) and lesson images: from the device when saved.
 // - Anything else, and every POST: the network, untouched. A page not saved gets a short
 //   "not saved on this device" page when the network fails.
@@ -15,6 +17,8 @@ var COURSE_CACHE_PREFIX = "cpt-course-";
 var FALLBACK = "/offline/unavailable";
 var STUDY_PAGE = /^\/training(\/(courses|modules|lessons)\/\d+)?$/;
 var ATTEMPT_PAGE = /^\/quiz\/attempts\/\d+(\/q\/\d+)?$/;
+var SESSIONS_CACHE = "cpt-sessions";
+var ATTENDANCE_PAGE = /^\/training-sessions\/\d+\/attendance$/;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -30,6 +34,8 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(networkFirst(request, null));
   } else if (ATTEMPT_PAGE.test(url.pathname)) {
     event.respondWith(networkFirst(request, QUIZ_CACHE));
+  } else if (ATTENDANCE_PAGE.test(url.pathname)) {
+    event.respondWith(networkFirst(request, SESSIONS_CACHE));
   } else if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(function () { return fallback(request); }));
   }

@@ -198,3 +198,21 @@ def test_arabic_lesson_and_quiz_question_on_a_phone(phone_page, live_server, lea
         for arrow in phone_page.locator(".breadcrumbs [aria-hidden=true]").all():  # "›" points onwards: left
             assert arrow.evaluate("el => getComputedStyle(el).transform").startswith("matrix(-1, 0, 0, 1")
         screenshot(phone_page, f"{label}-ar-360")
+
+
+def test_session_pages(axe_page, live_server, mission_a, admin):
+    """In-person sessions: the list, planning (both steps), a session, and taking attendance."""
+    from tests.inperson_factories import make_course, make_session, unit_people
+
+    course = make_course(modules=2)
+    session = make_session(admin, mission_a, course=course)
+    unit_people(mission_a, mission_a.units[0], 3)
+    urls = _urls(("sessions", "inperson.index", {"scope": "all"}), ("plan, step one", "inperson.plan", {}),
+                 ("plan", "inperson.plan", {"course": course.id, "mission": mission_a.id}),
+                 ("session", "inperson.show", {"session_id": session.id}),
+                 ("attendance", "inperson.attendance", {"session_id": session.id}))
+    sign_in(axe_page, live_server, admin)
+
+    problems = _check(axe_page, live_server, urls)
+
+    assert not problems, "axe found WCAG A/AA violations:\n" + describe(problems)
