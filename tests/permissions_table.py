@@ -239,8 +239,9 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # answers given offline, as JSON: only the attempt's owner (who sent no JSON here: 400); a fetch
     # from a signed-out page gets 401 rather than the sign-in page
     "offline.save_answers": {**owner_only(400), "anonymous": 401},
-    # in-person sessions (inperson/views.py): trainers and admins run them in any mission, mission trainers in
-    # their own; the mission's leads and HQ read. The sample sessions are mission A's and mission B's.
+    # in-person sessions (inperson/views.py): trainers plan them in any mission and then read and record the
+    # ones they ran, admins all, mission trainers their missions'; the mission's leads and HQ read. The sample
+    # sessions are mission A's and mission B's, both planned by the trainer.
     "inperson.index": allowed_to("trainer", "lead", "mission_trainer", "hq"),
     "inperson.export": allowed_to("trainer", "lead", "mission_trainer", "hq"),
     "inperson.plan": allowed_to("trainer", "mission_trainer"),  # step one: choose the course and mission

@@ -144,14 +144,16 @@ class World:
         from inperson.services import plan_session
 
         module = self.quiz_module
-        session = plan_session(actor=self.admin, course=module.course, module_ids=[module.id], mission=mission,
+        # The walker's trainer plans it: a trainer reads and records the sessions they ran (another
+        # trainer is refused, tests/test_bad_inputs_idor.py).
+        session = plan_session(actor=self.trainer, course=module.course, module_ids=[module.id], mission=mission,
                                unit_ids=[unit.id], place="Camp", held_on=date.today(), language="en", pass_mark=70)
         db.session.commit()
         return session
 
     @cached_property
     def session_a(self):
-        """An in-person session in mission A (for unit A) of the trainer's course."""
+        """An in-person session in mission A (for unit A) of the trainer's course, planned by the trainer."""
         return self._session(self.mission_a, self.unit_a)
 
     @cached_property
