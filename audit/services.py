@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from audit import checkpoint
 from audit.chain import GENESIS, ChainWalk, event_hash, row_hash, walk
@@ -104,15 +104,42 @@ def rekey_chain() -> int:
     return len(rows)
 
 
-def record(action: str, *, actor=None, target: str = "", **details) -> AuditEvent:
-    """Append one event to the chain. Adds and flushes; the caller's commit makes it real."""
+def _chain_head() -> str:
     session = db.session
     if has_request_context() and request.method in SAFE_METHODS:
         start_writing()  # a download or an export: wait for the write lock rather than fail on SQLite
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers of the chain; SQLite's BEGIN IMMEDIATE already does.
         session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+
+
+def record_many(action: str, events: list[tuple[str, dict]], *, actor=None) -> int:
+    """Append one event per (target, details), in order, with bulk inserts: a roster's 10,000
+    moves chain in a tenth of a second inside the import's short write transaction. Returns how many."""
+    if not events:
+        return 0
+    prev, key = _chain_head(), chain_key()
+    address = (request.remote_addr or "") if has_request_context() else "cli"
+    actor_id = getattr(actor, "id", actor)
+    moment = utcnow()
+    rows = []
+    for target, details in events:
+        clean = {k: v for k, v in details.items() if k not in _SECRET_KEYS}
+        digest = event_hash(prev, key=key, occurred_at=moment, actor_id=actor_id, action=action, target=target,
+                            details=clean, address=address)
+        rows.append({"occurred_at": moment, "actor_id": actor_id, "action": action, "target": target,
+                     "details": clean, "address": address, "prev_hash": prev, "hash": digest})
+        prev = digest
+    db.session.execute(insert(AuditEvent.__table__), rows)
+    db.session.info["flushed"] = True  # written, though not through a flush: start_writing must keep it
+    return len(rows)
+
+
+def record(action: str, *, actor=None, target: str = "", **details) -> AuditEvent:
+    """Append one event to the chain. Adds and flushes; the caller's commit makes it real."""
+    session = db.session
+    prev = _chain_head()
     clean = {k: v for k, v in details.items() if k not in _SECRET_KEYS}
     address = (request.remote_addr or "") if has_request_context() else "cli"
     actor_id = getattr(actor, "id", actor)
