@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from accounts.roster import RosterFileError, decode_roster, format_report, parse_roster, plan_roster
-from accounts.roster_apply import RosterChanged, apply_roster
+from accounts.roster_apply import RosterChanged, prepare, write
 from database import writing_outside_requests
 from extensions import db
 
@@ -35,10 +35,11 @@ def import_roster_command(path: str, apply_changes: bool, keep_good_rows: bool) 
     if not apply_changes:
         click.echo("Dry run: nothing was changed. Add --apply to import.")
         return
+    prepared = prepare(plan, actor=None, keep_good_rows=keep_good_rows)
     db.session.rollback()  # the plan was read; the write below is a transaction of its own, kept short
     try:
         with writing_outside_requests():
-            counts = apply_roster(plan, actor=None, source=Path(path).name, keep_good_rows=keep_good_rows)
+            counts = write(prepared, actor=None, source=Path(path).name)
             db.session.commit()
     except RosterChanged as error:
         db.session.rollback()

@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from accounts import roster
-from accounts.roster_apply import RosterChanged, apply_roster
+from accounts.roster_apply import RosterChanged, prepare, write
 from jobs import registry, runner, services
 from jobs.models import Job
 
@@ -52,12 +52,12 @@ def run(job: Job, report: registry.Report) -> dict:
         raise registry.JobFailed([{"line": None, "message": CHANGED_SINCE_CHECK}])
     if plan.errors and not params.get("keep_good_rows"):
         raise registry.JobFailed([{"line": line, "message": reason} for line, reason in plan.errors])
+    prepared = prepare(plan, actor=job.created_by_id, keep_good_rows=bool(params.get("keep_good_rows")))
     report(2 * rows, total, "")
     started = time.perf_counter()
     try:
         with runner.apply():
-            counts = apply_roster(plan, actor=job.created_by_id, source=params.get("source", INPUT),
-                                  keep_good_rows=bool(params.get("keep_good_rows")))
+            counts = write(prepared, actor=job.created_by_id, source=params.get("source", INPUT))
     except RosterChanged as error:
         raise registry.JobFailed([{"line": None, "message": str(error)}]) from None
     log.info("roster job %s: %s rows written in %.2f s", job.id, plan.total, time.perf_counter() - started)
