@@ -40,22 +40,28 @@ def with_defaults(table: Table, given: Sequence[str]) -> tuple[list[str], list]:
         if column.name in given or column.default is None or column.primary_key:
             continue
         default = column.default
+        value = default.arg(None) if default.is_callable else default.arg
         names.append(column.name)
-        values.append(default.arg(None) if default.is_callable else default.arg)
+        values.append(json_text(value) if isinstance(column.type, JSON) else value)
     return names, values
 
 
+def _mark(connection, table: Table, name: str) -> str:
+    if is_sqlite(connection):
+        return "?"
+    return "CAST(%s AS JSON)" if isinstance(table.c[name].type, JSON) else "%s"
+
+
 def insert_sql(connection, table: Table, columns: Sequence[str]) -> str:
-    marks = []
-    for name in columns:
-        if is_sqlite(connection):
-            marks.append("?")
-        elif isinstance(table.c[name].type, JSON):
-            marks.append("CAST(%s AS JSON)")
-        else:
-            marks.append("%s")
+    marks = ", ".join(_mark(connection, table, name) for name in columns)
     # Names from the model's table; every value is a bound parameter.
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(marks)})"  # noqa: S608
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+
+
+def update_sql(connection, table: Table, columns: Sequence[str], key: str = "id") -> str:
+    """UPDATE ... SET each column WHERE `key` matches: rows are the columns' values, then the key."""
+    assignments = ", ".join(f"{name} = {_mark(connection, table, name)}" for name in columns)
+    return f"UPDATE {table.name} SET {assignments} WHERE {key} = {_mark(connection, table, key)}"  # noqa: S608
 
 
 def executemany(connection, sql: str, rows: list[tuple]) -> None:
