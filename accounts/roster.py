@@ -174,7 +174,7 @@ def decode_roster(data: bytes) -> str:
 def parse_roster(text: str, progress: Callable[[int], None] | None = None) -> ParsedRoster:
     """Check every row on its own and against the others; raise RosterFileError for the file.
 
-    `progress(rows read)` is called every thousand rows (a job's progress bar)."""
+    `progress(rows read)` is called every 500 rows (a job's progress bar)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -193,7 +193,7 @@ def parse_roster(text: str, progress: Callable[[int], None] | None = None) -> Pa
             if not any(cell.strip() for cell in cells):
                 continue
             total += 1
-            if progress is not None and total % 1000 == 0:
+            if progress is not None and total % 500 == 0:
                 progress(total)
             row, reasons, values = _check_row(line, cells, index)
             if values["service_number"]:
@@ -303,15 +303,18 @@ def _iso_date(text: str) -> date | None:
 
 # --- planning ------------------------------------------------------------------------------
 
-def plan_roster(parsed: ParsedRoster, today: date | None = None) -> RosterPlan:
-    """Compare the good rows with the database. Reads only."""
+def plan_roster(parsed: ParsedRoster, today: date | None = None,
+                progress: Callable[[int], None] | None = None) -> RosterPlan:
+    """Compare the good rows with the database. Reads only. `progress(rows compared)` every 500 rows."""
     today = today or date.today()
     plan = RosterPlan(total=parsed.total)
     problems = {line: list(reasons) for line, reasons in parsed.problems.items()}
     plan.missions = places()
     plan.users = known_people([row.service_number for row in parsed.rows])
     email_holders = _email_holders([row.email for row in parsed.rows if row.email])
-    for row in parsed.rows:
+    for number, row in enumerate(parsed.rows, 1):
+        if progress is not None and number % 500 == 0:
+            progress(number)
         reasons = _plan_row(plan, row, email_holders, today)
         if reasons:
             problems[row.line] = reasons

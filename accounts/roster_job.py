@@ -47,7 +47,7 @@ def run(job: Job, report: registry.Report) -> dict:
     except roster.RosterFileError as error:
         raise registry.JobFailed([{"line": None, "message": str(error)}]) from None
     report(rows, total, "")
-    plan = roster.plan_roster(parsed)
+    plan = roster.plan_roster(parsed, progress=lambda done: report(rows + done, total, ""))
     if params.get("digest") and roster.plan_digest(plan) != params["digest"]:
         raise registry.JobFailed([{"line": None, "message": CHANGED_SINCE_CHECK}])
     if plan.errors and not params.get("keep_good_rows"):

@@ -78,6 +78,7 @@ class _Planned:
     status: str  # created | updated | unchanged
     name: str | None = None
     question_id: int | None = None  # the bank's question, when there is one
+    row: tuple = ()  # its _WRITTEN columns as the driver takes them, made before the write transaction
 
 
 def _plan(existing: Question | None, parsed: gift.GiftQuestion, lang: str) -> _Planned:
@@ -146,6 +147,7 @@ def plan_gift(module: Module, text: str, *, lang: str, progress: Callable[[int, 
             message = error.args[0] if error.args else str(error)
             report.errors.append(gift.GiftError(question.line, str(message), question.title))
             continue
+        planned.row = _values(planned)
         plan.plans.append(planned)
         report.warnings.extend((planned.key, warning) for warning in quality.question_warnings(
             {"type": planned.type_name, "critical": planned.critical, "content": planned.content,
@@ -175,7 +177,7 @@ def write_gift(plan: GiftPlan, *, actor, keep_good: bool = False, source: str = 
     moment = bulk.driver_value(utcnow(), sqlite)
     changed = [p for p in plan.plans if p.status == "updated"]
     bulk.executemany(connection, bulk.update_sql(connection, Question.__table__, (*_WRITTEN, "updated_at")), [
-        (*_values(p), moment, p.question_id) for p in changed])
+        (*p.row, moment, p.question_id) for p in changed])
     created = [p for p in plan.plans if p.status == "created"]
     if created:
         position = db.session.scalar(select(func.coalesce(func.max(Question.position), 0))
@@ -184,7 +186,7 @@ def write_gift(plan: GiftPlan, *, actor, keep_good: bool = False, source: str = 
         names, defaults = bulk.with_defaults(Question.__table__, columns)
         defaults = [bulk.driver_value(value, sqlite) for value in defaults]
         bulk.executemany(connection, bulk.insert_sql(connection, Question.__table__, columns + names), [
-            (plan.module_id, position + n, *_values(p), *defaults) for n, p in enumerate(created, 1)])
+            (plan.module_id, position + n, *p.row, *defaults) for n, p in enumerate(created, 1)])
     check_minimum_still_met(plan.module_id)
     report.imported = True
     record("gift_imported", actor=actor, target=f"module:{plan.module_id}", lang=plan.lang, source=source[:200],
