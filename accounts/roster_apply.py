@@ -149,7 +149,7 @@ def _create_people(connection, prepared: PreparedRoster) -> list[int]:
     columns = ["id", "service_number", *PERSON]
     names, defaults = bulk.with_defaults(User.__table__, columns)
     defaults = [bulk.driver_value(value, prepared.sqlite) for value in defaults]
-    bulk.executemany(connection, bulk.insert_sql(connection, User.__table__, columns + names),
+    bulk.insert_rows(connection, User.__table__, columns + names,
                      [(user_id, *values, *defaults) for user_id, values in zip(ids, prepared.creates, strict=True)])
     _insert_deployments(connection, [(user_id, *place) for user_id, place in zip(ids, prepared.first_places, strict=True)])
     return ids
@@ -159,5 +159,5 @@ def _insert_deployments(connection, rows: list[tuple]) -> None:
     columns = ["user_id", "mission_id", "unit_id", "arrival_on"]
     names, defaults = bulk.with_defaults(Deployment.__table__, columns)
     defaults = [bulk.driver_value(value, bulk.is_sqlite(connection)) for value in defaults]
-    bulk.executemany(connection, bulk.insert_sql(connection, Deployment.__table__, columns + names),
+    bulk.insert_rows(connection, Deployment.__table__, columns + names,
                      [(*row, *defaults) for row in rows])

@@ -157,7 +157,7 @@ def write_events(prepared: PreparedEvents) -> int:
         rows.append((moment, prepared.actor_id, prepared.action, target, details, prepared.address, prev, digest))
         prev = digest
     columns = ("occurred_at", "actor_id", "action", "target", "details", "address", "prev_hash", "hash")
-    bulk.executemany(connection, bulk.insert_sql(connection, AuditEvent.__table__, columns), rows)
+    bulk.insert_rows(connection, AuditEvent.__table__, columns, rows)
     db.session.info["flushed"] = True  # written, though not through a flush: start_writing must keep it
     return len(rows)
 

@@ -64,6 +64,20 @@ def update_sql(connection, table: Table, columns: Sequence[str], key: str = "id"
     return f"UPDATE {table.name} SET {assignments} WHERE {key} = {_mark(connection, table, key)}"  # noqa: S608
 
 
+def insert_rows(connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    """INSERT rows (driver values, in `columns` order): executemany on SQLite, COPY on PostgreSQL
+    (several times faster than an executemany there, and it is the time the rows stay locked)."""
+    if not rows:
+        return
+    if is_sqlite(connection):
+        connection.exec_driver_sql(insert_sql(connection, table, columns), rows)
+        return
+    cursor = connection.connection.dbapi_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def executemany(connection, sql: str, rows: list[tuple]) -> None:
     """`sql` written with ? (SQLite) or %s (PostgreSQL) marks, as insert_sql makes them."""
     if rows:

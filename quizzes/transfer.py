@@ -185,7 +185,7 @@ def write_gift(plan: GiftPlan, *, actor, keep_good: bool = False, source: str = 
         columns = ["module_id", "position", *_WRITTEN]
         names, defaults = bulk.with_defaults(Question.__table__, columns)
         defaults = [bulk.driver_value(value, sqlite) for value in defaults]
-        bulk.executemany(connection, bulk.insert_sql(connection, Question.__table__, columns + names), [
+        bulk.insert_rows(connection, Question.__table__, columns + names, [
             (plan.module_id, position + n, *p.row, *defaults) for n, p in enumerate(created, 1)])
     check_minimum_still_met(plan.module_id)
     report.imported = True
