@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Table
+from sqlalchemy.exc import IntegrityError
 
 CHUNK = 5000  # ids in one IN (...) list: inside SQLite's 32,766 and PostgreSQL's 65,535 parameters
 
@@ -72,10 +73,14 @@ def insert_rows(connection, table: Table, columns: Sequence[str], rows: list[tup
     if is_sqlite(connection):
         connection.exec_driver_sql(insert_sql(connection, table, columns), rows)
         return
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     cursor = connection.connection.dbapi_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except connection.dialect.loaded_dbapi.IntegrityError as error:  # as SQLAlchemy reports it for a statement
+        raise IntegrityError(statement, None, error) from error
 
 
 def executemany(connection, sql: str, rows: list[tuple]) -> None:
