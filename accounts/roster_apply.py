@@ -105,10 +105,9 @@ def write(prepared: PreparedRoster, *, actor, source: str) -> dict[str, int]:
     _check_unchanged(connection, prepared)
     try:
         for fields, rows in prepared.updates.items():
-            assignments = ", ".join(f"{name} = ?" for name in fields)
-            bulk.executemany(connection, f"UPDATE users SET {assignments} WHERE id = ?", rows)  # noqa: S608
+            bulk.update_rows(connection, User.__table__, fields, rows)
         prepared.plan.created_ids = _create_people(connection, prepared)
-        bulk.executemany(connection, "UPDATE deployments SET departure_on = ? WHERE id = ?", prepared.closes)
+        bulk.update_rows(connection, Deployment.__table__, ("departure_on",), prepared.closes)
         _insert_deployments(connection, prepared.arrivals)
     except IntegrityError as error:  # a service number or e-mail someone else has just taken
         raise RosterChanged([row.line for row in prepared.plan.creates]) from error

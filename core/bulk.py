@@ -83,6 +83,22 @@ def insert_rows(connection, table: Table, columns: Sequence[str], rows: list[tup
         raise IntegrityError(statement, None, error) from error
 
 
+def update_rows(connection, table: Table, columns: Sequence[str], rows: list[tuple], key: str = "id") -> None:
+    """UPDATE each row (the columns' values, then the key): executemany on SQLite; on PostgreSQL one
+    statement over unnest()ed arrays, instead of a round of the protocol per row."""
+    if not rows:
+        return
+    if is_sqlite(connection):
+        connection.exec_driver_sql(update_sql(connection, table, columns, key), rows)
+        return
+    names = [*columns, key]
+    arrays = ", ".join(f"%s::{table.c[name].type.compile(connection.dialect)}[]" for name in names)
+    assignments = ", ".join(f"{name} = v.{name}" for name in columns)
+    statement = (f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v({', '.join(names)}) "  # noqa: S608
+                 f"WHERE {table.name}.{key} = v.{key}")
+    connection.exec_driver_sql(statement, tuple(list(values) for values in zip(*rows, strict=True)))
+
+
 def executemany(connection, sql: str, rows: list[tuple]) -> None:
     """`sql` written with ? (SQLite) or %s (PostgreSQL) marks, as insert_sql makes them."""
     if rows:

@@ -176,7 +176,7 @@ def write_gift(plan: GiftPlan, *, actor, keep_good: bool = False, source: str = 
     sqlite = bulk.is_sqlite(connection)
     moment = bulk.driver_value(utcnow(), sqlite)
     changed = [p for p in plan.plans if p.status == "updated"]
-    bulk.executemany(connection, bulk.update_sql(connection, Question.__table__, (*_WRITTEN, "updated_at")), [
+    bulk.update_rows(connection, Question.__table__, (*_WRITTEN, "updated_at"), [
         (*p.row, moment, p.question_id) for p in changed])
     created = [p for p in plan.plans if p.status == "created"]
     if created:
