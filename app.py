@@ -197,14 +197,18 @@ def register_signals(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     """The job page, and what each kind of background job does (jobs knows no feature)."""
+    from accounts.roster_job import register as register_roster_job
     from audit.verify_job import register as register_audit_job
     from certificates.bulk_job import register as register_zip_job
     from jobs.views import bp as jobs_bp
+    from quizzes.gift_job import register as register_gift_job
     from reports.reminder_job import register as register_reminder_job
 
     app.register_blueprint(jobs_bp)
     register_zip_job()
     register_reminder_job()
+    register_roster_job()
+    register_gift_job()
     register_audit_job()
 
 

@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "jobs": {"core", "base"},
     "accounts": {"audit", "jobs", "core", "base"},
     "training": {"accounts", "audit", "core", "base"},
-    "quizzes": {"training", "accounts", "audit", "core", "base"},
+    "quizzes": {"training", "accounts", "audit", "jobs", "core", "base"},
     "certificates": {"training", "accounts", "audit", "jobs", "core", "base"},
     "readiness": {"certificates", "training", "accounts", "core", "base"},
     "inperson": {"certificates", "training", "accounts", "audit", "core", "base"},
