@@ -45,6 +45,7 @@ def ensure_data(url: str, people: int, instance: Path) -> None:
     engine.dispose()
     if has_people:
         print(f"data: reusing the {has_people:,} people already in the database")
+        _planner_statistics(url)
         return
     print(f"data: generating {people:,} people (once) ...", flush=True)
     began = time.perf_counter()
@@ -52,6 +53,21 @@ def ensure_data(url: str, people: int, instance: Path) -> None:
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "bench-data", "--people", str(people)],
                    cwd=ROOT, env=env, check=True)
     print(f"data: generated in {time.perf_counter() - began:.0f} s")
+
+
+def _planner_statistics(url: str) -> None:
+    """A PostgreSQL world built before migration speeddash_a gets its statistics object, and fresh
+    statistics either way (bench-data runs ANALYZE after its bulk load; autovacuum does it in production)."""
+    from sqlalchemy import create_engine, text
+
+    from accounts.models import DEPLOYMENTS_OPEN_UNTIL_STATISTICS
+
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text(DEPLOYMENTS_OPEN_UNTIL_STATISTICS))
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
 
 
 def make_app(url: str, instance: Path):
