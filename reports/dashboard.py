@@ -113,8 +113,9 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t in candidates])
     # applicable_requirements loaded the courses: requirement.course reads the identity map, no SQL.
     windows = {r.course_id: r.course.renewal_window_days for r, _t in candidates}
-    figures = db.session.execute(queries.mission_figures(
-        moment, people_now, rows, chosen.id if chosen else None, [m.id for m in modules], windows)).all()
+    statement, parameters = queries.mission_figures(moment, people_now, rows, chosen.id if chosen else None,
+                                                    [m.id for m in modules], windows)
+    figures = db.session.execute(statement, parameters).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)

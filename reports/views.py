@@ -6,9 +6,11 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from accounts import activation
@@ -100,9 +102,29 @@ def mission(mission_id: int):
     query = _filter_query()
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
                            getting_in=_getting_in(mission), may_print=can_issue_codes(current_user, mission),
-                           figures=figures, category_names=category_names, status_names=STATUS_NAMES,
+                           figures=figures, category_names=category_names, status_names=_status_names(),
+                           format_date=_remembered(format_date), format_decimal=_remembered(format_decimal),
                            may_remind=can_remind(current_user, mission), back=urlencode(request.args.to_dict())[:1500],
                            query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
+
+
+def _status_names() -> dict[str, Markup]:
+    """STATUS_NAMES translated once for the page, which names a status on every row of its lists.
+    (Markup, as the lazy strings render: their translation is not escaped.)"""
+    return {key: Markup(str(name)) for key, name in STATUS_NAMES.items()}  # noqa: S704 (our own catalogue)
+
+
+def _remembered(format_function):
+    """A Babel formatter that formats each value once per page: the lists repeat the same dates and
+    the tables the same counts, and each Babel call looks up the locale, time zone and pattern again."""
+    done: dict = {}
+
+    def remembered(value, *args, **kwargs):
+        key = (value, args, tuple(kwargs.items()))
+        if key not in done:
+            done[key] = format_function(value, *args, **kwargs)
+        return done[key]
+    return remembered
 
 
 def _getting_in(mission: Mission) -> list[tuple[int, str, int, int]]:
@@ -126,8 +148,6 @@ def _short(text: str, length: int = 30) -> str:
 
 
 def _short_date(day: date) -> str:
-    from flask_babel import format_date
-
     return format_date(day, "d MMM")
 
 
