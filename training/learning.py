@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
+from core.reads import read
 from extensions import db
 from training import progress
 from training.i18n import available, pick
@@ -55,9 +56,15 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool, bodies
     the moment of its first view; the first begun is the one they study."""
     if not module_ids:
         return StudiedVersions({}, {})
-    published: dict[int, ModuleVersion] = {}
-    begun: dict[int, tuple] = {}
     rows = db.session.execute(_versions_statement(with_lessons, bodies), {"user_id": user_id, "module_ids": module_ids})
+    return StudiedVersions(*_published_and_begun(rows))
+
+
+def _published_and_begun(rows) -> tuple[dict, dict]:
+    """From (version, first view) pairs, where a version is anything with module_id, status and
+    number: each module's published version, and the begun one they study (first begun wins)."""
+    published: dict = {}
+    begun: dict[int, tuple] = {}
     for version, first_view in rows:
         if version.status == VersionStatus.PUBLISHED.value:
             published[version.module_id] = version
@@ -65,7 +72,24 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool, bodies
             key = (first_view, version.number)
             if version.module_id not in begun or key < begun[version.module_id][0]:
                 begun[version.module_id] = (key, version)
-    return StudiedVersions(published, {module_id: version for module_id, (_, version) in begun.items()})
+    return published, {module_id: version for module_id, (_, version) in begun.items()}
+
+
+def studied_version_id(user_id: int, module_id: int) -> int | None:
+    """The id of the version learner_version() would give, from plain rows (no ORM objects: the
+    lesson page needs only the id, and building version objects cost it more than the query)."""
+    rows = read(_studied_ids_statement(), {"user_id": user_id, "module_ids": [module_id]})
+    published, begun = _published_and_begun((row, row.first_view) for row in rows)
+    version = begun.get(module_id) or published.get(module_id)
+    return version.id if version else None
+
+
+@cache
+def _studied_ids_statement():
+    # The same rows as _versions_statement(), only the columns the choice reads.
+    query = _versions_statement(False, True)
+    return query.with_only_columns(ModuleVersion.id, ModuleVersion.module_id, ModuleVersion.status,
+                                   ModuleVersion.number, query.selected_columns.first_view)
 
 
 @cache
@@ -155,20 +179,29 @@ def offered_to(course: Course, user: User, on: date | None = None) -> bool:
 
 def version_languages(version: ModuleVersion) -> list[str]:
     """Languages the whole version is written in: its title and every lesson's title and text."""
-    langs = set(available(version.title))
-    for lesson in version.lessons:
-        langs &= set(available(lesson.title)) & set(available(lesson.body))
+    return common_languages(version.title, [set(available(lesson.title)) & set(available(lesson.body))
+                                            for lesson in version.lessons])
+
+
+def common_languages(version_title: dict, lesson_languages: list[set[str]]) -> list[str]:
+    """The languages of the version's title that every lesson (title and text) is written in, in display order."""
+    langs = set(available(version_title))
+    for written in lesson_languages:
+        langs &= written
     order = ["en", "fr", "ar"]
     return sorted(langs, key=lambda code: (order.index(code) if code in order else len(order), code))
 
 
 def content_language(version: ModuleVersion, requested: str | None, preferred: str) -> str:
     """?lang= when the version has it, else the reader's language when it has it, else the module's default."""
-    langs = version_languages(version)
+    return pick_language(version_languages(version), requested, preferred, version.module.default_language)
+
+
+def pick_language(langs: list[str], requested: str | None, preferred: str, default: str) -> str:
     for code in (requested, preferred):
         if code and code in langs:
             return code
-    return version.module.default_language
+    return default
 
 
 # ---- progress as the learner sees it -----------------------------------------------------------

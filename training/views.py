@@ -16,12 +16,12 @@ from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
 from extensions import db
-from training import author_views, learning, lesson_views, progress, requirement_views  # noqa: F401 (routes)
+from training import author_views, learning, lesson_views, player, progress, requirement_views  # noqa: F401 (routes)
 from training.blueprint import bp
 from training.i18n import pick
 from training.markdown import render_frozen
 from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
-from training.player import interface_language, lesson_context
+from training.player import interface_language
 
 MEDIA_MAX_AGE = 31_536_000  # one year: the name is the content's hash, so it never changes meaning
 
@@ -118,19 +118,22 @@ def module(module_id: int):
 @login_required
 def lesson(lesson_id: int):
     """Signed-in people: one lesson of the module version they study, with previous / next and where they are."""
-    lesson = _frozen_lesson(lesson_id)
-    module = lesson.module_version.module
-    mine = learning.learner_version(current_user, module, with_lessons=True)
+    page = player.lesson_page(lesson_id)
+    if page is None:
+        abort(404)
+    mine = learning.studied_version_id(current_user.id, page.module.id)
     if mine is None:
         abort(404)
-    if mine.id != lesson.module_version_id:  # an old link, or a newer version: the same lesson in theirs
-        same = learning.lesson_in(mine, lesson.key)
-        target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=module.id)
+    if mine != page.version_id:  # an old link, or a newer version: the same lesson in theirs
+        same = learning.lesson_in(db.session.get(ModuleVersion, mine), page.key)
+        target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=page.module.id)
         return redirect(target)
-    lang = learning.content_language(mine, request.args.get("lang"), interface_language())
-    viewed = progress.viewed_lesson_ids(current_user.id, mine.id)
+    lessons = player.outline(mine)
+    langs = player.version_languages(page, lessons)
+    lang = learning.pick_language(langs, request.args.get("lang"), interface_language(), page.module.default_language)
+    viewed = progress.viewed_lesson_ids(current_user.id, mine)
     return render_template("training/lesson.html", form=EmptyForm(), preview=False,
-                           **lesson_context(lesson, lang, viewed))
+                           **player.learner_context(page, lessons, langs, lang, viewed))
 
 
 @bp.post("/training/lessons/<int:lesson_id>/done")
