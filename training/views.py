@@ -67,7 +67,7 @@ def my_training():
     required_ids = {item.course.id for item in required}
     optional = [c for c in learning.visible_courses()
                 if c.id not in required_ids and learning.offered_to(c, current_user)]
-    by_course = learning.courses_progress(current_user, [item.course for item in required] + optional)
+    by_course = learning.courses_progress(current_user, [item.course for item in required] + optional, outlines=True)
     steps = {course_id: learning.next_step(current_user, None, modules)
              for course_id, modules in by_course.items() if modules}
     from reports.notices import current_notices  # reports builds on training, not the other way round
@@ -82,7 +82,7 @@ def my_training():
 def course(course_id: int):
     """Signed-in people: a course's modules, their progress in each, and where to continue."""
     course = db.get_or_404(Course, course_id)
-    modules = learning.course_progress(current_user, course)
+    modules = learning.course_progress(current_user, course, outlines=True)
     if not modules:  # archived, or nothing published yet
         abort(404)
     requirement = next((item for item in learning.required_courses(current_user)
