@@ -15,6 +15,7 @@ RTL_LANGUAGES = {"ar"}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 
 
+URL_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})  # Flask's url_for keywords
 REMEMBERED_URLS = 20_000  # per app; forgotten all at once beyond that (arguments may come from requests)
 
 
@@ -34,7 +35,7 @@ def remembering_url_for(app: Flask):
 
     def url_for(endpoint: str, **values) -> str:
         if (endpoint.startswith(".") or app.url_default_functions or not has_request_context()
-                or any(name.startswith("_") for name in values)):
+                or not URL_OPTIONS.isdisjoint(values)):
             return build(endpoint, **values)
         try:
             key = (request.script_root, endpoint, *sorted(values.items()))

@@ -189,8 +189,13 @@ def live_modules(course: Course) -> list[Module]:
 
 def visible_courses() -> list[Course]:
     """Courses a learner may open: not archived, with at least one published module."""
-    return list(db.session.scalars(select(Course).where(Course.is_archived.is_(False), Course.id.in_(_has_published()))
-                                   .order_by(Course.code)))
+    return list(db.session.scalars(_visible_statement()))
+
+
+@cache
+def _visible_statement():
+    # Built once per process, like the other statements every learner page runs.
+    return select(Course).where(Course.is_archived.is_(False), Course.id.in_(_has_published())).order_by(Course.code)
 
 
 def _has_published():
@@ -292,14 +297,13 @@ def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
     version_ids = [v.id for v in studied.values()]
     viewed: dict[int, set[int]] = {}
     if version_ids:
-        for lesson_id, version_id in db.session.execute(
-                select(LessonView.lesson_id, Lesson.module_version_id).join(Lesson, Lesson.id == LessonView.lesson_id)
-                .where(LessonView.user_id == user.id, Lesson.module_version_id.in_(version_ids))):
+        for lesson_id, version_id in db.session.execute(_viewed_statement(),
+                                                        {"user_id": user.id, "version_ids": version_ids}):
             viewed.setdefault(version_id, set()).add(lesson_id)
     completed: set[tuple[int, int]] = set()
     if modules:
-        completed = {(module_id, cycle) for module_id, cycle in db.session.execute(select(Completion.module_id, Completion.cycle).where(
-            Completion.user_id == user.id, Completion.module_id.in_([m.id for m in modules])).distinct())}
+        completed = {(module_id, cycle) for module_id, cycle in db.session.execute(
+            _completed_statement(), {"user_id": user.id, "module_ids": [m.id for m in modules]})}
     result = []
     for module in modules:
         version = studied.get(module.id)
@@ -307,6 +311,26 @@ def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
                                      (module.id, cycles.get(module.course_id, 0)) in completed,
                                      versions.published.get(module.id)))
     return result
+
+
+@cache
+def _viewed_statement():
+    return (select(LessonView.lesson_id, Lesson.module_version_id).join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(LessonView.user_id == bindparam("user_id"),
+                   Lesson.module_version_id.in_(bindparam("version_ids", expanding=True))))
+
+
+@cache
+def _completed_statement():
+    return (select(Completion.module_id, Completion.cycle)
+            .where(Completion.user_id == bindparam("user_id"),
+                   Completion.module_id.in_(bindparam("module_ids", expanding=True))).distinct())
+
+
+@cache
+def _live_modules_statement():
+    return (select(Module).where(Module.course_id.in_(bindparam("course_ids", expanding=True)),
+                                 Module.is_archived.is_(False)).order_by(Module.course_id, Module.position))
 
 
 def courses_progress(user: User, courses: list[Course], *,
@@ -318,9 +342,7 @@ def courses_progress(user: User, courses: list[Course], *,
     if not courses:
         return {}
     cycles = progress.current_cycles(user.id, courses)
-    modules = list(db.session.scalars(select(Module).where(Module.course_id.in_([c.id for c in courses]),
-                                                           Module.is_archived.is_(False))
-                                      .order_by(Module.course_id, Module.position)))
+    modules = list(db.session.scalars(_live_modules_statement(), {"course_ids": [c.id for c in courses]}))
     if outlines:
         versions = _outlines(user.id, [m.id for m in modules])  # archived modules and courses are left out above
     else:

@@ -78,10 +78,8 @@ def current_cycles(user_id: int, courses: list[Course], moment: datetime | None 
 
     moment = moment or utcnow()
     held: dict[int, list[Certificate]] = {}
-    for certificate in db.session.scalars(
-            select(Certificate).where(Certificate.user_id == user_id,
-                                      Certificate.course_id.in_([c.id for c in courses]))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+    for certificate in db.session.scalars(_certificates_statement(),
+                                          {"user_id": user_id, "course_ids": [c.id for c in courses]}):
         held.setdefault(certificate.course_id, []).append(certificate)
     cycles = {}
     for course in courses:
@@ -91,6 +89,14 @@ def current_cycles(user_id: int, courses: list[Course], moment: datetime | None 
         else:
             cycles[course.id] = len(issued) if needs_new_certificate(issued[0], course, moment) else len(issued) - 1
     return cycles
+
+
+@cache
+def _certificates_statement():
+    # Built once per process: My training, the course and the module page run it.
+    return (select(Certificate).where(Certificate.user_id == bindparam("user_id"),
+                                      Certificate.course_id.in_(bindparam("course_ids", expanding=True)))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
 
 
 def complete_module_if_done(user: User, module_version: ModuleVersion, *, attempt_id: int | None = None,
