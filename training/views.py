@@ -132,7 +132,8 @@ def lesson(lesson_id: int):
     langs = player.version_languages(page, lessons)
     lang = learning.pick_language(langs, request.args.get("lang"), interface_language(), page.module.default_language)
     viewed = progress.viewed_lesson_ids(current_user.id, mine)
-    return render_template("training/lesson.html", form=EmptyForm(), preview=False,
+    # No form object: the page's one POST button carries csrf_token() itself (checked by CSRFProtect).
+    return render_template("training/lesson.html", preview=False,
                            **player.learner_context(page, lessons, langs, lang, viewed))
 
 
