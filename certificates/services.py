@@ -6,8 +6,9 @@ import calendar
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
@@ -53,6 +54,14 @@ def needs_new_certificate(current: Certificate | None, course: Course, moment: d
     return moment >= expires - timedelta(days=course.renewal_window_days)
 
 
+@cache
+def _held_statement():
+    # Built once per process: My training, the course and the module page all ask for the cycles.
+    return (select(Certificate).where(Certificate.user_id == bindparam("user_id"),
+                                      Certificate.course_id.in_(bindparam("course_ids", expanding=True)))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+
+
 def certification_cycles(user_id: int, courses: list[Course], moment: datetime) -> dict[int, int]:
     """Which certification cycle each course's completions count toward now (training's cycles hook).
 
@@ -61,10 +70,8 @@ def certification_cycles(user_id: int, courses: list[Course], moment: datetime) 
     expiry or revocation), they start the next one. One statement: a person holds few certificates.
     """
     held: dict[int, list[Certificate]] = {}
-    for certificate in db.session.scalars(
-            select(Certificate).where(Certificate.user_id == user_id,
-                                      Certificate.course_id.in_([c.id for c in courses]))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+    for certificate in db.session.scalars(_held_statement(),
+                                          {"user_id": user_id, "course_ids": [c.id for c in courses]}):
         held.setdefault(certificate.course_id, []).append(certificate)
     cycles = {}
     for course in courses:

@@ -77,7 +77,7 @@ def bank(module_id: int):
         .where(QuizVersion.quiz_id == quiz.id).group_by(QuizVersion.id).order_by(QuizVersion.number.desc())).all()
     warnings = {q.id: quality.question_warnings(q.snapshot()) for q in questions}
     return render_template("quizzes/author/bank.html", module=module, quiz=quiz, questions=questions, types=TYPES,
-                           versions=versions, languages=_languages(module), title=module_title(module, "en"),
+                           versions=versions, languages=_languages(module), title=module_title(module.id, "en"),
                            pending=services.has_unfrozen_changes(quiz), form=EmptyForm(), warnings=warnings,
                            guessability=_current_guessability(module, quiz), can_edit=can_edit)
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement
@@ -153,16 +154,30 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
         return []
     mission = deployment.mission
     requirements = [requirement for requirement in db.session.scalars(
-        select(Requirement).options(joinedload(Requirement.course))
-        .where(Requirement.is_active.is_(True),
-               or_(Requirement.mission_id == mission.id, Requirement.mission_kind == mission.kind))
-        .order_by(Requirement.id)) if user.category in requirement.category_list]
+        _requirements_statement(), {"mission_id": mission.id, "mission_kind": mission.kind})
+        if user.category in requirement.category_list]
     moment = datetime.now(timezone.utc) if on == date.today() else datetime.combine(on, datetime.min.time(), timezone.utc)
-    expiry = dict(db.session.execute(select(Certificate.course_id, Certificate.expires_at).where(
-        Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
-        Certificate.status == "valid")).all()) if requirements else {}
+    expiry = dict(db.session.execute(_expiry_statement(), {
+        "user_id": user.id, "course_ids": sorted({r.course_id for r in requirements})}).all()) if requirements else {}
     return [(requirement, readiness_of(deployment.arrival_on, requirement.due_days, expiry.get(requirement.course_id),
                                        moment, requirement.course.renewal_window_days)) for requirement in requirements]
+
+
+@cache
+def _requirements_statement():
+    # Built once per process (My training and the course page run it for every request).
+    return (select(Requirement).options(joinedload(Requirement.course))
+            .where(Requirement.is_active.is_(True),
+                   or_(Requirement.mission_id == bindparam("mission_id"),
+                       Requirement.mission_kind == bindparam("mission_kind")))
+            .order_by(Requirement.id))
+
+
+@cache
+def _expiry_statement():
+    return select(Certificate.course_id, Certificate.expires_at).where(
+        Certificate.user_id == bindparam("user_id"),
+        Certificate.course_id.in_(bindparam("course_ids", expanding=True)), Certificate.status == "valid")
 
 
 def _aware(moment: datetime) -> datetime:
