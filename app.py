@@ -74,6 +74,7 @@ def import_models() -> None:
     import certificates.models  # noqa: F401
     import jobs.models  # noqa: F401
     import quizzes.models  # noqa: F401
+    import recognition.models  # noqa: F401
     import reports.models  # noqa: F401
     import training.models  # noqa: F401
 
