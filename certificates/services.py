@@ -17,7 +17,7 @@ from certificates.models import BadgeSubject, Certificate, CertificateStatus
 from database import utcnow
 from extensions import db
 from training.i18n import pick
-from training.models import Course
+from training.models import Completion, Course
 
 SERIAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -53,6 +53,17 @@ def needs_new_certificate(current: Certificate | None, course: Course, moment: d
     return moment >= expires - timedelta(days=course.renewal_window_days)
 
 
+def delivery_mode_of(user_id: int, course: Course, cycle: int) -> str:
+    """How the completions of this certification cycle were made: "online" or "in_person" when all
+    were made the same way, else "mixed" (a requirement may accept only one way: training.readiness)."""
+    module_ids = [m.id for m in course.modules if not m.is_archived]
+    modes = set(db.session.scalars(select(Completion.delivery_mode).distinct().where(
+        Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle)))
+    if not modes:
+        return "online"
+    return modes.pop() if len(modes) == 1 else "mixed"
+
+
 def issue_for_course(user: User, course: Course, completed_at: datetime | None = None) -> Certificate | None:
     """Issue the certificate for a completed course, exactly once per completion cycle.
 
@@ -69,6 +80,8 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
     try:
         with db.session.begin_nested():
             certificate = _build(user, course, moment, issue_key)
+            # The n-th certificate closes cycle n-1 (training.progress.current_cycle).
+            certificate.delivery_mode = delivery_mode_of(user.id, course, sequence - 1)
             db.session.add(certificate)
             db.session.flush()
             if current is not None and current.status == CertificateStatus.VALID.value:
