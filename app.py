@@ -152,6 +152,9 @@ def register_blueprints(app: Flask) -> None:
     from reports.slips_views import bp as slips_bp
 
     app.register_blueprint(slips_bp)
+    from recognition.views import bp as recognition_bp
+
+    app.register_blueprint(recognition_bp)
     register_jobs(app)
 
 
