@@ -164,4 +164,4 @@ def recognised_in_mission(mission: Mission, on: date | None = None) -> list[tupl
         select(OutsideCertificate, User).join(User, User.id == OutsideCertificate.user_id)
         .join(deployment, deployment.c.user_id == User.id)
         .where(deployment.c.mission_id == mission.id, OutsideCertificate.removed_at.is_(None))
-        .order_by(OutsideCertificate.expires_at, User.name)).tuples())
+        .order_by(OutsideCertificate.expires_at, User.name)).all())
