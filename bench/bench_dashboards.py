@@ -57,11 +57,7 @@ def ensure_data(url: str, people: int, instance: Path, in_person: float = 0.0, r
         return
     print(f"data: generating {people:,} people (once) ...", flush=True)
     began = time.perf_counter()
-    # A fixed hash seed makes create_all create each table's indexes in the same order in every
-    # world: SQLite (no ANALYZE statistics here) breaks a tie between two covering indexes by that
-    # order, and one tie-break read 100,000 people in mission order instead of user order, 25%
-    # slower (measured 2026-12-05: two worlds identical but for it).
-    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), "PYTHONHASHSEED": "0"}
+    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(instance)}
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "bench-data", "--people", str(people),
                     "--in-person", str(in_person), "--recognised", str(recognised)], cwd=ROOT, env=env, check=True)
     print(f"data: generated in {time.perf_counter() - began:.0f} s")

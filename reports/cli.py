@@ -65,9 +65,9 @@ def send_reminders_command(dry_run: bool, mission_code: str | None, due_within: 
 @with_appcontext
 def bench_data_command(people: int, seed: int, in_person: float, recognised: float) -> None:
     """Fill an empty database with benchmark data (15 missions, PEOPLE people, the shipped course)."""
-    from bench.bench_data import generate
+    from bench.bench_data import create_schema, generate
 
-    db.create_all()
+    create_schema()
     try:
         counts = generate(people, seed=seed, in_person=in_person, recognised=recognised, log=click.echo)
     except ValueError as error:
