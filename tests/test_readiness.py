@@ -191,3 +191,22 @@ def test_my_training_uses_the_current_deployment(app, learner, mission_a, missio
     [(requirement, readiness)] = requirements_for(learner)
     assert requirement.course_id == course.id and readiness.status == "due"
     assert readiness.due_on == date.today() + timedelta(days=7)
+
+
+@pytest.mark.parametrize(("modes", "expected"), [
+    (("online", "online"), "online"), (("in_person", "in_person"), "in_person"), (("online", "in_person"), "mixed")])
+def test_a_certificate_says_how_the_completions_that_earned_it_were_made(app, mission_a, modes, expected):
+    from certificates.services import issue_for_course
+    from tests.training_factories import make_course, make_module
+    from training.models import Completion
+
+    course = make_course()
+    modules = [make_module(course, lessons=1) for _ in modes]
+    person = User(service_number="MODE-1", name="Mode Person", category="military")
+    db.session.add(person)
+    db.session.flush()
+    for module, mode in zip(modules, modes, strict=True):
+        db.session.add(Completion(user_id=person.id, module_id=module.id, module_version_id=module.versions[0].id,
+                                  delivery_mode=mode))
+    db.session.flush()
+    assert issue_for_course(person, course).delivery_mode == expected
