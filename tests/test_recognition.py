@@ -16,6 +16,7 @@ from audit.models import AuditEvent
 from database import utcnow
 from extensions import db
 from recognition.models import OutsideCertificate
+from recognition.services import expiry_instant
 from tests import factories
 from tests import report_factories as rf
 from tests.conftest import login_as
@@ -231,3 +232,14 @@ def test_csv_good_file_is_previewed_then_recorded_whole(client, setting):
     # The token names its mission: mission B's page refuses it even for an admin.
     assert client.post(f"/recognised/missions/{setting['mission_b'].id}/import/apply",
                        data={"payload": payload}).status_code == 403
+
+
+def test_my_training_says_cleared_recognised_with_its_expiry(client, setting, learner):
+    until = utcnow().date() + timedelta(days=200)
+    db.session.add(OutsideCertificate(user_id=learner.id, requirement_id=setting["a"].id, issuer="UNITAR",
+                                      course_name="Child protection", completed_on=utcnow().date() - timedelta(days=9),
+                                      expires_at=expiry_instant(until), evidence_name=""))
+    db.session.commit()
+    login_as(client, learner)
+    page = client.get("/training").get_data(as_text=True)
+    assert "Cleared (recognised) until" in page and str(until.year) in page
