@@ -32,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Integer, and_, case, func, literal, null, or_, select, true
+from sqlalchemy import Integer, and_, case, func, literal, null, or_, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement
@@ -236,13 +236,24 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
                or_(Requirement.mission_id == mission.id, Requirement.mission_kind == mission.kind))
         .order_by(Requirement.id)) if user.category in requirement.category_list]
     moment = datetime.now(timezone.utc) if on == date.today() else datetime.combine(on, datetime.min.time(), timezone.utc)
-    held = {course_id: (expires_at, mode) for course_id, expires_at, mode in db.session.execute(
-        select(Certificate.course_id, Certificate.expires_at, Certificate.delivery_mode).where(
-            Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
-            Certificate.status == "valid"))} if requirements else {}
-    recognised = dict(db.session.execute(select(OutsideCertificate.requirement_id, OutsideCertificate.expires_at).where(
-        OutsideCertificate.user_id == user.id, OutsideCertificate.removed_at.is_(None),
-        OutsideCertificate.requirement_id.in_([r.id for r in requirements]))).all()) if requirements else {}
+    # The valid certificates (by course) and the recognitions in force (by requirement), in one statement.
+    held: dict[int, tuple[datetime, str]] = {}
+    recognised: dict[int, datetime] = {}
+    if requirements:
+        found = union_all(
+            select(literal(False).label("is_recognition"), Certificate.course_id.label("key"), Certificate.expires_at,
+                   Certificate.delivery_mode).where(
+                Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
+                Certificate.status == "valid"),
+            select(literal(True), OutsideCertificate.requirement_id, OutsideCertificate.expires_at,
+                   literal(RECOGNISED)).where(
+                OutsideCertificate.user_id == user.id, OutsideCertificate.removed_at.is_(None),
+                OutsideCertificate.requirement_id.in_([r.id for r in requirements])))
+        for is_recognition, key, expires_at, mode in db.session.execute(found):
+            if is_recognition:
+                recognised[key] = expires_at
+            else:
+                held[key] = (expires_at, mode)
     result = []
     for requirement in requirements:
         expires_at, mode = held.get(requirement.course_id, (None, "online"))
