@@ -78,6 +78,7 @@ def import_models() -> None:
     import inperson.models  # noqa: F401
     import jobs.models  # noqa: F401
     import quizzes.models  # noqa: F401
+    import recognition.models  # noqa: F401
     import reports.models  # noqa: F401
     import training.models  # noqa: F401
 
@@ -165,6 +166,9 @@ def register_blueprints(app: Flask) -> None:
     from reports.slips_views import bp as slips_bp
 
     app.register_blueprint(slips_bp)
+    from recognition.views import bp as recognition_bp
+
+    app.register_blueprint(recognition_bp)
     register_jobs(app)
 
 

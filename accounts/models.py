@@ -165,7 +165,7 @@ class Deployment(TimestampMixin, db.Model):
 
 
 # PostgreSQL keeps no statistics for an expression, so it guessed that a third of the deployments
-# are open on a given day (reports.readiness_sql.is_open) when nine in ten are: the HQ view was
+# are open on a given day (readiness.report_sql.is_open) when nine in ten are: the HQ view was
 # planned for 40,000 people instead of 96,000, with 96,000 index lookups where one hash join does.
 # Statistics on the expression itself (PostgreSQL 14+) fix the estimate; ANALYZE (autovacuum) keeps
 # them current. Created with the table here and by migration speeddash_a; no other engine has them.

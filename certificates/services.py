@@ -83,6 +83,17 @@ def certification_cycles(user_id: int, courses: list[Course], moment: datetime) 
     return cycles
 
 
+def delivery_mode_of(user_id: int, course: Course, cycle: int) -> str:
+    """How the completions of this certification cycle were made: "online" or "in_person" when all
+    were made the same way, else "mixed" (a requirement may accept only one way: readiness.rule)."""
+    module_ids = [m.id for m in course.modules if not m.is_archived]
+    modes = set(db.session.scalars(select(Completion.delivery_mode).distinct().where(
+        Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle)))
+    if not modes:
+        return "online"
+    return modes.pop() if len(modes) == 1 else "mixed"
+
+
 def issue_for_course(user: User, course: Course, completed_at: datetime | None = None) -> Certificate | None:
     """Issue the certificate for a completed course, exactly once per completion cycle. Training's
     course_completed hook (app.py wires it), so it runs in the completing request's transaction.
@@ -100,7 +111,8 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
     try:
         with db.session.begin_nested():
             certificate = _build(user, course, moment, issue_key)
-            certificate.delivery_mode = delivery_mode_of_cycle(user.id, course, sequence - 1)
+            # The n-th certificate closes cycle n-1 (training.progress.current_cycle).
+            certificate.delivery_mode = delivery_mode_of(user.id, course, sequence - 1)
             db.session.add(certificate)
             db.session.flush()
             if current is not None and current.status == CertificateStatus.VALID.value:
@@ -118,17 +130,6 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
         # A parallel request issued this cycle's certificate first: that one is the certificate.
         return db.session.scalar(select(Certificate).where(Certificate.issue_key == issue_key))
     return certificate
-
-
-def delivery_mode_of_cycle(user_id: int, course: Course, cycle: int) -> str:
-    """How the completions of this cycle were given: one mode, or "blended" when they differ.
-    (The n-th certificate closes cycle n-1: training.progress.current_cycles.)"""
-    module_ids = [m.id for m in course.modules]
-    modes = set(db.session.scalars(select(Completion.delivery_mode).distinct().where(
-        Completion.user_id == user_id, Completion.cycle == cycle, Completion.module_id.in_(module_ids))))
-    if len(modes) == 1:
-        return modes.pop()
-    return "blended" if modes else "online"
 
 
 def _serialise_issuing(user_id: int, course_id: int) -> None:

@@ -27,10 +27,17 @@ class Counts:
 
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     renewal_due: int = 0  # of the cleared, those whose renewal window has opened
+    # Of the cleared, how many by each of readiness.rule.CLEARED_BY (online, in person, ...).
+    cleared_by: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.by_status.values())
+
+    @property
+    def not_all_online(self) -> bool:
+        """Some were cleared otherwise than online: worth showing the split."""
+        return any(count for mode, count in self.cleared_by.items() if mode != "online")
 
     def percent(self, status: str) -> float:
         return 100.0 * self.by_status.get(status, 0) / self.total if self.total else 0.0
@@ -127,6 +134,8 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
             counts[row.number].by_status[row.status] = row.people
         elif row.figure == "renewal":
             counts[row.number].renewal_due = row.people
+        elif row.figure == "cleared_by":
+            counts[row.number].cleared_by[row.text] = row.people
         elif row.figure == "unit":
             unit_counts[row.number].by_status[row.status] = row.people
         elif row.figure == "category":

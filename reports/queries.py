@@ -90,6 +90,7 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
 
     - people: people deployed now;
     - requirement: number = requirement id, status, people;
+    - cleared_by: number = requirement id, text = what cleared them (readiness.rule.CLEARED_BY), people;
     - renewal: number = requirement id, people cleared whose course's renewal window has opened
       (`renewal_windows`: days per course id), a sub-count of its cleared;
     - unit / category (for `requirement_id`): number = unit id (0: none) / text = category, status, people;
@@ -113,14 +114,18 @@ def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple
     arrived = and_(rows.c.arrival_on >= bindparam("arrivals_since", type_=Date),
                    rows.c.arrival_on <= bindparam("on", type_=Date))
     g = (select(rows.c.requirement_id, func.coalesce(rows.c.unit_id, 0).label("unit_id"), rows.c.category,
-                rows.c.status, case((arrived, 1), else_=0).label("arrived"), func.count().label("people"))
-         .group_by(rows.c.requirement_id, rows.c.unit_id, rows.c.category, rows.c.status, arrived)
+                rows.c.status, rows.c.cleared_by, case((arrived, 1), else_=0).label("arrived"),
+                func.count().label("people"))
+         .group_by(rows.c.requirement_id, rows.c.unit_id, rows.c.category, rows.c.status, rows.c.cleared_by, arrived)
          .cte("grouped").prefix_with("MATERIALIZED"))
     total = cast(func.sum(g.c.people), Integer)
     parts = [
         select(*_figure("people", people=func.count())).select_from(people),
         select(*_figure("requirement", g.c.requirement_id, status=g.c.status, people=total))
         .group_by(g.c.requirement_id, g.c.status),
+        # The cleared split by what cleared them: online, in person, mixed or recognised (issue #18).
+        select(*_figure("cleared_by", g.c.requirement_id, text=g.c.cleared_by, people=total))
+        .where(g.c.status == "cleared").group_by(g.c.requirement_id, g.c.cleared_by),
     ]
     if renewal_courses:
         parts.append(_renewal_part(rows, renewal_courses))

@@ -1,7 +1,7 @@
 """Planner statistics on the open-until expression of deployments (PostgreSQL only).
 
 The reports ask for the deployments open on a day as COALESCE(departure_on, '9999-12-31') >= day
-(reports.readiness_sql.is_open); without statistics on that expression PostgreSQL guessed a third
+(readiness.report_sql.is_open); without statistics on that expression PostgreSQL guessed a third
 of the rows and planned the HQ view for 40,000 people instead of 96,000 (accounts.models).
 
 Revision ID: speeddash_a
