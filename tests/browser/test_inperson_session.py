@@ -94,6 +94,7 @@ def test_a_session_taken_offline_syncs_once_and_certifies_who_passed(phone_page,
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function("url => caches.open('cpt-sessions').then(c => c.match(url)).then(Boolean)",
                            arg=attendance_url)
+    page.wait_for_load_state("networkidle")  # the page's own keeping (attendance.js) has finished
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.endswith("/marks") else None)
 
