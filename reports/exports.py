@@ -26,6 +26,7 @@ FORMATS = ("csv", "xlsx")
 COUNT, STATUS_KIND = "count", "status"  # a small-cell rule's Cell; a readiness status key
 STATUS_KEYS = tuple(status.key for status in STATUS_LIST)
 BREAKDOWN_SCREEN = ("label", "people", *STATUS_KEYS, "cleared_percent")
+HQ_SCREEN = ("mission", "people", "cleared", "due", "overdue_percent", "overdue", "expired", "trend")
 ACTION_COLUMNS = ("remind", "new_code")  # the lists' buttons: remind the person, print them a new code
 
 
@@ -60,13 +61,12 @@ def export_value(column: Column, value):
     return value
 
 
-def _status_columns(count: Callable, percent: Callable, kind: str, snippet: str | None = None) -> list[Column]:
-    """Per status: its count (`count(row, status)`, drawn by `snippet` on a page) and its
-    percentage, in the statuses' order."""
+def _status_columns(count: Callable, percent: Callable, kind: str) -> list[Column]:
+    """Per status: its count (`count(row, status)`) and its percentage, in the statuses' order."""
     columns = []
     for status in STATUS_LIST:
         label = _(status.label)
-        columns += [Column(status.key, label, lambda row, key=status.key: count(row, key), kind, snippet=snippet),
+        columns += [Column(status.key, label, lambda row, key=status.key: count(row, key), kind),
                     Column(f"{status.key}_percent", _("%(status)s %%", status=label),
                            lambda row, key=status.key: percent(row, key), PERCENT)]
     return columns
@@ -127,8 +127,9 @@ def _headline(board: MissionDashboard) -> Table:
                       hint=lambda line: _("due %(days)s days after arrival", days=line.requirement.due_days)),
                Column("due_days", _("Due (days after arrival)"), lambda line: line.requirement.due_days, NUMBER),
                Column("people", _("People"), lambda line: line.counts.total, NUMBER),
-               *_status_columns(lambda line, key: line.counts.by_status[key],
-                                lambda line, key: line.counts.percent(key), NUMBER, snippet="share"))
+               *_screen(_status_columns(lambda line, key: line.counts.by_status[key],
+                                        lambda line, key: line.counts.percent(key), NUMBER),
+                        **{key: {"snippet": "share"} for key in STATUS_KEYS}))
     selected = board.selected.requirement.id if board.selected else None
     return Table(_("Readiness"), columns, board.requirements, screen=("course", "people", *STATUS_KEYS),
                  row_class=lambda line: "selected" if line.requirement.id == selected else "")
@@ -198,9 +199,6 @@ def _pair(column: Column) -> Column:
     """An HQ column read from a (kind, row) pair, as the download's rows are."""
     return Column(column.key, column.label, lambda pair: column.value(pair[1]), column.kind,
                   screen_only=column.screen_only)
-
-
-HQ_SCREEN = ("mission", "people", "cleared", "due", "overdue_percent", "overdue", "expired", "trend")
 
 
 def _hq_columns() -> tuple[Column, ...]:
