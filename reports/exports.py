@@ -182,6 +182,17 @@ def _arrivals(board: MissionDashboard, category_names: dict[str, str], rows: lis
                  screen=("name", "unit", "arrived", "status", "due_on", *(c.key for c in buttons)))
 
 
+def getting_in_table(rows: list[tuple[int, str, int, int]], may_print: bool) -> Table:
+    """The page's "Never signed in, by unit" (no download): rows of (unit id, label, people, never
+    signed in), the mission's total (unit id 0) last; the slip buttons for those who may print them."""
+    columns = (Column("unit", _("Unit"), lambda row: row[1]),
+               Column("people", _("People"), lambda row: row[2], NUMBER),
+               Column("never", _("Never signed in"), lambda row: row[3], NUMBER),
+               Column("slips", _("Activation slips (PDF)"), lambda row: row[0], snippet="slips", screen_only=True))
+    return Table(_("Never signed in"), columns, rows, screen=("unit", "people", "never", *(("slips",) if may_print else ())),
+                 row_class=lambda row: "total" if row[0] == 0 else "")
+
+
 def hq_table(grouped: dict[str, list[MissionRow]], kind_names: dict[str, str]) -> Table:
     """The all-missions table: one row per (kind, mission row). The page shows one kind's rows at a
     time (hq_screen_table), the download all of them with their kind."""

@@ -80,7 +80,8 @@ def mission(mission_id: int):
     may_remind, may_print = can_remind(current_user, mission), can_issue_codes(current_user, mission)
     actions = tuple(key for key, may in zip(exports.ACTION_COLUMNS, (may_remind, may_print), strict=True) if may)
     # The page's tables come from the definitions the downloads use (reports.exports).
-    tables = {"headline": exports.mission_table("headline", board, filters, category_names)}
+    tables = {"headline": exports.mission_table("headline", board, filters, category_names),
+              "getting_in": exports.getting_in_table(_getting_in(mission), may_print)}
     figures = {}
     if board.selected is not None:
         tables |= {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
@@ -105,8 +106,7 @@ def mission(mission_id: int):
         }
     query = _filter_query()
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
-                           getting_in=_getting_in(mission), may_print=may_print,
-                           figures=figures, category_names=category_names, status_names=STATUS_NAMES,
+                           figures=figures, status_names=STATUS_NAMES,
                            may_remind=may_remind, back=urlencode(request.args.to_dict())[:1500],
                            query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
 
