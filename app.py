@@ -78,6 +78,7 @@ def import_models() -> None:
     import inperson.models  # noqa: F401
     import jobs.models  # noqa: F401
     import quizzes.models  # noqa: F401
+    import recognition.models  # noqa: F401
     import reports.models  # noqa: F401
     import training.models  # noqa: F401
 
@@ -165,6 +166,9 @@ def register_blueprints(app: Flask) -> None:
     from reports.slips_views import bp as slips_bp
 
     app.register_blueprint(slips_bp)
+    from recognition.views import bp as recognition_bp
+
+    app.register_blueprint(recognition_bp)
     register_jobs(app)
 
 
@@ -197,14 +201,18 @@ def register_signals(app: Flask) -> None:
 
 def register_jobs(app: Flask) -> None:
     """The job page, and what each kind of background job does (jobs knows no feature)."""
+    from accounts.roster_job import register as register_roster_job
     from audit.verify_job import register as register_audit_job
     from certificates.bulk_job import register as register_zip_job
     from jobs.views import bp as jobs_bp
+    from quizzes.gift_job import register as register_gift_job
     from reports.reminder_job import register as register_reminder_job
 
     app.register_blueprint(jobs_bp)
     register_zip_job()
     register_reminder_job()
+    register_roster_job()
+    register_gift_job()
     register_audit_job()
 
 

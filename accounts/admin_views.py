@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from accounts import admin_services, roster
+from accounts import admin_services, roster, roster_job
 from accounts.admin_forms import (
     DeactivateForm,
     DeploymentForm,
@@ -31,6 +31,7 @@ from core.forms import EmptyForm
 from core.labels import mission_name
 from core.permissions import admin_required
 from extensions import db
+from jobs import services as jobs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -361,7 +362,7 @@ def _read_upload(storage) -> tuple[str, str]:
         raise roster.RosterFileError(_("Choose a .csv file (in a spreadsheet: Save as, CSV UTF-8)."))
     data = storage.stream.read(roster.MAX_UPLOAD_BYTES + 1)
     if len(data) > roster.MAX_UPLOAD_BYTES:
-        raise roster.RosterFileError(_("The file is larger than 2 MB. Split it into smaller files."))
+        raise roster.RosterFileError(_("The file is larger than 6 MB. Split it into smaller files."))
     return roster.decode_roster(data), filename
 
 
@@ -378,7 +379,8 @@ def roster_import():
         except roster.RosterFileError as error:
             form.file.errors = [*form.file.errors, str(error)]
         else:
-            apply_form = RosterApplyForm(formdata=None, payload=roster.sign_upload(current_app.secret_key, text, filename))
+            apply_form = RosterApplyForm(formdata=None, payload=roster.sign_upload(current_app.secret_key, text, filename,
+                                                                                   plan=plan))
             return render_template("admin/roster.html", form=RosterUploadForm(formdata=None), plan=plan,
                                    apply_form=apply_form, filename=filename)
     slips = None
@@ -395,29 +397,22 @@ def roster_import():
 @bp.post("/roster/apply")
 @admin_required
 def roster_apply():
-    """Admin: import a file checked on the upload page, all in one transaction."""
+    """Admin: import a file checked on the upload page, as a background job (one short transaction)."""
     form = RosterApplyForm()
     upload_form = RosterUploadForm(formdata=None)
     if not form.validate_on_submit():
         return render_template("admin/roster.html", form=upload_form, plan=None,
                                problem=_("Nothing was imported. Upload the file again.")), 400
     try:
-        text, filename = roster.read_signed_upload(current_app.secret_key, form.payload.data)
-        # Checked again: the database may have changed since the dry run.
-        plan = roster.plan_roster(roster.parse_roster(text))
+        checked = roster.read_signed_upload(current_app.secret_key, form.payload.data)
     except roster.RosterFileError as error:
         return render_template("admin/roster.html", form=upload_form, plan=None, problem=str(error)), 400
-    try:
-        counts = roster.apply_roster(plan, actor=current_user, source=filename, keep_good_rows=bool(form.apply_good.data))
-    except roster.RosterRejected:
-        db.session.rollback()
-        return render_template("admin/roster.html", form=upload_form, plan=plan, apply_form=form, filename=filename,
+    keep_good_rows = bool(form.apply_good.data)
+    if checked.bad_rows and not keep_good_rows:
+        return render_template("admin/roster.html", form=upload_form, plan=None,
                                problem=_("The file has bad rows, so nothing was imported.")), 400
-    created = roster.created_ids(plan)
+    # The job checks the file against the database again, and applies only the plan shown here.
+    job_id = roster_job.start(checked, actor=current_user, keep_good_rows=keep_good_rows).id
     db.session.commit()
-    flash(_("Roster %(name)s imported: %(created)s created, %(updated)s updated, %(moved)s moved, "
-            "%(skipped)s bad rows skipped.", name=filename, **counts), "success")
-    if created:  # the page offers their activation slips
-        return redirect(url_for(".roster_import", created=roster.sign_created(current_app.secret_key, created,
-                                                                              filename)))
-    return redirect(url_for(".roster_import"))
+    jobs.enqueue(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id))

@@ -38,7 +38,7 @@ def create_admin(service_number: str, name: str, email: str | None, password: st
 
 
 def register(app: Flask) -> None:
-    from accounts.roster import import_roster_command
+    from accounts.roster_cli import import_roster_command
 
     app.cli.add_command(create_admin)
     app.cli.add_command(import_roster_command)

@@ -171,3 +171,16 @@ def keep_language(user: User, language: str) -> None:
         user.preferred_language = language
         record("profile_changed", actor=user, target=f"user:{user.id}", fields="preferred_language")
         db.session.flush()
+
+
+def current_deployments(on: date):
+    """Subquery: each person's current deployment on `on` (at most one row per person)."""
+    ranked = (
+        select(Deployment.id, Deployment.user_id, Deployment.mission_id, Deployment.unit_id, Deployment.arrival_on,
+               func.row_number().over(partition_by=Deployment.user_id,
+                                      order_by=(Deployment.arrival_on.desc(), Deployment.id.desc())).label("rank"))
+        .where(Deployment.current_clause(on))
+        .subquery("ranked_deployments")
+    )
+    return select(ranked.c.id, ranked.c.user_id, ranked.c.mission_id, ranked.c.unit_id, ranked.c.arrival_on) \
+        .where(ranked.c.rank == 1).subquery("current_deployments")

@@ -18,18 +18,19 @@ from datetime import UTC, datetime
 GENESIS = "0" * 64
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def canonical_json(items: list) -> str:
+    return json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def event_hash(prev_hash: str, *, key: bytes | None, occurred_at: datetime, actor_id: int | None, action: str,
                target: str, details: dict, address: str) -> str:
-    canonical = json.dumps(
-        [prev_hash, _iso(occurred_at), actor_id, action, target, details, address],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
-    ).encode()
+    canonical = canonical_json([prev_hash, iso_utc(occurred_at), actor_id, action, target, details, address]).encode()
     if key is None:  # the unkeyed chain of older installations, read only by `flask audit rekey`
         return hashlib.sha256(canonical).hexdigest()
     return hmac.new(key, canonical, hashlib.sha256).hexdigest()

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, text
 
 from audit import checkpoint
-from audit.chain import GENESIS, ChainWalk, event_hash, row_hash, walk
+from audit.chain import GENESIS, ChainWalk, canonical_json, event_hash, iso_utc, row_hash, walk
 from audit.models import AuditEvent
+from core import bulk
 from database import SAFE_METHODS, start_writing, utcnow
 from extensions import db
 
@@ -104,15 +107,65 @@ def rekey_chain() -> int:
     return len(rows)
 
 
-def record(action: str, *, actor=None, target: str = "", **details) -> AuditEvent:
-    """Append one event to the chain. Adds and flushes; the caller's commit makes it real."""
+def _chain_head() -> str:
     session = db.session
     if has_request_context() and request.method in SAFE_METHODS:
         start_writing()  # a download or an export: wait for the write lock rather than fail on SQLite
     if session.get_bind().dialect.name == "postgresql":
         # Serialise writers of the chain; SQLite's BEGIN IMMEDIATE already does.
         session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+
+
+@dataclass
+class PreparedEvents:
+    """Events worked out before a write transaction; write_events chains and inserts them inside it."""
+
+    action: str
+    actor_id: int | None
+    address: str
+    occurred_at: datetime
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (target, details as JSON, canonical tail)
+
+
+def prepare_events(action: str, events: list[tuple[str, dict]], *, actor=None) -> PreparedEvents:
+    """One event per (target, details). Everything but the chain link is done here, outside the lock."""
+    actor_id = getattr(actor, "id", actor)
+    address = (request.remote_addr or "") if has_request_context() else "cli"
+    prepared = PreparedEvents(action, actor_id, address, utcnow())
+    moment = iso_utc(prepared.occurred_at)
+    for target, details in events:
+        clean = {k: v for k, v in details.items() if k not in _SECRET_KEYS}
+        # event_hash's canonical list without its first item (the previous hash, known only under the lock)
+        tail = canonical_json([moment, actor_id, action, target, clean, address])[1:]
+        prepared.rows.append((target, bulk.json_text(clean), tail))
+    return prepared
+
+
+def write_events(prepared: PreparedEvents) -> int:
+    """Chain and insert prepared events in the caller's write transaction: ten thousand take a few
+    hundredths of a second. Returns how many."""
+    if not prepared.rows:
+        return 0
+    prev, key = _chain_head(), chain_key()
+    connection = db.session.connection()
+    sqlite = bulk.is_sqlite(connection)
+    moment = bulk.driver_value(prepared.occurred_at, sqlite)
+    rows = []
+    for target, details, tail in prepared.rows:
+        digest = hmac.new(key, f'["{prev}",{tail}'.encode(), hashlib.sha256).hexdigest()
+        rows.append((moment, prepared.actor_id, prepared.action, target, details, prepared.address, prev, digest))
+        prev = digest
+    columns = ("occurred_at", "actor_id", "action", "target", "details", "address", "prev_hash", "hash")
+    bulk.insert_rows(connection, AuditEvent.__table__, columns, rows)
+    db.session.info["flushed"] = True  # written, though not through a flush: start_writing must keep it
+    return len(rows)
+
+
+def record(action: str, *, actor=None, target: str = "", **details) -> AuditEvent:
+    """Append one event to the chain. Adds and flushes; the caller's commit makes it real."""
+    session = db.session
+    prev = _chain_head()
     clean = {k: v for k, v in details.items() if k not in _SECRET_KEYS}
     address = (request.remote_addr or "") if has_request_context() else "cli"
     actor_id = getattr(actor, "id", actor)

@@ -28,8 +28,9 @@ class Certificate(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('valid', 'revoked', 'superseded')", name="status"),
         Index("ix_certificates_user_course", "user_id", "course_id", "issued_at"),
-        # Readiness looks up a person's valid certificate and its expiry without reading the row.
-        Index("ix_certificates_user_course_status", "user_id", "course_id", "status", "expires_at"),
+        # Readiness looks up a person's valid certificate, its expiry and how it was earned without
+        # reading the row.
+        Index("ix_certificates_user_course_status", "user_id", "course_id", "status", "expires_at", "delivery_mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,8 +59,9 @@ class Certificate(db.Model):
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     key_id: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(Text)  # base64url Ed25519 over the canonical payload
-    # How the course was given, from the completions that closed this cycle: online | in_person |
-    # blended (some modules each way). Printed on the PDF; not a signed claim, not on /verify.
+    # How the completions that earned it were made: online | in_person when all the same, else mixed
+    # (certificates.services.delivery_mode_of). Printed on the PDF, not a signed claim, not on /verify;
+    # a requirement may accept only one way (readiness.rule).
     delivery_mode: Mapped[str] = mapped_column(String(12), default="online", server_default="online")
 
     course: Mapped[Course] = relationship(viewonly=True)

@@ -11,7 +11,7 @@
     verify_url     <base>/verify/<code>        (printed, and inside the QR code)
     qr_text        <verify_url>#p=<payload>    (what the QR code holds)
     issuer         optional: replaces the default line at the top
-    delivery_mode  optional: online (default) | in_person | blended | recognised, printed under the course
+    delivery_mode  optional: online (default) | in_person | mixed | recognised, printed under the course
 
 The fixed parts are prepared once per process by `CertificateRenderer`: the parsed fonts, the
 frame artwork, and the shaped labels (cached with course titles and dates). Per certificate

@@ -6,8 +6,9 @@ import calendar
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
@@ -53,6 +54,14 @@ def needs_new_certificate(current: Certificate | None, course: Course, moment: d
     return moment >= expires - timedelta(days=course.renewal_window_days)
 
 
+@cache
+def _held_statement():
+    # Built once per process: My training, the course and the module page all ask for the cycles.
+    return (select(Certificate).where(Certificate.user_id == bindparam("user_id"),
+                                      Certificate.course_id.in_(bindparam("course_ids", expanding=True)))
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+
+
 def certification_cycles(user_id: int, courses: list[Course], moment: datetime) -> dict[int, int]:
     """Which certification cycle each course's completions count toward now (training's cycles hook).
 
@@ -61,10 +70,8 @@ def certification_cycles(user_id: int, courses: list[Course], moment: datetime) 
     expiry or revocation), they start the next one. One statement: a person holds few certificates.
     """
     held: dict[int, list[Certificate]] = {}
-    for certificate in db.session.scalars(
-            select(Certificate).where(Certificate.user_id == user_id,
-                                      Certificate.course_id.in_([c.id for c in courses]))
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())):
+    for certificate in db.session.scalars(_held_statement(),
+                                          {"user_id": user_id, "course_ids": [c.id for c in courses]}):
         held.setdefault(certificate.course_id, []).append(certificate)
     cycles = {}
     for course in courses:
@@ -74,6 +81,17 @@ def certification_cycles(user_id: int, courses: list[Course], moment: datetime) 
         else:
             cycles[course.id] = len(issued) if needs_new_certificate(issued[0], course, moment) else len(issued) - 1
     return cycles
+
+
+def delivery_mode_of(user_id: int, course: Course, cycle: int) -> str:
+    """How the completions of this certification cycle were made: "online" or "in_person" when all
+    were made the same way, else "mixed" (a requirement may accept only one way: readiness.rule)."""
+    module_ids = [m.id for m in course.modules if not m.is_archived]
+    modes = set(db.session.scalars(select(Completion.delivery_mode).distinct().where(
+        Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle)))
+    if not modes:
+        return "online"
+    return modes.pop() if len(modes) == 1 else "mixed"
 
 
 def issue_for_course(user: User, course: Course, completed_at: datetime | None = None) -> Certificate | None:
@@ -93,7 +111,8 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
     try:
         with db.session.begin_nested():
             certificate = _build(user, course, moment, issue_key)
-            certificate.delivery_mode = delivery_mode_of_cycle(user.id, course, sequence - 1)
+            # The n-th certificate closes cycle n-1 (training.progress.current_cycle).
+            certificate.delivery_mode = delivery_mode_of(user.id, course, sequence - 1)
             db.session.add(certificate)
             db.session.flush()
             if current is not None and current.status == CertificateStatus.VALID.value:
@@ -111,17 +130,6 @@ def issue_for_course(user: User, course: Course, completed_at: datetime | None =
         # A parallel request issued this cycle's certificate first: that one is the certificate.
         return db.session.scalar(select(Certificate).where(Certificate.issue_key == issue_key))
     return certificate
-
-
-def delivery_mode_of_cycle(user_id: int, course: Course, cycle: int) -> str:
-    """How the completions of this cycle were given: one mode, or "blended" when they differ.
-    (The n-th certificate closes cycle n-1: training.progress.current_cycles.)"""
-    module_ids = [m.id for m in course.modules]
-    modes = set(db.session.scalars(select(Completion.delivery_mode).distinct().where(
-        Completion.user_id == user_id, Completion.cycle == cycle, Completion.module_id.in_(module_ids))))
-    if len(modes) == 1:
-        return modes.pop()
-    return "blended" if modes else "online"
 
 
 def _serialise_issuing(user_id: int, course_id: int) -> None:

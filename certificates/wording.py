@@ -41,7 +41,7 @@ def _certificate(pgettext: Callable[[str, str], str]) -> dict[str, str]:
         "delivery": {
             "online": pgettext("certificate", "Training given online"),
             "in_person": pgettext("certificate", "Training given in person"),
-            "blended": pgettext("certificate", "Training given online and in person"),
+            "mixed": pgettext("certificate", "Training given online and in person"),
             "recognised": pgettext("certificate", "Training recognised from another course"),
         },
     }

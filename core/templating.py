@@ -5,16 +5,51 @@ from __future__ import annotations
 from functools import cache
 
 from babel import support
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from wtforms.i18n import messages_path
 
 from core import assets, labels, languages
 
+URL_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})  # Flask's url_for keywords
+REMEMBERED_URLS = 20_000  # per app; forgotten all at once beyond that (arguments may come from requests)
+
+
+def remembering_url_for(app: Flask):
+    """url_for for templates that remembers each URL it built.
+
+    A page builds 10-30 URLs (top bar, footer, every lesson and language link), and Werkzeug
+    builds each afresh, about as costly as a small SQL statement each time. The URL of an endpoint
+    with given arguments depends only on the app's URL map, fixed once it serves, and the
+    prefix the app is mounted under (the script root), which is in the key. Built as before, not
+    remembered: blueprint-relative endpoints (".x" depends on the request's blueprint), options
+    (_external, _anchor, _method, _scheme), URLs outside a request, and every URL of an app
+    with URL default functions (they may add arguments request by request).
+    """
+    build = app.url_for
+    built: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if (endpoint.startswith(".") or app.url_default_functions or not has_request_context()
+                or not URL_OPTIONS.isdisjoint(values)):
+            return build(endpoint, **values)
+        try:
+            key = (request.script_root, endpoint, *sorted(values.items()))
+            return built[key]
+        except TypeError:  # an unhashable argument (a list of values for one query parameter)
+            return build(endpoint, **values)
+        except KeyError:
+            if len(built) >= REMEMBERED_URLS:
+                built.clear()
+            url = built[key] = build(endpoint, **values)
+            return url
+
+    return url_for
+
 
 def static_url(filename: str) -> str:
     """URL of a static file under its content-hashed name (core.assets), so it can be cached for a year."""
-    return url_for("static", filename=assets.hashed_name(filename))
+    return current_app.jinja_env.globals["url_for"]("static", filename=assets.hashed_name(filename))
 
 
 def text_direction() -> str:
@@ -69,7 +104,7 @@ def register(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals.update(
-        format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
+        url_for=remembering_url_for(app), format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
         static_url=static_url, text_direction=text_direction,
         # This app's languages (switcher, language links, names) and the direction of text in any
         # language: templates write dir="{{ text_dir(lang) }}", never a language's code.

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from accounts.models import Deployment, Mission, RoleGrant, Unit, User
 from accounts.passwords import hash_password
@@ -34,6 +34,7 @@ from demo.plans import plan_progress
 from extensions import db
 from quizzes.models import Attempt
 from quizzes.services import current_version, quiz_for_module
+from recognition.models import OutsideCertificate
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, Requirement
 
 # Share of everyone per mission (sums to 100): MONUSCO, the largest, holds a fifth.
@@ -55,11 +56,14 @@ COLUMNS = {
     "deployments": ("id", "user_id", "mission_id", "unit_id", "arrival_on", "departure_on", "created_at"),
     "attempts": ("id", "user_id", "quiz_id", "quiz_version_id", "module_version_id", "number", "language", "started_at",
                  "submitted_at", "points", "score", "is_passed", "is_critical_failed", "drawn", "position"),
-    "completions": ("id", "user_id", "module_id", "module_version_id", "completed_at", "attempt_id", "cycle"),
+    "completions": ("id", "user_id", "module_id", "module_version_id", "completed_at", "attempt_id", "cycle",
+                    "delivery_mode"),
     "lesson_views": ("id", "user_id", "lesson_id", "viewed_at"),
     "certificates": ("id", "serial", "code", "check_code", "issue_key", "user_id", "course_id", "course_version",
                      "holder_name", "course_title", "language", "issued_at", "expires_at", "status", "key_id",
-                     "signature", "revoked_at", "revoked_reason", "supersedes_id"),
+                     "signature", "revoked_at", "revoked_reason", "supersedes_id", "delivery_mode"),
+    "outside_certificates": ("id", "user_id", "requirement_id", "issuer", "course_name", "completed_on",
+                             "certificate_expires_on", "expires_at", "evidence_name", "recorded_by_id", "created_at"),
 }
 
 
@@ -126,13 +130,42 @@ class Ids:
         return value
 
 
-def generate(people: int, *, seed: int = 2026, log=print) -> dict[str, int]:
-    """Build the data set; returns row counts per table. Commits."""
+def create_schema() -> None:
+    """The tables, when missing, with every table's indexes created in name order.
+
+    create_all creates a table's indexes in the order of a set of objects, which changes from run
+    to run; SQLite without ANALYZE statistics breaks a tie between two equally good covering
+    indexes by that order. Two worlds built the same way then differed by one tie-break: HQ read
+    100,000 people in mission order rather than user order, 25% slower (2026-12-05). Re-creating
+    the indexes in name order while the tables are still empty gives every world the same plans.
+    """
+    fresh = not inspect(db.engine).has_table(User.__tablename__)
+    db.create_all()
+    if not fresh:
+        return
+    with db.engine.begin() as connection:
+        for table in db.metadata.sorted_tables:
+            for index in sorted(table.indexes, key=lambda index: index.name):
+                index.drop(connection)
+                index.create(connection)
+
+
+def generate(people: int, *, seed: int = 2026, in_person: float = 0.0, recognised: float = 0.0,
+             log=print) -> dict[str, int]:
+    """Build the data set; returns row counts per table. Commits.
+
+    `in_person`: the share of people whose completions (and so certificates) were made in person;
+    `recognised`: the share holding an outside certificate recognised for their mission's
+    requirement (issue #18). Both are drawn from a random stream of their own, so a world built
+    with them holds the same people with the same history as one built without: only how that
+    training was given differs, which is what the benchmark compares.
+    """
     started = time.perf_counter()
     if db.session.scalar(select(func.count(User.id)).where(~User.service_number.like("BENCH-%"))):
         raise ValueError("this database already holds people: point bench-data at an empty one "
                          "(INSTANCE_PATH=... for SQLite, or another DATABASE_URL)")
     rng = random.Random(seed)
+    modes_rng = random.Random(seed + 1)
     now = datetime.now(timezone.utc)
     today = now.date()
     missions = _missions(people)
@@ -143,10 +176,12 @@ def generate(people: int, *, seed: int = 2026, log=print) -> dict[str, int]:
             db.session.add(Requirement(course_id=course.id, mission_kind=kind, due_days=due_days))
     _accounts(missions)
     db.session.commit()
+    requirement_of = {kind: db.session.scalar(select(Requirement.id).where(
+        Requirement.course_id == course.id, Requirement.mission_kind == kind)) for kind in DUE_DAYS}
     log(f"missions, units and the course ready ({time.perf_counter() - started:.1f} s)")
 
     tables = [User.__table__, Deployment.__table__, Attempt.__table__, Completion.__table__,
-              LessonView.__table__, Certificate.__table__]
+              LessonView.__table__, Certificate.__table__, OutsideCertificate.__table__]
     ids, rows = Ids(*tables), Rows(tables)
     key_id, private_key = keys.active_key()
     db.session.commit()
@@ -171,7 +206,15 @@ def generate(people: int, *, seed: int = 2026, log=print) -> dict[str, int]:
         rows.add("deployments", (ids.take("deployments"), user_id, mission.id, rng.choice(mission.units).id,
                                  rows.day(min(arrival, departed) if departed else arrival), rows.day(departed), created))
         plan = plan_progress(rng, arrival, DUE_DAYS[mission.kind], len(modules), now)
-        _history(rows, ids, rng, user_id, language, plan, modules, now)
+        mode = "in_person" if modes_rng.random() < in_person else "online"
+        _history(rows, ids, rng, user_id, language, plan, modules, now, mode)
+        if modes_rng.random() < recognised:
+            completed = today - timedelta(days=modes_rng.randint(30, 700))
+            rows.add("outside_certificates", (
+                ids.take("outside_certificates"), user_id, requirement_of[mission.kind], "UNITAR",
+                "Child protection in peace operations", rows.day(completed), rows.day(completed + timedelta(days=730)),
+                rows.ts(datetime.combine(completed + timedelta(days=730), datetime.min.time(), timezone.utc)), "", None,
+                created))
         issued = ([plan.old_certificate_at] if plan.old_certificate_at else []) + \
             ([plan.finished_at(len(modules))] if plan.finished_at(len(modules)) else [])
         previous = None
@@ -187,7 +230,7 @@ def generate(people: int, *, seed: int = 2026, log=print) -> dict[str, int]:
                 certificate_id, serial, secrets.token_urlsafe(24), signing.check_code(signature),
                 f"{user_id}:{course.id}:{sequence}", user_id, course.id, course.version, name, title, "en",
                 rows.ts(issued_at), rows.ts(expires_at), status, key_id, signature, rows.ts(now) if revoked else None,
-                "Issued in error (benchmark data)" if revoked else None, previous))
+                "Issued in error (benchmark data)" if revoked else None, previous, mode))
             if previous is not None:
                 rows.superseded.append((certificate_id, previous))
             previous = certificate_id
@@ -284,7 +327,7 @@ def _accounts(missions: list[Mission]) -> None:
 
 
 def _history(rows: Rows, ids: Ids, rng: random.Random, user_id: int, language: str, plan, modules: list[ModuleInfo],
-             now: datetime) -> None:
+             now: datetime, mode: str = "online") -> None:
     """Lesson views, attempts (failed ones first) and completions, as the learner pages would record them."""
     number = dict.fromkeys(range(len(modules)), 0)  # attempts so far, per module
     if plan.old_certificate_at is not None:  # the earlier tour's course, done in one go (cycle 0)
@@ -292,7 +335,8 @@ def _history(rows: Rows, ids: Ids, rng: random.Random, user_id: int, language: s
             moment = plan.old_certificate_at - timedelta(minutes=20 * (len(modules) - index))
             _lessons(rows, ids, user_id, info.lesson_ids, moment)
             number[index] += 1
-            _completion(rows, ids, rng, user_id, info, moment, cycle=0, number=number[index], language=language)
+            _completion(rows, ids, rng, user_id, info, moment, cycle=0, number=number[index], language=language,
+                        mode=mode)
     cycle = 1 if plan.old_certificate_at is not None else 0
     for step in plan.steps:
         info = modules[step.index]
@@ -307,7 +351,7 @@ def _history(rows: Rows, ids: Ids, rng: random.Random, user_id: int, language: s
         if step.passed_at is not None:
             number[step.index] += 1
             _completion(rows, ids, rng, user_id, info, step.passed_at, cycle=cycle, number=number[step.index],
-                        language=language)
+                        language=language, mode=mode)
 
 
 def _lessons(rows: Rows, ids: Ids, user_id: int, lesson_ids: list[int], moment: datetime) -> None:
@@ -317,10 +361,12 @@ def _lessons(rows: Rows, ids: Ids, user_id: int, lesson_ids: list[int], moment: 
 
 
 def _completion(rows: Rows, ids: Ids, rng: random.Random, user_id: int, info: ModuleInfo, moment: datetime, *,
-                cycle: int, number: int, language: str) -> None:
+                cycle: int, number: int, language: str, mode: str = "online") -> None:
     attempt_id = _attempt(rows, ids, rng, user_id, info, moment, number, passed=True, language=language)
+    # An in-person completion keeps its generated attempt row (the same history in both worlds)
+    # but, like one recorded from a session's paper quiz, points to no online attempt.
     rows.add("completions", (ids.take("completions"), user_id, info.module_id, info.version_id, rows.ts(moment),
-                             attempt_id, cycle))
+                             None if mode == "in_person" else attempt_id, cycle, mode))
 
 
 def _attempt(rows: Rows, ids: Ids, rng: random.Random, user_id: int, info: ModuleInfo, submitted_at: datetime,

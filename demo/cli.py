@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from demo.bench_data import generate
+from demo.bench_data import create_schema, generate
 from demo.course import seed_requirements, seed_shipped_course
 from demo.history import seed_history
 from demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_people
@@ -51,12 +51,16 @@ def seed_demo(people: int) -> None:
 @click.command("bench-data")
 @click.option("--people", default=100_000, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--seed", default=2026, show_default=True, help="Random seed: the same seed builds the same people.")
+@click.option("--in-person", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of people whose training was given in person (issue #18).")
+@click.option("--recognised", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of people holding a recognised outside certificate.")
 @with_appcontext
-def bench_data_command(people: int, seed: int) -> None:
+def bench_data_command(people: int, seed: int, in_person: float, recognised: float) -> None:
     """Fill an empty database with benchmark data (15 missions, PEOPLE people, the shipped course)."""
-    db.create_all()
+    create_schema()
     try:
-        counts = generate(people, seed=seed, log=click.echo)
+        counts = generate(people, seed=seed, in_person=in_person, recognised=recognised, log=click.echo)
     except ValueError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error

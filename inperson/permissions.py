@@ -1,6 +1,8 @@
 """Who may plan, record and read in-person sessions (plain functions for views and templates).
 
-- Admins and trainers: any mission (trainers write and give the courses).
+- Admins: every session. Trainers (not tied to a mission) plan sessions in any mission, then read
+  and record only the sessions they planned or are named trainers of: a session's attendance and
+  scores are its mission's people's records, not every trainer's.
 - Mission trainers: the missions of their grants, and only the people deployed there.
 - Mission leads: read their missions' sessions; HQ reads every mission's. Neither records.
 """
@@ -28,10 +30,16 @@ def runnable_mission_ids(user: User) -> set[int] | None:
 
 
 def readable_mission_ids(user: User) -> set[int] | None:
-    """Missions whose sessions `user` may read; None means every mission."""
-    if user.has_role(Role.ADMIN.value, Role.TRAINER.value, Role.HQ.value):
+    """Missions all of whose sessions `user` may read; None means every mission. (A trainer also
+    reads the sessions they ran, wherever: see `ran`.)"""
+    if user.has_role(Role.ADMIN.value, Role.HQ.value):
         return None
     return user.trainer_mission_ids() | user.lead_mission_ids()
+
+
+def ran(user: User, session: TrainingSession) -> bool:
+    """`user` planned the session or is one of its trainers."""
+    return session.created_by_id == user.id or any(trainer.id == user.id for trainer in session.trainers)
 
 
 def can_run_in(user: User, mission: Mission | int) -> bool:
@@ -41,9 +49,11 @@ def can_run_in(user: User, mission: Mission | int) -> bool:
 
 
 def can_record(user: User, session: TrainingSession) -> bool:
-    return can_run_in(user, session.mission_id)
+    if user.has_role(Role.ADMIN.value) or session.mission_id in user.trainer_mission_ids():
+        return True
+    return user.has_role(Role.TRAINER.value) and ran(user, session)
 
 
 def can_read(user: User, session: TrainingSession) -> bool:
     allowed = readable_mission_ids(user)
-    return allowed is None or session.mission_id in allowed
+    return allowed is None or session.mission_id in allowed or (runs_sessions(user) and ran(user, session))

@@ -322,9 +322,11 @@ class SessionSummary:
     passed: int
 
 
-def visible_sessions(mission_ids: set[int] | None, *, trainer: User | None = None) -> list[SessionSummary]:
+def visible_sessions(mission_ids: set[int] | None, *, trainer: User | None = None,
+                     also_ran_by: User | None = None) -> list[SessionSummary]:
     """Sessions in `mission_ids` (None: all), newest first, with attendance and pass counts
-    counted in SQL; `trainer` keeps those they ran (a trainer of the session, or its planner)."""
+    counted in SQL; `trainer` keeps those they ran (a trainer of the session, or its planner);
+    `also_ran_by` adds, to the missions' sessions, those that person ran elsewhere."""
     present = func.count(Attendance.id).filter(Attendance.is_present)
     passed = func.count(Attendance.id).filter(Attendance.is_present,
                                               Attendance.paper_score >= TrainingSession.pass_mark)
@@ -332,11 +334,16 @@ def visible_sessions(mission_ids: set[int] | None, *, trainer: User | None = Non
              .outerjoin(Attendance, Attendance.session_id == TrainingSession.id)
              .group_by(TrainingSession.id).order_by(TrainingSession.held_on.desc(), TrainingSession.id.desc()))
     if mission_ids is not None:
-        query = query.where(TrainingSession.mission_id.in_(mission_ids or {-1}))
+        in_missions = TrainingSession.mission_id.in_(mission_ids or {-1})
+        query = query.where(in_missions if also_ran_by is None else or_(in_missions, _ran_by(also_ran_by)))
     if trainer is not None:
-        ran = select(session_trainers.c.session_id).where(session_trainers.c.user_id == trainer.id)
-        query = query.where(or_(TrainingSession.id.in_(ran), TrainingSession.created_by_id == trainer.id))
+        query = query.where(_ran_by(trainer))
     return [SessionSummary(s, p or 0, q or 0) for s, p, q in db.session.execute(query)]
+
+
+def _ran_by(person: User):
+    ran = select(session_trainers.c.session_id).where(session_trainers.c.user_id == person.id)
+    return or_(TrainingSession.id.in_(ran), TrainingSession.created_by_id == person.id)
 
 
 def sessions_per_month(mission_ids: set[int] | None = None, *, since: date | None = None) -> list[tuple[str, int]]:

@@ -67,7 +67,8 @@ def _scope() -> str:
 
 def _summaries(scope: str) -> list[services.SessionSummary]:
     return services.visible_sessions(permissions.readable_mission_ids(current_user),
-                                     trainer=current_user if scope == "mine" else None)
+                                     trainer=current_user if scope == "mine" else None,
+                                     also_ran_by=current_user if permissions.runs_sessions(current_user) else None)
 
 
 @bp.get("/export")

@@ -25,15 +25,20 @@ class Kind:
     title: str          # shown on the job's page: a lazy translation, marked where it is registered
     handler: Handler
     produces_file: bool = False   # the handler's result names it as "file_name"
-    result_labels: dict = field(default_factory=dict)  # result key -> lazy translated label
+    # result key -> lazy translated label; when given, only these keys are shown
+    result_labels: dict = field(default_factory=dict)
+    next_step: NextStep | None = None  # a link offered once the job is done
+    result_template: str | None = None  # a kind's own part of the job page, given `job`
 
 
+NextStep = Callable[[Job], "tuple[str, str] | None"]    # (label, url)
 KINDS: dict[str, Kind] = {}
 
 
 def register(name: str, title, handler: Handler, *, produces_file: bool = False,
-             result_labels: dict | None = None) -> None:
-    KINDS[name] = Kind(name, title, handler, produces_file, result_labels or {})
+             result_labels: dict | None = None, next_step: NextStep | None = None,
+             result_template: str | None = None) -> None:
+    KINDS[name] = Kind(name, title, handler, produces_file, result_labels or {}, next_step, result_template)
 
 
 def kind(name: str) -> Kind:

@@ -36,9 +36,11 @@ def index():
 def show(job_id: int):
     """The job's starter and admins: progress, result, errors by line."""
     job = _job_for(job_id)
-    return render_template("jobs/show.html", job=job, kind=KINDS.get(job.kind), stalled=services.is_stalled(job),
+    kind = KINDS.get(job.kind)
+    next_step = kind.next_step(job) if kind and kind.next_step and job.status == "done" else None
+    return render_template("jobs/show.html", job=job, kind=kind, stalled=services.is_stalled(job),
                            can_run_again=services.can_run_again(job), file=services.file_path(job),
-                           form=EmptyForm())
+                           next_step=next_step, form=EmptyForm())
 
 
 @bp.get("/<int:job_id>/file")

@@ -14,7 +14,8 @@ from core import languages
 from core.forms import EmptyForm
 from core.permissions import role_required
 from extensions import db
-from quizzes import analysis, quality, services, transfer
+from jobs import services as jobs
+from quizzes import analysis, gift_job, quality, services, transfer
 from quizzes.forms import GiftUploadForm, QuizSettingsForm, question_form
 from quizzes.models import Attempt, Question, QuizVersion
 from quizzes.registry import TYPES, get_type
@@ -76,7 +77,7 @@ def bank(module_id: int):
         .where(QuizVersion.quiz_id == quiz.id).group_by(QuizVersion.id).order_by(QuizVersion.number.desc())).all()
     warnings = {q.id: quality.question_warnings(q.snapshot()) for q in questions}
     return render_template("quizzes/author/bank.html", module=module, quiz=quiz, questions=questions, types=TYPES,
-                           versions=versions, languages=_languages(module), title=module_title(module, "en"),
+                           versions=versions, languages=_languages(module), title=module_title(module.id, "en"),
                            pending=services.has_unfrozen_changes(quiz), form=EmptyForm(), warnings=warnings,
                            guessability=_current_guessability(module, quiz), can_edit=can_edit)
 
@@ -196,32 +197,23 @@ def settings(module_id: int):
 @bp.route("/module/<int:module_id>/import", methods=["GET", "POST"])
 @role_required("trainer")
 def gift_import(module_id: int):
-    """Course owners, co-authors, admins: import questions from a Moodle GIFT file."""
+    """Course owners, co-authors, admins: import questions from a Moodle GIFT file (a background job)."""
     module = _module(module_id)
     form = GiftUploadForm(lang=module.default_language)
-    report = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             flash(_("The file is not UTF-8 text."), "error")
-            return render_template("quizzes/author/import.html", module=module, form=form, report=None)
-        try:
-            services.get_or_create_quiz(module)
-            report = transfer.import_gift(module, text, lang=form.lang.data, actor=current_user,
-                                          keep_good=form.keep_good.data, source=upload.filename or "")
-        except QuizError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            if report.imported:
-                db.session.commit()
-                flash(_("Imported: %(summary)s.", summary=report.summary()), "success")
-            else:
-                db.session.rollback()
-                flash(_("Nothing was imported: fix the questions below, or choose to import the good ones."), "error")
-    return render_template("quizzes/author/import.html", module=module, form=form, report=report)
+            return render_template("quizzes/author/import.html", module=module, form=form)
+        # Parsed, checked and written by the job: a big file takes longer than a page may.
+        job_id = gift_job.start(text, upload.filename or "", module_id=module.id, lang=form.lang.data,
+                                keep_good=form.keep_good.data, actor=current_user).id
+        db.session.commit()
+        jobs.enqueue(job_id)
+        return redirect(url_for("jobs.show", job_id=job_id))
+    return render_template("quizzes/author/import.html", module=module, form=form)
 
 
 @bp.get("/module/<int:module_id>/export.gift")

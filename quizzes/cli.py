@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from core import languages
+from database import writing_outside_requests
 from extensions import db
 from quizzes import services, transfer
 from training.models import Course, Module
@@ -46,9 +47,12 @@ def import_gift_command(file: Path, module_slug: str, course_code: str | None, l
     lang = lang or module.default_language
     if lang not in languages.codes():
         raise click.ClickException(f"unsupported language {lang!r} (one of {', '.join(languages.codes())})")
+    plan = transfer.plan_gift(module, text, lang=lang)
+    db.session.rollback()  # checked with reads only; the write is a short transaction of its own
     try:
-        services.get_or_create_quiz(module)
-        report = transfer.import_gift(module, text, lang=lang, actor=None, keep_good=keep_good, source=str(file))
+        with writing_outside_requests():
+            services.get_or_create_quiz(module)
+            report = transfer.write_gift(plan, actor=None, keep_good=keep_good, source=str(file))
     except services.QuizError as error:
         db.session.rollback()
         raise click.ClickException(f"{file}: {error}") from None

@@ -123,7 +123,25 @@ class QuizVersion(db.Model):
     quiz: Mapped[Quiz] = relationship(back_populates="versions")
 
     def question_map(self) -> dict[int, dict]:
-        return {q["id"]: q for q in self.questions}
+        """The frozen questions by id (read-only: the dicts are shared).
+
+        Parsed once per process and version: the shipped course's versions hold 75-90 KB of
+        JSON each (every question in three languages), parsed again on every quiz page for the
+        one question it shows. They are kept by fingerprint, the SHA-256 of the version's
+        settings and questions (quizzes.services.fingerprint), so the key names the content
+        itself: a fingerprint seen in another database (the tests make many) holds the same
+        questions. Load the version with its `questions` deferred and a kept map costs no
+        statement and no parsing."""
+        found = _QUESTION_MAPS.get(self.fingerprint)
+        if found is None:
+            if len(_QUESTION_MAPS) >= KEPT_QUESTION_MAPS:
+                _QUESTION_MAPS.clear()
+            found = _QUESTION_MAPS[self.fingerprint] = {q["id"]: q for q in self.questions}
+        return found
+
+
+KEPT_QUESTION_MAPS = 256  # quiz versions (~100 KB parsed each) kept per process; forgotten all at once beyond
+_QUESTION_MAPS: dict[str, dict[int, dict]] = {}
 
 
 class Attempt(db.Model):

@@ -1,4 +1,9 @@
-"""GIFT import into a module's bank and export out of it. Adds and flushes; the caller commits.
+"""GIFT import into a module's bank and export out of it. The caller commits.
+
+An import is planned with reads only (plan_gift: parse, compare with the bank read once, check),
+then written in one short transaction (write_gift: bulk statements after checking the bank did
+not change meanwhile), so a 5 MB file of 20,000 questions runs as a background job
+(quizzes.gift_job) without holding SQLite's write lock for more than a moment.
 
 One file holds one language. Questions are matched by the id made from their `::name::`
 (gift.question_key), so importing questions.fr.gift after questions.en.gift adds the French text
@@ -10,20 +15,26 @@ gets an id made from its text, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, select
+
 from audit.services import record
+from core import bulk
+from database import utcnow
+from extensions import db
 from quizzes import gift, quality
+from quizzes.models import Question
 from quizzes.registry import get_type, type_for_gift
 from quizzes.services import (
     CRITICAL_TAG,
     CRITICAL_TAG_MESSAGE,
     QuizError,
     bank,
+    check_minimum_still_met,
     check_question,
     clean_tags,
-    question_by_key,
-    save_question,
 )
 from training.models import Module
 
@@ -66,13 +77,14 @@ class _Planned:
     critical: bool
     status: str  # created | updated | unchanged
     name: str | None = None
+    question_id: int | None = None  # the bank's question, when there is one
+    row: tuple = ()  # its _WRITTEN columns as the driver takes them, made before the write transaction
 
 
-def _plan(module: Module, parsed: gift.GiftQuestion, lang: str) -> _Planned:
+def _plan(existing: Question | None, parsed: gift.GiftQuestion, lang: str) -> _Planned:
     qtype = type_for_gift(parsed)
     key = _key_for(parsed)
     tags = clean_tags(([parsed.category] if parsed.category else []) + parsed.tags)
-    existing = question_by_key(module.id, key)
     if existing is None:
         lang_content, answer = qtype.from_gift(parsed, None)
         content = {lang: lang_content}
@@ -92,25 +104,42 @@ def _plan(module: Module, parsed: gift.GiftQuestion, lang: str) -> _Planned:
     name = _name_for(parsed, key)
     same = (content == existing.content and answer == existing.answer and tags == list(existing.tags or [])
             and parsed.critical == existing.is_critical and name == existing.name)
-    return _Planned(key, qtype.name, content, answer, tags, parsed.critical, "unchanged" if same else "updated", name)
+    planned = _Planned(key, qtype.name, content, answer, tags, parsed.critical, "unchanged" if same else "updated", name)
+    planned.question_id = existing.id
+    return planned
 
 
-def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool = False,
-                source: str = "") -> ImportReport:
-    """Import GIFT text in `lang` into `module`'s bank. With errors, nothing unless keep_good."""
+class BankChanged(QuizError):
+    """The bank changed between the plan and the write; nothing was written."""
+
+
+@dataclass
+class GiftPlan:
+    module_id: int
+    lang: str
+    report: ImportReport
+    plans: list[_Planned]
+    bank_state: dict[str, tuple]  # key -> (id, updated_at) of the bank the plan read
+
+
+def plan_gift(module: Module, text: str, *, lang: str, progress: Callable[[int, int], None] | None = None) -> GiftPlan:
+    """Parse and check `text` against `module`'s bank, read once. Reads only."""
     parsed, errors = gift.parse(text)
     report = ImportReport(errors=list(errors))
-    plans: list[_Planned] = []
+    bank_rows = {q.key: q for q in db.session.scalars(select(Question).where(Question.module_id == module.id))}
+    plan = GiftPlan(module.id, lang, report, [], {key: (q.id, q.updated_at) for key, q in bank_rows.items()})
     seen: dict[str, int] = {}
-    for question in parsed:
+    for number, question in enumerate(parsed, 1):
+        if progress is not None and number % 1000 == 0:
+            progress(number, len(parsed))
         try:
             key = _key_for(question)
             if key in seen:
                 raise ValueError(f"the id {key} is used twice in this file (first on line {seen[key]})")
             seen[key] = question.line
-            plan = _plan(module, question, lang)
-            problems = check_question(plan.key, plan.type_name, plan.content, plan.answer)
-            if CRITICAL_TAG in plan.tags:
+            planned = _plan(bank_rows.get(key), question, lang)
+            problems = check_question(planned.key, planned.type_name, planned.content, planned.answer)
+            if CRITICAL_TAG in planned.tags:
                 problems.append(CRITICAL_TAG_MESSAGE)
             if problems:
                 raise ValueError(" ".join(problems))
@@ -118,27 +147,68 @@ def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool 
             message = error.args[0] if error.args else str(error)
             report.errors.append(gift.GiftError(question.line, str(message), question.title))
             continue
-        plans.append(plan)
-        report.warnings.extend((plan.key, warning) for warning in quality.question_warnings(
-            {"type": plan.type_name, "critical": plan.critical, "content": plan.content, "answer": plan.answer}))
+        planned.row = _values(planned)
+        plan.plans.append(planned)
+        report.warnings.extend((planned.key, warning) for warning in quality.question_warnings(
+            {"type": planned.type_name, "critical": planned.critical, "content": planned.content,
+             "answer": planned.answer}))
     report.errors.sort(key=lambda e: e.line)
-    report.good = len(plans)
+    report.good = len(plan.plans)
+    for planned in plan.plans:
+        getattr(report, planned.status).append(planned.key)
+    return plan
+
+
+def write_gift(plan: GiftPlan, *, actor, keep_good: bool = False, source: str = "") -> ImportReport:
+    """Write a plan in the caller's write transaction: new questions and changed ones in bulk, one
+    audit event. With errors, nothing unless keep_good. Raises BankChanged or QuizError."""
+    report = plan.report
     if report.errors and not keep_good:
         return report
-    if not plans and not report.errors:
+    if not plan.plans and not report.errors:
         raise QuizError("The file holds no questions.")
-    for plan in plans:
-        getattr(report, plan.status).append(plan.key)
-        if plan.status == "unchanged":
-            continue
-        saved = save_question(module, actor=actor, key=plan.key, type_name=plan.type_name, content=plan.content,
-                              answer=plan.answer, tags=plan.tags, is_critical=plan.critical,
-                              question=question_by_key(module.id, plan.key), quiet=True)
-        saved.name = plan.name
+    now = {key: (question_id, updated_at) for question_id, key, updated_at in db.session.execute(
+        select(Question.id, Question.key, Question.updated_at).where(Question.module_id == plan.module_id))}
+    if now != plan.bank_state:
+        raise BankChanged("The question bank changed while the file was being checked. Nothing was imported: "
+                          "import the file again.")
+    connection = db.session.connection()
+    sqlite = bulk.is_sqlite(connection)
+    moment = bulk.driver_value(utcnow(), sqlite)
+    changed = [p for p in plan.plans if p.status == "updated"]
+    bulk.update_rows(connection, Question.__table__, (*_WRITTEN, "updated_at"), [
+        (*p.row, moment, p.question_id) for p in changed])
+    created = [p for p in plan.plans if p.status == "created"]
+    if created:
+        position = db.session.scalar(select(func.coalesce(func.max(Question.position), 0))
+                                     .where(Question.module_id == plan.module_id))
+        columns = ["module_id", "position", *_WRITTEN]
+        names, defaults = bulk.with_defaults(Question.__table__, columns)
+        defaults = [bulk.driver_value(value, sqlite) for value in defaults]
+        bulk.insert_rows(connection, Question.__table__, columns + names, [
+            (plan.module_id, position + n, *p.row, *defaults) for n, p in enumerate(created, 1)])
+    check_minimum_still_met(plan.module_id)
     report.imported = True
-    record("gift_imported", actor=actor, target=f"module:{module.id}", lang=lang, source=source[:200],
+    record("gift_imported", actor=actor, target=f"module:{plan.module_id}", lang=plan.lang, source=source[:200],
            created=len(report.created), updated=len(report.updated), unchanged=len(report.unchanged),
            skipped=len(report.errors))
+    return report
+
+
+_WRITTEN = ("key", "name", "type", "tags", "is_critical", "content", "answer")
+
+
+def _values(planned: _Planned) -> tuple:
+    return (planned.key, planned.name, planned.type_name, bulk.json_text(planned.tags), bool(planned.critical),
+            bulk.json_text(planned.content), bulk.json_text(planned.answer))
+
+
+def import_gift(module: Module, text: str, *, lang: str, actor, keep_good: bool = False,
+                source: str = "") -> ImportReport:
+    """Import GIFT text in `lang` into `module`'s bank, in the caller's transaction (a course package
+    import, the CLI). With errors, nothing unless keep_good."""
+    report = write_gift(plan_gift(module, text, lang=lang), actor=actor, keep_good=keep_good, source=source)
+    db.session.expire_all()  # the bank was written around the ORM
     return report
 
 

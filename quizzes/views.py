@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer, joinedload
 
 from core.forms import EmptyForm
+from core.reads import read
 from database import utcnow
 from extensions import db
 from quizzes import attempts as attempt_service
@@ -33,11 +35,20 @@ def _lang() -> str:
     return str(get_locale() or "en")
 
 
-def module_title(module: Module, lang: str) -> str:
-    version = db.session.scalar(select(ModuleVersion).where(ModuleVersion.module_id == module.id)
-                                .order_by((ModuleVersion.status == "published").desc(), ModuleVersion.number.desc())
-                                .limit(1))
-    return pick(version.title if version else {}, lang, module.default_language) or module.slug
+def module_title(module_id: int, lang: str) -> str:
+    """The module's title from its published version (else its latest), or its slug."""
+    # Plain columns (core.reads): a version object brings four JSON columns to show one title.
+    row = read(_title_statement(), {"module_id": module_id}).first()
+    if row is None:
+        return ""
+    return pick(row.title or {}, lang, row.default_language) or row.slug
+
+
+@cache
+def _title_statement():
+    return (select(Module.slug, Module.default_language, ModuleVersion.title)
+            .outerjoin(ModuleVersion, ModuleVersion.module_id == Module.id).where(Module.id == bindparam("module_id"))
+            .order_by((ModuleVersion.status == "published").desc(), ModuleVersion.number.desc()).limit(1))
 
 
 def _load_quiz(module_id: int):
@@ -51,8 +62,10 @@ def _load_quiz(module_id: int):
 
 def _load_attempt(attempt_id: int) -> Attempt:
     # Every attempt page reads the frozen version (and most the quiz): in the same statement.
-    attempt = db.get_or_404(Attempt, attempt_id,
-                            options=[joinedload(Attempt.quiz_version).joinedload(QuizVersion.quiz)])
+    # The questions stay in the database until a page needs them, and then usually come from
+    # QuizVersion.question_map()'s per-process copy, kept by the version's fingerprint.
+    attempt = db.get_or_404(Attempt, attempt_id, options=[
+        joinedload(Attempt.quiz_version).options(defer(QuizVersion.questions), joinedload(QuizVersion.quiz))])
     if attempt.user_id != current_user.id:
         abort(403)
     return attempt
@@ -79,7 +92,7 @@ def intro(module_id: int):
         current = None
     check = attempt_service.start_check(current_user, quiz, now,
                                         current=attempt_service.current_attempts(current_user.id, quiz, past))
-    return render_template("quizzes/intro.html", module=module, quiz=quiz, title=module_title(module, _lang()),
+    return render_template("quizzes/intro.html", module=module, quiz=quiz, title=module_title(module.id, _lang()),
                            attempts=[a for a in past if not a.is_open], current=current, check=check,
                            form=EmptyForm(), count=_question_count(quiz))
 
@@ -179,9 +192,8 @@ def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
     items = attempt_questions(attempt, _lang(), indexes)
     for item in items:
         form[f"q{item['id']}"].data = item["chosen"]
-    module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
     return render_template("quizzes/attempt.html", attempt=attempt, items=items, form=form, number=number,
-                           title=module_title(module, _lang()),
+                           title=module_title(attempt.quiz_version.quiz.module_id, _lang()),
                            total=len(attempt.drawn), time_left=time_left(attempt, now), grace=int(GRACE.total_seconds()))
 
 
@@ -226,4 +238,4 @@ def result(attempt_id: int):
     review = build_review(attempt, _lang(), past)
     check = attempt_service.start_check(current_user, quiz, current=current)
     return render_template("quizzes/result.html", attempt=attempt, module=module, review=review, check=check,
-                           title=module_title(module, _lang()), form=EmptyForm())
+                           title=module_title(module.id, _lang()), form=EmptyForm())

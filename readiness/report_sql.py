@@ -14,11 +14,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, func, literal, or_, select, true, union_all
 
-from accounts.models import Deployment, Mission, User
+from accounts.models import CATEGORIES, Deployment, Mission, User
 from certificates.models import Certificate
-from readiness.rule import category_matches, days_since
+from extensions import db
+from readiness.rule import (
+    category_matches,
+    cleared_by_case,
+    counted_certificate,
+    days_since,
+    expiry_case,
+    recognition_in_force,
+    status_case,
+)
+from recognition.models import OutsideCertificate
 from training.models import Requirement
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -51,25 +61,24 @@ def current_people(on: date, *, mission_ids=None):
         .with_hint(d, "INDEXED BY ix_deployments_mission_user", "sqlite")
 
 
-def status_of(people, certificate, on: date, moment: datetime, due_days=Requirement.due_days):
-    """The readiness CASE of readiness.rule.readiness_rows, over these columns."""
-    return case(
-        (certificate.c.expires_at > moment, "cleared"),
-        (certificate.c.id.is_not(None), "expired"),
-        (days_since(people.c.arrival_on, literal(on)) <= due_days, "due"),
-        else_="overdue",
-    )
+def status_of(people, certificate, on: date, moment: datetime, due_days=Requirement.due_days, outside=None):
+    """The readiness CASE of readiness.rule.readiness_rows, over these columns (`outside`: the
+    joined recognition, None when none is joined)."""
+    return status_case(certificate, outside, moment, days_since(people.c.arrival_on, literal(on)) <= due_days)
 
 
 def readiness_from(people, on: date, moment: datetime, *, requirement_id: int | None = None):
     """person x requirement with status, from a `current_people` subquery or CTE. Columns:
     user_id, mission_id, unit_id, category, arrival_on, requirement_id, course_id, due_days,
-    expires_at, status (as readiness_rows)."""
+    expires_at, status, cleared_by (as readiness_rows)."""
     certificate = Certificate.__table__.alias("valid_certificate")
+    outside = OutsideCertificate.__table__.alias("recognised")
     query = (
         select(people.c.user_id, people.c.mission_id, people.c.unit_id, people.c.category, people.c.arrival_on,
                Requirement.id.label("requirement_id"), Requirement.course_id, Requirement.due_days,
-               certificate.c.expires_at, status_of(people, certificate, on, moment).label("status"))
+               expiry_case(certificate, outside, moment).label("expires_at"),
+               status_of(people, certificate, on, moment, outside=outside).label("status"),
+               cleared_by_case(certificate, outside, moment).label("cleared_by"))
         .select_from(people)
         .join(Mission, Mission.id == people.c.mission_id)
         .join(Requirement, and_(
@@ -78,7 +87,9 @@ def readiness_from(people, on: date, moment: datetime, *, requirement_id: int | 
             category_matches(Requirement.categories, people.c.category)))
         .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
                                      certificate.c.course_id == Requirement.course_id,
-                                     certificate.c.status == "valid"))
+                                     certificate.c.status == "valid",
+                                     counted_certificate(certificate, Requirement.satisfied_by)))
+        .outerjoin(outside, recognition_in_force(outside, people.c.user_id, Requirement.id))
     )
     if requirement_id is not None:
         query = query.where(Requirement.id == requirement_id)
@@ -98,25 +109,43 @@ def requirement_rows(people, on: date, moment: datetime, requirements: list[Requ
     the missions and requirements tables or matched against the category list with LIKE. For one
     mission, `requirements` are those that apply there (reports.dashboard.applicable_requirements);
     for several, `missions_of` gives each requirement's missions (its own, or every mission of its
-    kind). Same columns and rows as readiness_from (tests/test_reports_dashboard.py, test_reports_hq.py)."""
+    kind). Same columns and rows as readiness_from (tests/test_reports_dashboard.py, test_reports_hq.py).
+    Recognised outside certificates are joined only for the requirements that have any (one small
+    look first), so a requirement nobody is recognised for costs what it did before them."""
     parts = []
+    recognised = set(db.session.scalars(select(OutsideCertificate.requirement_id).distinct().where(
+        OutsideCertificate.removed_at.is_(None), OutsideCertificate.requirement_id.in_([r.id for r in requirements])))) \
+        if requirements else set()
     for requirement in requirements:
         if missions_of is not None and not missions_of.get(requirement.id):
             continue
         certificate = Certificate.__table__.alias(f"valid_certificate_{requirement.id}")
+        outside = OutsideCertificate.__table__.alias(f"recognised_{requirement.id}") \
+            if requirement.id in recognised else None
         due_days = literal(requirement.due_days, Integer)
-        parts.append(
+        query = (
             select(people.c.user_id, people.c.mission_id, people.c.unit_id, people.c.category, people.c.arrival_on,
                    literal(requirement.id, Integer).label("requirement_id"),
                    literal(requirement.course_id, Integer).label("course_id"),
-                   due_days.label("due_days"), certificate.c.expires_at,
-                   status_of(people, certificate, on, moment, due_days).label("status"))
+                   due_days.label("due_days"), expiry_case(certificate, outside, moment).label("expires_at"),
+                   status_of(people, certificate, on, moment, due_days, outside).label("status"),
+                   cleared_by_case(certificate, outside, moment).label("cleared_by"))
             .select_from(people)
             .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
                                          certificate.c.course_id == requirement.course_id,
-                                         certificate.c.status == "valid"))
-            .where(people.c.category.in_(requirement.category_list),
+                                         certificate.c.status == "valid",
+                                         counted_certificate(certificate, requirement.satisfied_by)))
+            .where(_of_categories(people, requirement.category_list),
                    people.c.mission_id.in_(missions_of[requirement.id]) if missions_of is not None else true()))
+        if outside is not None:
+            query = query.outerjoin(outside, recognition_in_force(outside, people.c.user_id, requirement.id))
+        parts.append(query)
     if not parts:
         return None  # no requirement applies to anyone here
     return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _of_categories(people, categories: list[str]):
+    """The people of these categories; no condition when that is every category (the column allows
+    no other), since PostgreSQL would count the IN list as a filter and plan for a few rows."""
+    return true() if set(categories) >= set(CATEGORIES) else people.c.category.in_(categories)

@@ -13,23 +13,43 @@ requirement that matches its mission (or mission kind) and the person's category
 - expired: their valid-status certificate has expired (revoked ones count as none);
 - due: no current certificate, and today is on or before arrival + due_days;
 - overdue: no current certificate, and the due date has passed.
+
+What counts as the certificate (issue #18): a requirement says what satisfies it
+(Requirement.satisfied_by): "either" takes any certificate of the course; "online" or "in_person"
+only one earned that way (Certificate.delivery_mode: every completion that earned it online, or
+every one in person; a "mixed" certificate satisfies "either" only). A certificate of another kind
+counts as none. An outside certificate recognised for the requirement (recognition.models) clears
+it too, until the recognition's own expiry, when no counted certificate is current:
+- cleared, `cleared_by` "recognised" ("cleared (recognised)": a flag, not a fifth status, so every
+  count of cleared people includes it); otherwise `cleared_by` is the certificate's delivery mode;
+- expired: the counted certificate or the recognition expired, neither current (expired_on: the
+  later of the two);
+- the renewal window applies to whichever clears it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, null, or_, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from accounts.models import Deployment, Mission, User
+from accounts.models import Mission, User
+from accounts.services import current_deployments
 from certificates.models import Certificate
 from extensions import db
+from recognition.models import OutsideCertificate
 from training.models import Requirement
+
+# What a cleared person was cleared by (Readiness.cleared_by, the `cleared_by` column of the SQL
+# rows): a certificate's delivery mode, or a recognised outside certificate. Issue #18.
+CLEARED_BY = ("online", "in_person", "mixed", "recognised")
+RECOGNISED = "recognised"
 
 
 @dataclass(frozen=True)
@@ -38,10 +58,22 @@ class Readiness:
     due_on: date
     expired_on: date | None = None
     renew_by: date | None = None  # cleared, inside the renewal window: the day the certificate expires
+    cleared_by: str | None = None  # cleared: one of CLEARED_BY
+    cleared_until: date | None = None  # cleared: the day the certificate or the recognition expires
 
     @property
     def renewal_due(self) -> bool:
         return self.renew_by is not None
+
+    @property
+    def recognised(self) -> bool:
+        """Cleared (recognised): by an outside certificate, not by this platform's own."""
+        return self.cleared_by == RECOGNISED
+
+
+def certificate_counts(satisfied_by: str, delivery_mode: str) -> bool:
+    """A certificate earned this way (Certificate.delivery_mode) satisfies a requirement asking for `satisfied_by`."""
+    return satisfied_by == "either" or delivery_mode == satisfied_by
 
 
 def renewal_open(expires_at: datetime, renewal_window_days: int, moment: datetime) -> bool:
@@ -50,17 +82,23 @@ def renewal_open(expires_at: datetime, renewal_window_days: int, moment: datetim
 
 
 def readiness_of(arrival_on: date, due_days: int, certificate_expires_at: datetime | None,
-                 moment: datetime, renewal_window_days: int | None = None) -> Readiness:
+                 moment: datetime, renewal_window_days: int | None = None, *, certificate_mode: str = "online",
+                 recognised_expires_at: datetime | None = None) -> Readiness:
     """The rule for one person and requirement. `certificate_expires_at` is the expiry of the
-    person's valid-status certificate for the course (None when they hold none)."""
+    person's valid-status certificate for the course that the requirement counts (None when they
+    hold none; see certificate_counts), `certificate_mode` how it was earned, and
+    `recognised_expires_at` the end of an outside certificate recognised for the requirement."""
     due_on = arrival_on + timedelta(days=due_days)
-    if certificate_expires_at is not None:
-        expires = _aware(certificate_expires_at)
-        if expires > moment:
-            if renewal_window_days is not None and renewal_open(expires, renewal_window_days, moment):
-                return Readiness("cleared", due_on, renew_by=expires.date())
-            return Readiness("cleared", due_on)
-        return Readiness("expired", due_on, expires.date())
+    held = [(_aware(expires), mode) for expires, mode in ((certificate_expires_at, certificate_mode),
+                                                            (recognised_expires_at, RECOGNISED)) if expires is not None]
+    current = next(((expires, mode) for expires, mode in held if expires > moment), None)
+    if current is not None:
+        expires, mode = current
+        renew_by = expires.date() if renewal_window_days is not None and renewal_open(
+            expires, renewal_window_days, moment) else None
+        return Readiness("cleared", due_on, renew_by=renew_by, cleared_by=mode, cleared_until=expires.date())
+    if held:
+        return Readiness("expired", due_on, max(expires for expires, _mode in held).date())
     return Readiness("due" if moment.date() <= due_on else "overdue", due_on)
 
 
@@ -83,45 +121,71 @@ def _days_since_default(element, compiler, **kw):
     return f"(CAST({compiler.process(end, **kw)} AS DATE) - {compiler.process(start, **kw)})"
 
 
-def current_deployments(on: date):
-    """Subquery: each person's current deployment on `on` (at most one row per person)."""
-    ranked = (
-        select(Deployment.id, Deployment.user_id, Deployment.mission_id, Deployment.unit_id, Deployment.arrival_on,
-               func.row_number().over(partition_by=Deployment.user_id,
-                                      order_by=(Deployment.arrival_on.desc(), Deployment.id.desc())).label("rank"))
-        .where(Deployment.current_clause(on))
-        .subquery("ranked_deployments")
-    )
-    return select(ranked.c.id, ranked.c.user_id, ranked.c.mission_id, ranked.c.unit_id, ranked.c.arrival_on) \
-        .where(ranked.c.rank == 1).subquery("current_deployments")
-
-
 def category_matches(categories_column, category_column) -> ColumnElement:
     return (literal(",") + categories_column + literal(",")).like(literal("%,") + category_column + literal(",%"))
+
+
+def counted_certificate(certificate, satisfied_by) -> ColumnElement:
+    """certificate_counts in SQL: `satisfied_by` is the requirement's column, or a constant string."""
+    if isinstance(satisfied_by, str):
+        return true() if satisfied_by == "either" else certificate.c.delivery_mode == satisfied_by
+    return or_(satisfied_by == "either", certificate.c.delivery_mode == satisfied_by)
+
+
+def recognition_in_force(outside, user_id, requirement_id) -> ColumnElement:
+    """The join to the person's recognised outside certificate for the requirement (at most one)."""
+    return and_(outside.c.user_id == user_id, outside.c.requirement_id == requirement_id, outside.c.removed_at.is_(None))
+
+
+def status_case(certificate, outside, moment: datetime, is_due: ColumnElement):
+    """The readiness CASE over the joined (counted) certificate and, when joined, the recognition."""
+    if outside is None:
+        return case((certificate.c.expires_at > moment, "cleared"), (certificate.c.id.is_not(None), "expired"),
+                    (is_due, "due"), else_="overdue")
+    return case((certificate.c.expires_at > moment, "cleared"), (outside.c.expires_at > moment, "cleared"),
+                (or_(certificate.c.id.is_not(None), outside.c.id.is_not(None)), "expired"),
+                (is_due, "due"), else_="overdue")
+
+
+def cleared_by_case(certificate, outside, moment: datetime):
+    """Readiness.cleared_by in SQL: the certificate's delivery mode, "recognised", or NULL when not cleared."""
+    whens = [(certificate.c.expires_at > moment, certificate.c.delivery_mode)]
+    if outside is not None:
+        whens.append((outside.c.expires_at > moment, literal(RECOGNISED)))
+    return case(*whens, else_=null())
+
+
+def expiry_case(certificate, outside, moment: datetime):
+    """The expiry that matters: of what clears the person, else the later of the expired ones."""
+    if outside is None:
+        return certificate.c.expires_at
+    return case((certificate.c.expires_at > moment, certificate.c.expires_at),
+                (outside.c.expires_at > moment, outside.c.expires_at),
+                (outside.c.id.is_(None), certificate.c.expires_at),
+                (certificate.c.id.is_(None), outside.c.expires_at),
+                (certificate.c.expires_at >= outside.c.expires_at, certificate.c.expires_at),
+                else_=outside.c.expires_at)
 
 
 def readiness_rows(on: date | None = None, *, moment: datetime | None = None, mission_ids=None):
     """A select() of person x requirement with its status, for everyone currently deployed.
 
     Columns: user_id, mission_id, unit_id, category, arrival_on, requirement_id, course_id,
-    due_days, expires_at, status. Filter `mission_ids` (an iterable) to scope it; wrap it as a
-    subquery to group and count in SQL.
+    due_days, expires_at, status, cleared_by. Filter `mission_ids` (an iterable) to scope it; wrap
+    it as a subquery to group and count in SQL.
     """
     on = on or date.today()
     moment = moment or datetime.now(timezone.utc)
     deployment = current_deployments(on)
     certificate = Certificate.__table__.alias("valid_certificate")
+    outside = OutsideCertificate.__table__.alias("recognised")
     days_in = days_since(deployment.c.arrival_on, literal(on))
-    status = case(
-        (certificate.c.expires_at > moment, "cleared"),
-        (certificate.c.id.is_not(None), "expired"),
-        (days_in <= Requirement.due_days, "due"),
-        else_="overdue",
-    ).label("status")
+    status = status_case(certificate, outside, moment, days_in <= Requirement.due_days).label("status")
     query = (
         select(User.id.label("user_id"), deployment.c.mission_id, deployment.c.unit_id, User.category,
                deployment.c.arrival_on, Requirement.id.label("requirement_id"), Requirement.course_id,
-               Requirement.due_days, certificate.c.expires_at, status)
+               Requirement.due_days, expiry_case(certificate, outside, moment).label("expires_at"), status,
+               cleared_by_case(certificate, outside, moment).label("cleared_by"))
         .select_from(User)
         .join(deployment, deployment.c.user_id == User.id)
         .join(Mission, Mission.id == deployment.c.mission_id)
@@ -130,7 +194,9 @@ def readiness_rows(on: date | None = None, *, moment: datetime | None = None, mi
             or_(Requirement.mission_id == deployment.c.mission_id, Requirement.mission_kind == Mission.kind),
             category_matches(Requirement.categories, User.category)))
         .outerjoin(certificate, and_(certificate.c.user_id == User.id, certificate.c.course_id == Requirement.course_id,
-                                     certificate.c.status == "valid"))
+                                     certificate.c.status == "valid",
+                                     counted_certificate(certificate, Requirement.satisfied_by)))
+        .outerjoin(outside, recognition_in_force(outside, User.id, Requirement.id))
         .where(User.is_active.is_(True))
     )
     if mission_ids is not None:
@@ -153,16 +219,46 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
         return []
     mission = deployment.mission
     requirements = [requirement for requirement in db.session.scalars(
-        select(Requirement).options(joinedload(Requirement.course))
-        .where(Requirement.is_active.is_(True),
-               or_(Requirement.mission_id == mission.id, Requirement.mission_kind == mission.kind))
-        .order_by(Requirement.id)) if user.category in requirement.category_list]
+        _requirements_statement(), {"mission_id": mission.id, "mission_kind": mission.kind})
+        if user.category in requirement.category_list]
     moment = datetime.now(timezone.utc) if on == date.today() else datetime.combine(on, datetime.min.time(), timezone.utc)
-    expiry = dict(db.session.execute(select(Certificate.course_id, Certificate.expires_at).where(
-        Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
-        Certificate.status == "valid")).all()) if requirements else {}
-    return [(requirement, readiness_of(deployment.arrival_on, requirement.due_days, expiry.get(requirement.course_id),
-                                       moment, requirement.course.renewal_window_days)) for requirement in requirements]
+    # The valid certificates (by course) and the recognitions in force (by requirement), in one statement.
+    held: dict[int, tuple[datetime, str]] = {}
+    recognised: dict[int, datetime] = {}
+    if requirements:
+        found = union_all(
+            select(literal(False).label("is_recognition"), Certificate.course_id.label("key"), Certificate.expires_at,
+                   Certificate.delivery_mode).where(
+                Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
+                Certificate.status == "valid"),
+            select(literal(True), OutsideCertificate.requirement_id, OutsideCertificate.expires_at,
+                   literal(RECOGNISED)).where(
+                OutsideCertificate.user_id == user.id, OutsideCertificate.removed_at.is_(None),
+                OutsideCertificate.requirement_id.in_([r.id for r in requirements])))
+        for is_recognition, key, expires_at, mode in db.session.execute(found):
+            if is_recognition:
+                recognised[key] = expires_at
+            else:
+                held[key] = (expires_at, mode)
+    result = []
+    for requirement in requirements:
+        expires_at, mode = held.get(requirement.course_id, (None, "online"))
+        if expires_at is not None and not certificate_counts(requirement.satisfied_by, mode):
+            expires_at = None
+        result.append((requirement, readiness_of(
+            deployment.arrival_on, requirement.due_days, expires_at, moment, requirement.course.renewal_window_days,
+            certificate_mode=mode, recognised_expires_at=recognised.get(requirement.id))))
+    return result
+
+
+@cache
+def _requirements_statement():
+    # Built once per process (My training and the course page run it for every request).
+    return (select(Requirement).options(joinedload(Requirement.course))
+            .where(Requirement.is_active.is_(True),
+                   or_(Requirement.mission_id == bindparam("mission_id"),
+                       Requirement.mission_kind == bindparam("mission_kind")))
+            .order_by(Requirement.id))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -27,10 +27,17 @@ class Counts:
 
     by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     renewal_due: int = 0  # of the cleared, those whose renewal window has opened
+    # Of the cleared, how many by each of readiness.rule.CLEARED_BY (online, in person, ...).
+    cleared_by: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.by_status.values())
+
+    @property
+    def not_all_online(self) -> bool:
+        """Some were cleared otherwise than online: worth showing the split."""
+        return any(count for mode, count in self.cleared_by.items() if mode != "online")
 
     def percent(self, status: str) -> float:
         return 100.0 * self.by_status.get(status, 0) / self.total if self.total else 0.0
@@ -113,8 +120,9 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t in candidates])
     # applicable_requirements loaded the courses: requirement.course reads the identity map, no SQL.
     windows = {r.course_id: r.course.renewal_window_days for r, _t in candidates}
-    figures = db.session.execute(queries.mission_figures(
-        moment, people_now, rows, chosen.id if chosen else None, [m.id for m in modules], windows)).all()
+    statement, parameters = queries.mission_figures(moment, people_now, rows, chosen.id if chosen else None,
+                                                    [m.id for m in modules], windows)
+    figures = db.session.execute(statement, parameters).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)
@@ -126,6 +134,8 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
             counts[row.number].by_status[row.status] = row.people
         elif row.figure == "renewal":
             counts[row.number].renewal_due = row.people
+        elif row.figure == "cleared_by":
+            counts[row.number].cleared_by[row.text] = row.people
         elif row.figure == "unit":
             unit_counts[row.number].by_status[row.status] = row.people
         elif row.figure == "category":

@@ -32,7 +32,7 @@ ROWS = Table(
     "report_rows", _metadata,
     Column("user_id", Integer), Column("mission_id", Integer), Column("unit_id", Integer), Column("category", String(16)),
     Column("arrival_on", Date), Column("requirement_id", Integer), Column("course_id", Integer), Column("due_days", Integer),
-    Column("expires_at", DateTime(timezone=True)), Column("status", String(8)),
+    Column("expires_at", DateTime(timezone=True)), Column("status", String(8)), Column("cleared_by", String(12)),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, flash
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from database import utcnow
 from extensions import db
@@ -30,13 +31,19 @@ class Notice:
 def current_notices(user_id: int, lang: str, now: datetime | None = None) -> list[Notice]:
     """The person's reminders of the last REMINDER_INTERVAL_DAYS days, newest first (one query)."""
     since = (now or utcnow()) - timedelta(days=int(current_app.config["REMINDER_INTERVAL_DAYS"]))
-    rows = db.session.execute(
-        select(Reminder.status, Reminder.sent_at, Reminder.seen_at, Course.title, Course.default_language, Course.code)
-        .join(Requirement, Requirement.id == Reminder.requirement_id).join(Course, Course.id == Requirement.course_id)
-        .where(Reminder.user_id == user_id, Reminder.sent_at > since)
-        .order_by(Reminder.sent_at.desc(), Reminder.id))
+    rows = db.session.execute(_notices_statement(), {"user_id": user_id, "since": since})
     return [Notice(pick(row.title, lang, row.default_language) or row.code, row.status, row.sent_at,
                    row.seen_at is not None) for row in rows]
+
+
+@cache
+def _notices_statement():
+    # Built once per process: My training runs it on every request.
+    return (select(Reminder.status, Reminder.sent_at, Reminder.seen_at, Course.title, Course.default_language,
+                   Course.code)
+            .join(Requirement, Requirement.id == Reminder.requirement_id).join(Course, Course.id == Requirement.course_id)
+            .where(Reminder.user_id == bindparam("user_id"), Reminder.sent_at > bindparam("since"))
+            .order_by(Reminder.sent_at.desc(), Reminder.id))
 
 
 def mark_seen(user_id: int, now: datetime | None = None) -> int:

@@ -6,9 +6,11 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from accounts import activation
@@ -106,9 +108,29 @@ def mission(mission_id: int):
         }
     query = _filter_query()
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
-                           figures=figures, status_names=STATUS_NAMES,
+                           figures=figures, status_names=_status_names(),
+                           format_date=_remembered(format_date), format_decimal=_remembered(format_decimal),
                            may_remind=may_remind, back=urlencode(request.args.to_dict())[:1500],
                            query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
+
+
+def _status_names() -> dict[str, Markup]:
+    """STATUS_NAMES translated once for the page, which names a status on every row of its lists.
+    (Markup, as the lazy strings render: their translation is not escaped.)"""
+    return {key: Markup(str(name)) for key, name in STATUS_NAMES.items()}  # noqa: S704 (our own catalogue)
+
+
+def _remembered(format_function):
+    """A Babel formatter that formats each value once per page: the lists repeat the same dates and
+    the tables the same counts, and each Babel call looks up the locale, time zone and pattern again."""
+    done: dict = {}
+
+    def remembered(value, *args, **kwargs):
+        key = (value, args, tuple(kwargs.items()))
+        if key not in done:
+            done[key] = format_function(value, *args, **kwargs)
+        return done[key]
+    return remembered
 
 
 def _getting_in(mission: Mission) -> list[tuple[int, str, int, int]]:
@@ -132,8 +154,6 @@ def _short(text: str, length: int = 30) -> str:
 
 
 def _short_date(day: date) -> str:
-    from flask_babel import format_date
-
     return format_date(day, "d MMM")
 
 

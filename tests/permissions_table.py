@@ -227,6 +227,18 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "slips.person_slip": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
     "slips.roster_slips": ADMIN_ONLY | {"admin": 400},  # no signed list of the people an import created
     "reports.hq_export": allowed_to("hq"),
+    # recognised outside certificates (recognition/views.py): admins, and the leads of the person's mission now,
+    # record, change and remove; HQ reads the list and the evidence; learners and trainers get nothing.
+    # The empty forms: the new record and the CSV check show their form again; applying has no checked file (400).
+    "recognition.mission_list": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
+    "recognition.record_new": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "recognition.record_edit": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "recognition.record_remove": PerMission(own=allowed_to("lead", ok=302),
+                                            other=lead_refused(allowed_to("lead", ok=302))),
+    "recognition.evidence": PerMission(own=allowed_to("lead", "hq"), other=lead_refused(allowed_to("lead", "hq"))),
+    "recognition.import_check": PerMission(own=allowed_to("lead"), other=lead_refused(allowed_to("lead"))),
+    "recognition.import_apply": PerMission(own=allowed_to("lead", ok=400),
+                                           other=lead_refused(allowed_to("lead", ok=400))),
     # background jobs (jobs/views.py): a job is its starter's (the sample is the lead's) and the admins'
     "jobs.index": signed_in(200),  # each sees their own jobs; admins every job
     "jobs.show": allowed_to("lead"),
@@ -239,8 +251,9 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # answers given offline, as JSON: only the attempt's owner (who sent no JSON here: 400); a fetch
     # from a signed-out page gets 401 rather than the sign-in page
     "offline.save_answers": {**owner_only(400), "anonymous": 401},
-    # in-person sessions (inperson/views.py): trainers and admins run them in any mission, mission trainers in
-    # their own; the mission's leads and HQ read. The sample sessions are mission A's and mission B's.
+    # in-person sessions (inperson/views.py): trainers plan them in any mission and then read and record the
+    # ones they ran, admins all, mission trainers their missions'; the mission's leads and HQ read. The sample
+    # sessions are mission A's and mission B's, both planned by the trainer.
     "inperson.index": allowed_to("trainer", "lead", "mission_trainer", "hq"),
     "inperson.export": allowed_to("trainer", "lead", "mission_trainer", "hq"),
     "inperson.plan": allowed_to("trainer", "mission_trainer"),  # step one: choose the course and mission
@@ -270,7 +283,8 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
 # acts as), their deployments deployment_a and deployment_b, a trainer grant for each
 # (grant_a, grant_b) and, built when first asked for, quiz_module (in a course the trainer
 # owns), quiz_question, learner_attempt and learner_certificate (in another course the trainer
-# owns). Add what new routes need there.
+# owns), outside_a and outside_b (recognised for subject_a and subject_b, with evidence). Add what
+# new routes need there.
 SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "mission_id": ("mission_a.id", "mission_b.id"),
     "unit_id": ("unit_a.id", "unit_b.id"),
@@ -287,6 +301,7 @@ SAMPLES: dict[str, tuple[str | int, str | None]] = {
     "course_id": ("quiz_module.course_id", None),  # a course the trainer owns
     "lesson_id": ("lesson.id", None),  # a lesson of a published version (authors cannot edit it in place)
     "requirement_id": ("requirement_a.id", "requirement_b.id"),
+    "outside_id": ("outside_a.id", "outside_b.id"),  # an outside certificate recognised for subject_a / subject_b
     "sha256": ("lesson_image.sha256", None),
     "job_id": ("lead_job.id", None),
     "token": ("reset_token", None),  # a live password-reset link of the learner's

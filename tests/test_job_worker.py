@@ -107,3 +107,51 @@ def _now() -> str:
     from database import utcnow
 
     return utcnow().isoformat()
+
+
+def test_a_worker_killed_mid_roster_import_leaves_nobody_and_the_import_runs_again(tmp_path):
+    """The roster job reports progress while it checks 3,000 rows; killed there, nobody is created."""
+    from accounts import roster, roster_job
+    from accounts.models import User
+    from bench.import_data import roster_csv
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": {},
+                      "JOB_FILES_DIR": str(instance / "job-files"), "JOB_STALL_SECONDS": 2, "JOBS_INLINE": False})
+    with app.app_context():
+        db.create_all()
+        mission = factories.make_mission(code="MISSR")
+        factories.make_unit(mission, code="R-1")
+        admin = factories.make_user(roles=["admin"])
+        text = roster_csv(3000, [("MISSR", "R-1")])
+        job_id = roster_job.start(roster.CheckedUpload(text, "roster.csv"), actor=admin, keep_good_rows=False).id
+        db.session.commit()
+        people_before = db.session.scalar(db.select(db.func.count(User.id)))
+
+    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        _wait(app, job_id, lambda job: job.status == "running" and job.done >= 1000)
+    finally:
+        os.killpg(slow.pid, signal.SIGKILL)
+        slow.wait(10)
+    time.sleep(2.5)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == people_before  # all or nothing: nothing
+        job = db.session.get(Job, job_id)
+        assert job.status == "running" and services.can_run_again(job)
+        services.requeue(job)
+        db.session.commit()
+
+    worker = _worker(_env(instance, database))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        job = _wait(app, job_id, lambda job: job.status == "done")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(10)
+    assert job.runs == 2 and job.result["created"] == 3000
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == people_before + 3000

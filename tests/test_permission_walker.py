@@ -144,14 +144,16 @@ class World:
         from inperson.services import plan_session
 
         module = self.quiz_module
-        session = plan_session(actor=self.admin, course=module.course, module_ids=[module.id], mission=mission,
+        # The walker's trainer plans it: a trainer reads and records the sessions they ran (another
+        # trainer is refused, tests/test_bad_inputs_idor.py).
+        session = plan_session(actor=self.trainer, course=module.course, module_ids=[module.id], mission=mission,
                                unit_ids=[unit.id], place="Camp", held_on=date.today(), language="en", pass_mark=70)
         db.session.commit()
         return session
 
     @cached_property
     def session_a(self):
-        """An in-person session in mission A (for unit A) of the trainer's course."""
+        """An in-person session in mission A (for unit A) of the trainer's course, planned by the trainer."""
         return self._session(self.mission_a, self.unit_a)
 
     @cached_property
@@ -168,6 +170,36 @@ class World:
     def requirement_b(self):
         """Mission B requires a course of the trainer's."""
         return self._requirement(self.mission_b)
+
+    def _outside(self, person, requirement):
+        from datetime import timedelta
+        from io import BytesIO
+
+        from PIL import Image
+
+        from database import utcnow
+        from recognition.models import OutsideCertificate
+        from training import images
+
+        raw = BytesIO()
+        Image.new("RGB", (20, 10), (0, 90, 170)).save(raw, format="PNG")
+        outside = OutsideCertificate(user_id=person.id, requirement_id=requirement.id, issuer="UNITAR",
+                                     course_name="Child protection", completed_on=utcnow().date(),
+                                     expires_at=utcnow() + timedelta(days=300), recorded_by_id=self.admin.id,
+                                     evidence=images.clean_image(raw.getvalue()).data, evidence_name="scan.png")
+        db.session.add(outside)
+        db.session.commit()
+        return outside
+
+    @cached_property
+    def outside_a(self):
+        """An outside certificate recognised for subject_a (in mission A), with evidence."""
+        return self._outside(self.subject_a, self.requirement_a)
+
+    @cached_property
+    def outside_b(self):
+        """An outside certificate recognised for subject_b (in mission B), with evidence."""
+        return self._outside(self.subject_b, self.requirement_b)
 
 
 # --- reading the url map -------------------------------------------------------------------

@@ -338,3 +338,44 @@ def test_a_mission_with_no_required_course_shows_its_people_and_says_so(client, 
         assert response.status_code == 200
     hq = client.get("/hq").get_data(as_text=True)
     assert "No course required" in rf.table(hq, "Peacekeeping missions").row(scenario.mission.code)[2]
+
+
+def test_in_person_and_recognised_training_count_split_by_delivery_mode(client, scenario, admin):
+    """Issue #18: certificates earned in person and recognised outside certificates count as cleared,
+    the cleared cell says by what, and a requirement that takes in-person training only counts only
+    that (and recognitions): the same as each person's own readiness (readiness.rule.requirements_for)."""
+    from certificates.models import Certificate
+    from readiness.rule import requirements_for
+    from recognition.models import OutsideCertificate
+
+    people = scenario.people
+    for key in ("cleared1", "cleared2"):
+        db.session.scalars(select(Certificate).where(Certificate.user_id == people[key].id)).one().delivery_mode = \
+            "in_person"
+    db.session.add(OutsideCertificate(user_id=people["overdue1"].id, requirement_id=scenario.requirement.id,
+                                      issuer="UNITAR", course_name="Child protection", evidence_name="",
+                                      completed_on=date.today() - timedelta(days=30),
+                                      expires_at=utcnow() + timedelta(days=100)))
+    db.session.commit()
+    login_as(client, admin)
+
+    def headline() -> list[str]:
+        return rf.table(_page(client, scenario.mission), "Readiness per required course").row("Child Protection Basics")
+
+    def own_readiness() -> dict[str, int]:
+        counts = dict.fromkeys(STATUS_COLUMNS, 0)
+        for user_id in rf.truth(scenario.mission, scenario.requirement):
+            [(_requirement, readiness)] = requirements_for(db.session.get(User, user_id))
+            counts[readiness.status] += 1
+        return counts
+
+    line = headline()
+    assert line[2] == "9 (50%)of whom online 6 · in person 2 · recognised 1"
+    assert {s: rf.number(line[c]) for s, c in STATUS_COLUMNS.items()} == own_readiness()
+
+    scenario.requirement.satisfied_by = "in_person"
+    db.session.commit()
+    line = headline()
+    assert line[2] == "3 (17%)of whom in person 2 · recognised 1"
+    assert {s: rf.number(line[c]) for s, c in STATUS_COLUMNS.items()} == own_readiness() == {
+        "cleared": 3, "due": 3, "overdue": 12, "expired": 0}  # an expired online certificate counts as none now

@@ -126,8 +126,8 @@ def test_a_lead_changes_and_removes_their_missions_requirement(client, login, le
     db.session.refresh(requirement)
     assert (requirement.categories, requirement.due_days) == ("police", 14)
     [event] = _events("requirement_changed")
-    assert event.details["before"] == {"categories": ",".join(EVERYONE), "due_days": 60}
-    assert event.details["after"] == {"categories": "police", "due_days": 14}
+    assert event.details["before"] == {"categories": ",".join(EVERYONE), "due_days": 60, "satisfied_by": "either"}
+    assert event.details["after"] == {"categories": "police", "due_days": 14, "satisfied_by": "either"}
 
     client.post(f"/training/requirements/{requirement.id}/remove")
     db.session.refresh(requirement)
@@ -166,3 +166,28 @@ def test_the_demo_seed_requires_the_shipped_course_once_if_it_exists(app):
         "peacekeeping", ",".join(EVERYONE), 30)
     steps = [name for name, _step in SEED_STEPS]
     assert steps.index("training requirements") > steps.index("shipped course")
+
+
+def test_a_requirement_says_what_satisfies_it(client, login, lead, learner, course, mission_a):
+    """Online, in person, or either (the default): set when added, changed later, audited, shown."""
+    login(client, lead)
+    client.post(f"/missions/{mission_a.id}/requirements",
+                data={"course_id": course.id, "categories": EVERYONE, "due_days": "14", "satisfied_by": "in_person"})
+    requirement = db.session.scalars(select(Requirement)).one()
+    assert requirement.satisfied_by == "in_person"
+    assert _events("requirement_added")[0].details["satisfied_by"] == "in_person"
+    page = client.get(f"/missions/{mission_a.id}/requirements").get_data(as_text=True)
+    assert "in person only (a session with a pass mark)" in page
+
+    client.post(f"/training/requirements/{requirement.id}",
+                data={"categories": EVERYONE, "due_days": "14", "satisfied_by": "online"})
+    db.session.refresh(requirement)
+    assert requirement.satisfied_by == "online"
+    [event] = _events("requirement_changed")
+    assert (event.details["before"]["satisfied_by"], event.details["after"]["satisfied_by"]) == ("in_person", "online")
+
+    refused = client.post(f"/training/requirements/{requirement.id}",
+                          data={"categories": EVERYONE, "due_days": "14", "satisfied_by": "by_post"})
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    db.session.refresh(requirement)
+    assert requirement.satisfied_by == "online"

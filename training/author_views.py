@@ -446,4 +446,4 @@ def module_preview(module_id: int):
     lang = learning.content_language(version, request.args.get("lang"), editing_language(module.course))
     if request.args.get("lang") in (lesson.title or {}):  # an author may preview a language still being written
         lang = request.args["lang"]
-    return render_template("training/lesson.html", form=None, preview=True, **lesson_context(lesson, lang, set()))
+    return render_template("training/lesson.html", preview=True, **lesson_context(lesson, lang, set()))

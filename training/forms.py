@@ -158,6 +158,10 @@ class ImageForm(FlaskForm):
     submit = SubmitField(_l("Upload and add to the lesson"))
 
 
+SATISFIED_BY_CHOICES = [("either", _l("Online or in person")), ("online", _l("Online only")),
+                        ("in_person", _l("In person only: a session with a pass mark on the paper quiz"))]
+
+
 class RequirementForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
     mission_kind = SelectField(_l("Every mission of this kind"), choices=KIND_CHOICES)
@@ -165,6 +169,7 @@ class RequirementForm(FlaskForm):
                                     validators=[DataRequired(message=_l("Choose at least one category of staff."))])
     due_days = IntegerField(_l("Due, in days after arrival (negative: before arrival)"), default=14,
                             validators=[InputRequired(), NumberRange(min=-730, max=730)])
+    satisfied_by = SelectField(_l("Satisfied by"), choices=SATISFIED_BY_CHOICES, default="either")
     submit = SubmitField(_l("Add requirement"))
 
 
@@ -173,4 +178,5 @@ class RequirementEditForm(FlaskForm):
                                     validators=[DataRequired(message=_l("Choose at least one category of staff."))])
     due_days = IntegerField(_l("Due, in days after arrival (negative: before arrival)"),
                             validators=[InputRequired(), NumberRange(min=-730, max=730)])
+    satisfied_by = SelectField(_l("Satisfied by"), choices=SATISFIED_BY_CHOICES)
     submit = SubmitField(_l("Save requirement"))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
 from core import languages
+from core.reads import read
 from extensions import db
 from training import progress
 from training.hooks import Standing, hooks
@@ -53,9 +54,15 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool, bodies
     the moment of its first view; the first begun is the one they study."""
     if not module_ids:
         return StudiedVersions({}, {})
-    published: dict[int, ModuleVersion] = {}
-    begun: dict[int, tuple] = {}
     rows = db.session.execute(_versions_statement(with_lessons, bodies), {"user_id": user_id, "module_ids": module_ids})
+    return StudiedVersions(*_published_and_begun(rows))
+
+
+def _published_and_begun(rows) -> tuple[dict, dict]:
+    """From (version, first view) pairs, where a version is anything with module_id, status and
+    number: each module's published version, and the begun one they study (first begun wins)."""
+    published: dict = {}
+    begun: dict[int, tuple] = {}
     for version, first_view in rows:
         if version.status == VersionStatus.PUBLISHED.value:
             published[version.module_id] = version
@@ -63,7 +70,69 @@ def _versions(user_id: int, module_ids: list[int], *, with_lessons: bool, bodies
             key = (first_view, version.number)
             if version.module_id not in begun or key < begun[version.module_id][0]:
                 begun[version.module_id] = (key, version)
-    return StudiedVersions(published, {module_id: version for module_id, (_, version) in begun.items()})
+    return published, {module_id: version for module_id, (_, version) in begun.items()}
+
+
+def studied_version_id(user_id: int, module_id: int) -> int | None:
+    """The id of the version learner_version() would give, from plain rows (no ORM objects: the
+    lesson page needs only the id, and building version objects cost it more than the query)."""
+    rows = read(_studied_ids_statement(), {"user_id": user_id, "module_ids": [module_id]})
+    published, begun = _published_and_begun((row, row.first_view) for row in rows)
+    version = begun.get(module_id) or published.get(module_id)
+    return version.id if version else None
+
+
+@cache
+def _studied_ids_statement():
+    # The same rows as _versions_statement(), only the columns the choice and the outlines read.
+    query = _versions_statement(False, True)
+    return query.with_only_columns(ModuleVersion.id, ModuleVersion.module_id, ModuleVersion.status,
+                                   ModuleVersion.number, ModuleVersion.title, ModuleVersion.minutes,
+                                   query.selected_columns.first_view)
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    id: int
+
+
+@dataclass(frozen=True)
+class VersionOutline:
+    """A studied version as My training and the course page use it: its title, length and lesson
+    ids in order, in place of a ModuleVersion (same attribute names), without its texts."""
+
+    id: int
+    module_id: int
+    number: int
+    status: str
+    title: dict
+    minutes: int
+    lessons: list[LessonRef]
+
+
+def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
+    """_versions() in plain rows (core.reads): the versions of 8 modules and their 40 lessons as
+    ORM objects took a sixth of the course page; the same two statements as rows a tenth of that."""
+    if not module_ids:
+        return StudiedVersions({}, {})
+    rows = read(_studied_ids_statement(), {"user_id": user_id, "module_ids": module_ids}).all()
+    published, begun = _published_and_begun((row, row.first_view) for row in rows)
+    chosen = {row.id: row for row in [*published.values(), *begun.values()]}
+    lessons: dict[int, list[LessonRef]] = {version_id: [] for version_id in chosen}
+    if chosen:
+        for lesson_id, version_id in read(_outline_lessons_statement(), {"version_ids": list(chosen)}):
+            lessons[version_id].append(LessonRef(lesson_id))
+    outlines = {version_id: VersionOutline(row.id, row.module_id, row.number, row.status, row.title, row.minutes,
+                                           lessons[version_id]) for version_id, row in chosen.items()}
+    return StudiedVersions({module_id: outlines[row.id] for module_id, row in published.items()},
+                           {module_id: outlines[row.id] for module_id, row in begun.items()})
+
+
+@cache
+def _outline_lessons_statement():
+    return (select(Lesson.id, Lesson.module_version_id)
+            .where(Lesson.module_version_id.in_(bindparam("version_ids", expanding=True)))
+            .order_by(Lesson.module_version_id, Lesson.position))
 
 
 @cache
@@ -118,8 +187,13 @@ def live_modules(course: Course) -> list[Module]:
 
 def visible_courses() -> list[Course]:
     """Courses a learner may open: not archived, with at least one published module."""
-    return list(db.session.scalars(select(Course).where(Course.is_archived.is_(False), Course.id.in_(_has_published()))
-                                   .order_by(Course.code)))
+    return list(db.session.scalars(_visible_statement()))
+
+
+@cache
+def _visible_statement():
+    # Built once per process, like the other statements every learner page runs.
+    return select(Course).where(Course.is_archived.is_(False), Course.id.in_(_has_published())).order_by(Course.code)
 
 
 def _has_published():
@@ -153,19 +227,28 @@ def offered_to(course: Course, user: User, on: date | None = None) -> bool:
 
 def version_languages(version: ModuleVersion) -> list[str]:
     """Languages the whole version is written in: its title and every lesson's title and text."""
-    langs = set(available(version.title))
-    for lesson in version.lessons:
-        langs &= set(available(lesson.title)) & set(available(lesson.body))
+    return common_languages(version.title, [set(available(lesson.title)) & set(available(lesson.body))
+                                            for lesson in version.lessons])
+
+
+def common_languages(version_title: dict, lesson_languages: list[set[str]]) -> list[str]:
+    """The languages of the version's title that every lesson (title and text) is written in, in display order."""
+    langs = set(available(version_title))
+    for written in lesson_languages:
+        langs &= written
     return sorted(langs, key=languages.configured().order_key)
 
 
 def content_language(version: ModuleVersion, requested: str | None, preferred: str) -> str:
     """?lang= when the version has it, else the reader's language when it has it, else the module's default."""
-    langs = version_languages(version)
+    return pick_language(version_languages(version), requested, preferred, version.module.default_language)
+
+
+def pick_language(langs: list[str], requested: str | None, preferred: str, default: str) -> str:
     for code in (requested, preferred):
         if code and code in langs:
             return code
-    return version.module.default_language
+    return default
 
 
 # ---- progress as the learner sees it -----------------------------------------------------------
@@ -173,10 +256,10 @@ def content_language(version: ModuleVersion, requested: str | None, preferred: s
 @dataclass
 class ModuleProgress:
     module: Module
-    version: ModuleVersion | None
+    version: ModuleVersion | VersionOutline | None
     viewed: set[int] = field(default_factory=set)
     completed: bool = False
-    published: ModuleVersion | None = None  # the module's published version (a newer one than `version`, maybe)
+    published: ModuleVersion | VersionOutline | None = None  # the module's published version (a newer one than `version`, maybe)
 
     @property
     def total(self) -> int:
@@ -211,14 +294,13 @@ def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
     version_ids = [v.id for v in studied.values()]
     viewed: dict[int, set[int]] = {}
     if version_ids:
-        for lesson_id, version_id in db.session.execute(
-                select(LessonView.lesson_id, Lesson.module_version_id).join(Lesson, Lesson.id == LessonView.lesson_id)
-                .where(LessonView.user_id == user.id, Lesson.module_version_id.in_(version_ids))):
+        for lesson_id, version_id in db.session.execute(_viewed_statement(),
+                                                        {"user_id": user.id, "version_ids": version_ids}):
             viewed.setdefault(version_id, set()).add(lesson_id)
     completed: set[tuple[int, int]] = set()
     if modules:
-        completed = {(module_id, cycle) for module_id, cycle in db.session.execute(select(Completion.module_id, Completion.cycle).where(
-            Completion.user_id == user.id, Completion.module_id.in_([m.id for m in modules])).distinct())}
+        completed = {(module_id, cycle) for module_id, cycle in db.session.execute(
+            _completed_statement(), {"user_id": user.id, "module_ids": [m.id for m in modules]})}
     result = []
     for module in modules:
         version = studied.get(module.id)
@@ -228,17 +310,40 @@ def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
     return result
 
 
-def courses_progress(user: User, courses: list[Course]) -> dict[int, list[ModuleProgress]]:
+@cache
+def _viewed_statement():
+    return (select(LessonView.lesson_id, Lesson.module_version_id).join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(LessonView.user_id == bindparam("user_id"),
+                   Lesson.module_version_id.in_(bindparam("version_ids", expanding=True))))
+
+
+@cache
+def _completed_statement():
+    return (select(Completion.module_id, Completion.cycle)
+            .where(Completion.user_id == bindparam("user_id"),
+                   Completion.module_id.in_(bindparam("module_ids", expanding=True))).distinct())
+
+
+@cache
+def _live_modules_statement():
+    return (select(Module).where(Module.course_id.in_(bindparam("course_ids", expanding=True)),
+                                 Module.is_archived.is_(False)).order_by(Module.course_id, Module.position))
+
+
+def courses_progress(user: User, courses: list[Course], *,
+                     outlines: bool = False) -> dict[int, list[ModuleProgress]]:
     """For each course, its live modules with the person's progress in each (empty: not visible).
-    A fixed number of statements however many courses and modules."""
+    A fixed number of statements however many courses and modules. With `outlines`, each
+    progress's version is a VersionOutline (title, minutes, lesson ids), not a ModuleVersion."""
     courses = [c for c in courses if not c.is_archived]
     if not courses:
         return {}
     cycles = progress.current_cycles(user.id, courses)
-    modules = list(db.session.scalars(select(Module).where(Module.course_id.in_([c.id for c in courses]),
-                                                           Module.is_archived.is_(False))
-                                      .order_by(Module.course_id, Module.position)))
-    versions = studied_versions(user, modules, bodies=False)
+    modules = list(db.session.scalars(_live_modules_statement(), {"course_ids": [c.id for c in courses]}))
+    if outlines:
+        versions = _outlines(user.id, [m.id for m in modules])  # archived modules and courses are left out above
+    else:
+        versions = studied_versions(user, modules, bodies=False)
     live = [m for m in modules if m.id in versions.published]
     by_course: dict[int, list[ModuleProgress]] = {c.id: [] for c in courses}
     for item in modules_progress(user, live, cycles, versions):
@@ -246,9 +351,9 @@ def courses_progress(user: User, courses: list[Course]) -> dict[int, list[Module
     return by_course
 
 
-def course_progress(user: User, course: Course) -> list[ModuleProgress]:
+def course_progress(user: User, course: Course, *, outlines: bool = False) -> list[ModuleProgress]:
     """The live modules of the course with the person's progress in each (empty: the course is not visible)."""
-    return courses_progress(user, [course]).get(course.id, [])
+    return courses_progress(user, [course], outlines=outlines).get(course.id, [])
 
 
 def resume_lesson(version: ModuleVersion, viewed: set[int]) -> Lesson | None:

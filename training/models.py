@@ -182,7 +182,13 @@ class Completion(db.Model):
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempt_id: Mapped[int | None]  # the passing quiz attempt, when the module has a quiz
     cycle: Mapped[int] = mapped_column(default=0)
-    delivery_mode: Mapped[str] = mapped_column(String(12), default="online", server_default="online")  # online | in_person | recognised
+    # How the module was done: online | in_person | recognised
+    delivery_mode: Mapped[str] = mapped_column(String(12), default="online", server_default="online")
+
+
+# What satisfies a requirement: a certificate earned online, one earned in person (a session with
+# a pass mark on the paper quiz), or either (readiness.rule.certificate_counts).
+SATISFIED_BY = ("either", "online", "in_person")
 
 
 class Requirement(TimestampMixin, db.Model):
@@ -191,6 +197,7 @@ class Requirement(TimestampMixin, db.Model):
     __tablename__ = "requirements"
     __table_args__ = (
         CheckConstraint("(mission_id IS NULL) <> (mission_kind IS NULL)", name="one_scope"),
+        CheckConstraint(f"satisfied_by IN {SATISFIED_BY}", name="satisfied_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -202,6 +209,7 @@ class Requirement(TimestampMixin, db.Model):
     due_days: Mapped[int] = mapped_column(default=14)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    satisfied_by: Mapped[str] = mapped_column(String(12), default="either", server_default="either")  # SATISFIED_BY
 
     course: Mapped[Course] = relationship()
 

@@ -1,34 +1,149 @@
 """What the lesson template needs, shared by the learner's player and the author's preview,
-so that the preview is exactly the page learners get."""
+so that the preview is exactly the page learners get.
+
+The learner's page is read in plain rows (`lesson_page()`), not ORM objects: the page shows a
+handful of columns, and loading the version's lessons as objects (with every lesson's text in
+every language, to learn which languages the whole version is written in) took a fifth of the
+request. Here the languages each lesson's text is written in come from the database as flags,
+and only the shown lesson's text is read. The preview keeps the ORM objects (a draft changes
+under the author's hands) and goes through the same `_context()`.
+"""
 
 from __future__ import annotations
 
-from flask_babel import get_locale
+from dataclasses import dataclass
+from functools import cache
 
+from flask import current_app
+from flask_babel import get_locale
+from sqlalchemy import bindparam, case, func, select
+
+from core.reads import read
 from training import learning
-from training.i18n import pick
+from training.i18n import available, pick
 from training.markdown import render as render_markdown
 from training.markdown import render_frozen
-from training.models import Lesson
+from training.models import Course, Lesson, Module, ModuleVersion
 
 
 def interface_language() -> str:
     return str(get_locale() or "en")
 
 
+@dataclass(frozen=True)
+class CourseRow:
+    id: int
+    code: str
+    title: dict
+    default_language: str
+
+
+@dataclass(frozen=True)
+class ModuleRow:
+    id: int
+    default_language: str
+
+
+@dataclass(frozen=True)
+class LessonRow:
+    """A lesson as the player lists it: the languages its title and text are both written in."""
+
+    id: int
+    key: str
+    title: dict
+    languages: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """A frozen lesson with its version, module and course, as one row (before the outline is read)."""
+
+    lesson_id: int
+    key: str
+    title: dict
+    body: dict
+    version_id: int
+    version_title: dict
+    course: CourseRow
+    module: ModuleRow
+
+
+def lesson_page(lesson_id: int) -> LessonPage | None:
+    """The lesson a learner may open: of a frozen version, module and course not archived; else None."""
+    row = read(_page_statement(), {"lesson_id": lesson_id}).first()
+    if row is None or row.status not in learning.FROZEN or row.module_archived or row.course_archived:
+        return None
+    return LessonPage(row.id, row.key, row.title, row.body, row.module_version_id, row.version_title,
+                      CourseRow(row.course_id, row.code, row.course_title, row.course_language),
+                      ModuleRow(row.module_id, row.module_language))
+
+
+@cache
+def _page_statement():
+    # Built once per process: building a statement costs about as much as running this one.
+    return (select(Lesson.id, Lesson.key, Lesson.title, Lesson.body, Lesson.module_version_id,
+                   ModuleVersion.status, ModuleVersion.title.label("version_title"),
+                   Module.id.label("module_id"), Module.is_archived.label("module_archived"),
+                   Module.default_language.label("module_language"),
+                   Course.id.label("course_id"), Course.code, Course.title.label("course_title"),
+                   Course.default_language.label("course_language"), Course.is_archived.label("course_archived"))
+            .join(ModuleVersion, ModuleVersion.id == Lesson.module_version_id)
+            .join(Module, Module.id == ModuleVersion.module_id)
+            .join(Course, Course.id == Module.course_id)
+            .where(Lesson.id == bindparam("lesson_id")))
+
+
+def outline(version_id: int) -> list[LessonRow]:
+    """The version's lessons in order, each with the languages its title and text are written in."""
+    languages = current_app.config["LANGUAGES"]
+    rows = read(_outline_statement(tuple(languages)), {"version_id": version_id})
+    return [LessonRow(row.id, row.key, row.title,
+                      frozenset(available(row.title)) & {code for code in languages if row._mapping[f"has_{code}"]})
+            for row in rows]
+
+
+@cache
+def _outline_statement(languages: tuple[str, ...]):
+    # Whether each lesson's text exists in a language is asked of the database (JSON_EXTRACT on
+    # SQLite, ->> on PostgreSQL): the texts themselves, tens of kilobytes a module, stay there.
+    has_text = [case((func.coalesce(Lesson.body[code].as_string(), "") != "", 1), else_=0).label(f"has_{code}")
+                for code in languages]
+    return (select(Lesson.id, Lesson.key, Lesson.title, *has_text)
+            .where(Lesson.module_version_id == bindparam("version_id")).order_by(Lesson.position))
+
+
+def version_languages(page: LessonPage, lessons: list[LessonRow]) -> list[str]:
+    """learning.version_languages() for the learner's page, from the outline's flags."""
+    return learning.common_languages(page.version_title, [lesson.languages for lesson in lessons])
+
+
+def learner_context(page: LessonPage, lessons: list[LessonRow], langs: list[str], lang: str,
+                    viewed: set[int]) -> dict:
+    current = next(item for item in lessons if item.id == page.lesson_id)
+    # A frozen version's text never changes: render it once per process (markdown.render_frozen).
+    return _context(page.course, page.module, current, lessons, page.version_title,
+                    render_frozen(pick(page.body, lang, page.module.default_language)), langs, lang, viewed)
+
+
 def lesson_context(lesson: Lesson, lang: str, viewed: set[int]) -> dict:
+    """The author's preview, from the ORM objects (a draft renders afresh)."""
     version = lesson.module_version
     module = version.module
-    lessons = list(version.lessons)
-    index = lessons.index(lesson)
-    # A frozen version's text never changes: render it once (the author's draft preview renders afresh).
     render = render_frozen if version.is_frozen else render_markdown
+    return _context(module.course, module, lesson, list(version.lessons), version.title,
+                    render(pick(lesson.body, lang, module.default_language)),
+                    learning.version_languages(version), lang, viewed)
+
+
+def _context(course, module, lesson, lessons: list, version_title: dict, body, langs: list[str], lang: str,
+             viewed: set[int]) -> dict:
+    index = next(number for number, item in enumerate(lessons) if item.id == lesson.id)
     return {
-        "course": module.course, "module": module, "version": version, "lesson": lesson,
-        "lessons": lessons, "index": index, "lang": lang, "langs": learning.version_languages(version),
-        "viewed": viewed, "body": render(pick(lesson.body, lang, module.default_language)),
+        "course": course, "module": module, "lesson": lesson,
+        "lessons": lessons, "index": index, "lang": lang, "langs": langs,
+        "viewed": viewed, "body": body,
         "title": pick(lesson.title, lang, module.default_language),
-        "module_title": pick(version.title, lang, module.default_language),
+        "module_title": pick(version_title, lang, module.default_language),
         "previous": lessons[index - 1] if index > 0 else None,
         "following": lessons[index + 1] if index + 1 < len(lessons) else None,
         "pick": pick,

@@ -36,7 +36,8 @@ def _add(form: RequirementForm, *, mission: Mission | None, kind: str | None) ->
         return False
     try:
         requirements.add_requirement(course, actor=current_user, categories=form.categories.data,
-                                     due_days=form.due_days.data, mission=mission, kind=kind)
+                                     due_days=form.due_days.data, mission=mission, kind=kind,
+                                     satisfied_by=form.satisfied_by.data)
     except VersionError as error:
         db.session.rollback()
         flash(str(error), "error")
@@ -106,12 +107,15 @@ def _back(mission: Mission | None):
 def requirement_edit(requirement_id: int):
     """Admins, and the leads of a requirement's mission: change who it applies to and when it is due."""
     requirement, mission = _managed_requirement(requirement_id)
-    form = RequirementEditForm(data=None if EmptyForm().is_submitted() else {
-        "categories": requirement.category_list, "due_days": requirement.due_days})
+    # A post without "satisfied by" (an older page) keeps the requirement's setting.
+    shown = {"satisfied_by": requirement.satisfied_by}
+    if not EmptyForm().is_submitted():
+        shown |= {"categories": requirement.category_list, "due_days": requirement.due_days}
+    form = RequirementEditForm(data=shown)
     if form.validate_on_submit():
         try:
             requirements.change_requirement(requirement, actor=current_user, categories=form.categories.data,
-                                            due_days=form.due_days.data)
+                                            due_days=form.due_days.data, satisfied_by=form.satisfied_by.data)
         except VersionError as error:
             db.session.rollback()
             flash(str(error), "error")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from accounts.models import CATEGORIES, MISSION_KINDS, Mission, User
 from audit.services import record
 from extensions import db
-from training.models import Course, Requirement
+from training.models import SATISFIED_BY, Course, Requirement
 from training.versions import VersionError
 
 DUE_DAYS_LIMIT = 730
@@ -47,29 +47,41 @@ def active_requirements(*, mission: Mission | None = None, kind: str | None = No
     return list(db.session.scalars(query.order_by(Requirement.mission_kind, Requirement.id)))
 
 
+def _satisfied_by(value: str) -> str:
+    if value not in SATISFIED_BY:
+        raise RequirementError("Choose what satisfies the requirement: online, in person, or either.")
+    return value
+
+
 def add_requirement(course: Course, *, actor: User | None, categories: list[str], due_days: int,
-                    mission: Mission | None = None, kind: str | None = None) -> Requirement:
+                    mission: Mission | None = None, kind: str | None = None,
+                    satisfied_by: str = "either") -> Requirement:
     if (mission is None) == (kind is None):
         raise RequirementError("A requirement applies either to one mission or to every mission of a kind.")
     if kind is not None and kind not in MISSION_KINDS:
         raise RequirementError("Choose a kind of mission.")
     requirement = Requirement(course_id=course.id, mission_id=mission.id if mission else None, mission_kind=kind,
                               categories=_clean(categories, due_days), due_days=due_days,
-                              created_by_id=getattr(actor, "id", None))
+                              satisfied_by=_satisfied_by(satisfied_by), created_by_id=getattr(actor, "id", None))
     db.session.add(requirement)
     db.session.flush()
     record("requirement_added", actor=actor, target=f"requirement:{requirement.id}", course=course.code,
-           scope=_describe(requirement), categories=requirement.categories, due_days=due_days)
+           scope=_describe(requirement), categories=requirement.categories, due_days=due_days,
+           satisfied_by=requirement.satisfied_by)
     return requirement
 
 
-def change_requirement(requirement: Requirement, *, actor: User, categories: list[str], due_days: int) -> None:
-    before = {"categories": requirement.categories, "due_days": requirement.due_days}
+def change_requirement(requirement: Requirement, *, actor: User, categories: list[str], due_days: int,
+                       satisfied_by: str | None = None) -> None:
+    before = {"categories": requirement.categories, "due_days": requirement.due_days,
+              "satisfied_by": requirement.satisfied_by}
     requirement.categories = _clean(categories, due_days)
     requirement.due_days = due_days
+    requirement.satisfied_by = _satisfied_by(satisfied_by or requirement.satisfied_by)
     db.session.flush()
     record("requirement_changed", actor=actor, target=f"requirement:{requirement.id}", scope=_describe(requirement),
-           before=before, after={"categories": requirement.categories, "due_days": due_days})
+           before=before, after={"categories": requirement.categories, "due_days": due_days,
+                                 "satisfied_by": requirement.satisfied_by})
 
 
 def remove_requirement(requirement: Requirement, *, actor: User) -> None:

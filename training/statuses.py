@@ -1,6 +1,6 @@
 """The readiness statuses, defined once: Python, SQL, templates, charts and exports read them here.
 
-Adding a status is one line in STATUS_LIST (and the rule that gives it, in training/readiness.py
+Adding a status is one line in STATUS_LIST (and the rule that gives it, in readiness/rule.py
 and its SQL twin). Pure: no Flask, no database.
 """
 

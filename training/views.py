@@ -16,12 +16,12 @@ from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
 from extensions import db
-from training import learning, progress
+from training import learning, player, progress
 from training.hooks import hooks
 from training.i18n import pick
 from training.markdown import render_frozen
 from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
-from training.player import interface_language, lesson_context
+from training.player import interface_language
 from training.statuses import STATUS, STATUS_LIST
 
 bp = Blueprint("training", __name__)
@@ -73,7 +73,7 @@ def my_training():
     required_ids = {item.course.id for item in required}
     optional = [c for c in learning.visible_courses()
                 if c.id not in required_ids and learning.offered_to(c, current_user)]
-    by_course = learning.courses_progress(current_user, [item.course for item in required] + optional)
+    by_course = learning.courses_progress(current_user, [item.course for item in required] + optional, outlines=True)
     steps = {course_id: learning.next_step(current_user, None, modules)
              for course_id, modules in by_course.items() if modules}
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
@@ -86,7 +86,7 @@ def my_training():
 def course(course_id: int):
     """Signed-in people: a course's modules, their progress in each, and where to continue."""
     course = db.get_or_404(Course, course_id)
-    modules = learning.course_progress(current_user, course)
+    modules = learning.course_progress(current_user, course, outlines=True)
     if not modules:  # archived, or nothing published yet
         abort(404)
     requirement = next((item for item in learning.required_courses(current_user)
@@ -122,19 +122,23 @@ def module(module_id: int):
 @login_required
 def lesson(lesson_id: int):
     """Signed-in people: one lesson of the module version they study, with previous / next and where they are."""
-    lesson = _frozen_lesson(lesson_id)
-    module = lesson.module_version.module
-    mine = learning.learner_version(current_user, module, with_lessons=True)
+    page = player.lesson_page(lesson_id)
+    if page is None:
+        abort(404)
+    mine = learning.studied_version_id(current_user.id, page.module.id)
     if mine is None:
         abort(404)
-    if mine.id != lesson.module_version_id:  # an old link, or a newer version: the same lesson in theirs
-        same = learning.lesson_in(mine, lesson.key)
-        target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=module.id)
+    if mine != page.version_id:  # an old link, or a newer version: the same lesson in theirs
+        same = learning.lesson_in(db.session.get(ModuleVersion, mine), page.key)
+        target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=page.module.id)
         return redirect(target)
-    lang = learning.content_language(mine, request.args.get("lang"), interface_language())
-    viewed = progress.viewed_lesson_ids(current_user.id, mine.id)
-    return render_template("training/lesson.html", form=EmptyForm(), preview=False,
-                           **lesson_context(lesson, lang, viewed))
+    lessons = player.outline(mine)
+    langs = player.version_languages(page, lessons)
+    lang = learning.pick_language(langs, request.args.get("lang"), interface_language(), page.module.default_language)
+    viewed = progress.viewed_lesson_ids(current_user.id, mine)
+    # No form object: the page's one POST button carries csrf_token() itself (checked by CSRFProtect).
+    return render_template("training/lesson.html", preview=False,
+                           **player.learner_context(page, lessons, langs, lang, viewed))
 
 
 @bp.post("/training/lessons/<int:lesson_id>/done")

@@ -179,6 +179,10 @@ def run_locust(server_url: str, plan_file: Path, acks: Path, users: int, seconds
 
 def summary(prefix: Path) -> tuple[list[dict], dict, list[str]]:
     """Per request type and in all: count, failures, p50/p95/p99 (locust's own percentiles), rate."""
+    # Only locust's percentile helper is needed here, once its own process has ended. Importing locust
+    # monkey-patches the standard library for gevent, and patching ssl after SQLAlchemy and psycopg
+    # imported it recurses without end in ssl's minimum_version (gevent 26): so this process skips it.
+    os.environ["LOCUST_SKIP_MONKEY_PATCH"] = "1"
     from locust.stats import calculate_response_time_percentile
 
     def row(name: str, count: int, failures: int, times: dict[int, int], began: float, ended: float) -> dict:

@@ -29,11 +29,12 @@ CARDS = {
 # The top bar by role (templates/_nav.html): the places each role's work is, in this order.
 NAV = {
     "learner": ["My training", "My certificates", "My profile"],
-    "trainer": ["My training", "My certificates", "Authoring", "My profile"],
-    "mission_lead": ["My training", "My certificates", "Dashboard", "Required training", "My profile"],
-    "hq": ["My training", "My certificates", "All missions", "Required training", "Audit log", "My profile"],
-    "admin": ["My training", "My certificates", "All missions", "Authoring", "Required training", "Admin",
-              "Audit log", "My profile"],
+    "trainer": ["My training", "My certificates", "Authoring", "Sessions", "My profile"],
+    "mission_lead": ["My training", "My certificates", "Dashboard", "Sessions", "Required training", "My profile"],
+    "hq": ["My training", "My certificates", "All missions", "Sessions", "Required training", "Audit log",
+           "My profile"],
+    "admin": ["My training", "My certificates", "All missions", "Authoring", "Sessions", "Required training",
+              "Admin", "Audit log", "My profile"],
 }
 ROLE_OF_FIXTURE = {"learner": "learner", "trainer": "trainer", "lead": "mission_lead", "hq": "hq", "admin": "admin"}
 
