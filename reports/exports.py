@@ -154,16 +154,19 @@ def _overdue(board: MissionDashboard, category_names: dict[str, str], rows: list
     course, modules = (board.selected.course_title if board.selected else ""), len(board.modules)
     person = _person_columns(category_names, lambda p: f"{p.service_number} · {category_names.get(p.category, p.category)}")
     buttons = _action_columns(actions)
+    # Translated once for the list, filled in per row (a page lists 50 people).
+    modules_done = _("%(done)s of %(all)s modules done", done="%(done)s", all=modules)
+    reached_by = {key: str(words) for key, words in REACHED_BY.items()}
     columns = (*person,
                Column("course", _("Course"), lambda p: course, screen_label=_("Missing"),
-                      hint=lambda p: _("%(done)s of %(all)s modules done", done=p.modules_done, all=modules)),
+                      hint=lambda p: modules_done % {"done": p.modules_done}),
                Column("status", _("Status"), lambda p: p.status, STATUS_KIND, snippet="status_since",
                       screen_label=_("Since")),
                Column("since", _("Since"), lambda p: p.since, DATE),
                Column("modules_done", _("Modules done"), lambda p: p.modules_done, NUMBER),
                Column("modules", _("Modules in the course"), lambda p: modules, NUMBER),
                Column("reminded", _("Last reminded"), lambda p: p.reminded_at.date() if p.reminded_at else None, DATE,
-                      hint=lambda p: REACHED_BY[p.reached_by] if p.reminded_at else None),
+                      hint=lambda p: reached_by[p.reached_by] if p.reminded_at else None),
                *buttons)
     return Table(_("Overdue"), columns, rows,
                  screen=("name", "unit", "course", "status", "reminded", *(c.key for c in buttons)))
