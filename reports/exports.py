@@ -1,16 +1,20 @@
 """Every dashboard table defined once, column by column (core.spreadsheet.Column): the page draws
-its columns from the same definitions (templates/reports/_macros.html, data_table) and CSV and
-XLSX write them all, with the same filters and the same small-cell rule as the screen. Values
+its columns from the same definitions (templates/reports/_table.html, data_table; the cells that
+carry buttons or several figures by the snippets of templates/reports/_cells.html) and CSV and
+XLSX write them all (but the buttons), with the same filters and the same small-cell rule as the screen. Values
 keep their types (dates, numbers, None for empty): CSV writes them as text, XLSX as typed cells
 (core.spreadsheet keeps formula-like text inert)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from core.spreadsheet import DATE, NUMBER, PERCENT, TEXT, Column, Table
+from core.spreadsheet import ACTION, DATE, NUMBER, PERCENT, TEXT, Column, Table
 from reports import lists
 from reports.dashboard import BreakdownRow, MissionDashboard
 from reports.hq import MissionRow
@@ -20,7 +24,15 @@ from training.statuses import STATUS, STATUS_LIST
 MISSION_TABLES = ("headline", "units", "categories", "modules", "trend", "overdue", "arrivals")
 FORMATS = ("csv", "xlsx")
 COUNT, STATUS_KIND = "count", "status"  # a small-cell rule's Cell; a readiness status key
-BREAKDOWN_SCREEN = ("label", "people", *(status.key for status in STATUS_LIST), "cleared_percent")
+STATUS_KEYS = tuple(status.key for status in STATUS_LIST)
+BREAKDOWN_SCREEN = ("label", "people", *STATUS_KEYS, "cleared_percent")
+HQ_SCREEN = ("mission", "people", "cleared", "due", "overdue_percent", "overdue", "expired", "trend")
+ACTION_COLUMNS = ("remind", "new_code")  # the lists' buttons: remind the person, print them a new code
+
+
+# How the last reminder reached the person (lists.ListedPerson.reached_by; None: in the app, not seen yet)
+REACHED_BY = {"both": _l("by e-mail and in the app"), "email": _l("by e-mail"), "app": _l("in the app"),
+              None: _l("in the app, not seen yet")}
 
 
 def status_label(status: str) -> str:
@@ -67,18 +79,17 @@ def _breakdown(title: str, rows: list[BreakdownRow], first: str) -> Table:
     return Table(title, columns, rows, screen=BREAKDOWN_SCREEN)
 
 
-def mission_table(name: str, board: MissionDashboard, filters: dict, category_names: dict[str, str]) -> Table:
-    """One of MISSION_TABLES."""
-    code = board.mission.code
+def _screen(columns, **changes: dict) -> tuple[Column, ...]:
+    """`columns` with page-only settings (hint, link, snippet, ...) added to some of them, by key."""
+    return tuple(replace(column, **changes.get(column.key, {})) for column in columns)
+
+
+def mission_table(name: str, board: MissionDashboard, filters: dict, category_names: dict[str, str], *,
+                  rows: list | None = None, actions: tuple[str, ...] = ()) -> Table:
+    """One of MISSION_TABLES. The lists' `rows` default to every row (a download); the page gives
+    its own page of them, and the `actions` (ACTION_COLUMNS) the viewer may use."""
     if name == "headline":
-        columns = (Column("mission", _("Mission"), lambda line: code),
-                   Column("people_now", _("People deployed now"), lambda line: board.people_now, NUMBER),
-                   Column("course", _("Course"), lambda line: line.course_title),
-                   Column("due_days", _("Due (days after arrival)"), lambda line: line.requirement.due_days, NUMBER),
-                   Column("people", _("People"), lambda line: line.counts.total, NUMBER),
-                   *_status_columns(lambda line, key: line.counts.by_status[key],
-                                    lambda line, key: line.counts.percent(key), NUMBER))
-        return Table(_("Readiness"), columns, board.requirements)
+        return _headline(board)
     if name == "units":
         return _breakdown(_("By unit"), board.by_unit, _("Unit"))
     if name == "categories":
@@ -97,34 +108,124 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
         columns = (Column("week", _("Week starting"), lambda week: week[0], DATE),
                    Column("completions", _("Course completions"), lambda week: week[1], NUMBER))
         return Table(_("Completions per week"), columns, board.trend)
-    course = board.selected.course_title if board.selected else ""
-    person = (Column("name", _("Name"), lambda p: p.name),
-              Column("service_number", _("Service number"), lambda p: p.service_number),
-              Column("category", _("Category"), lambda p: category_names.get(p.category, p.category)),
-              Column("unit", _("Unit"), lambda p: p.unit))
     if name == "overdue":
-        columns = (*person, Column("course", _("Course"), lambda p: course),
-                   Column("status", _("Status"), lambda p: p.status, STATUS_KIND),
-                   Column("since", _("Since"), lambda p: p.since, DATE),
-                   Column("modules_done", _("Modules done"), lambda p: p.modules_done, NUMBER),
-                   Column("modules", _("Modules in the course"), lambda p: len(board.modules), NUMBER),
-                   Column("reminded", _("Last reminded"), lambda p: p.reminded_at.date() if p.reminded_at else None, DATE))
-        return Table(_("Overdue"), columns, lists.overdue_page(board, filters, everything=True).items)
+        if rows is None:
+            rows = lists.overdue_page(board, filters, everything=True).items
+        return _overdue(board, category_names, rows, actions)
     if name == "arrivals":
-        columns = (*person, Column("arrived", _("Arrived"), lambda p: p.arrival_on, DATE),
-                   Column("course", _("Course"), lambda p: course),
-                   Column("status", _("Status"), lambda p: p.status, STATUS_KIND),
-                   Column("due_on", _("Due date"), lambda p: p.since, DATE))
-        return Table(_("Arrivals"), columns, lists.all_arrivals(board))
+        return _arrivals(board, category_names, lists.all_arrivals(board) if rows is None else rows, actions)
     raise KeyError(name)
 
 
+def _headline(board: MissionDashboard) -> Table:
+    code, several = board.mission.code, len(board.requirements) > 1
+    columns = (Column("mission", _("Mission"), lambda line: code),
+               Column("people_now", _("People deployed now"), lambda line: board.people_now, NUMBER),
+               Column("course", _("Course"), lambda line: line.course_title,
+                      link=lambda line: url_for("reports.mission", mission_id=board.mission.id,
+                                                requirement=line.requirement.id) if several else None,
+                      hint=lambda line: _("due %(days)s days after arrival", days=line.requirement.due_days)),
+               Column("due_days", _("Due (days after arrival)"), lambda line: line.requirement.due_days, NUMBER),
+               Column("people", _("People"), lambda line: line.counts.total, NUMBER),
+               *_screen(_status_columns(lambda line, key: line.counts.by_status[key],
+                                        lambda line, key: line.counts.percent(key), NUMBER),
+                        **{key: {"snippet": "share"} for key in STATUS_KEYS}))
+    selected = board.selected.requirement.id if board.selected else None
+    return Table(_("Readiness"), columns, board.requirements, screen=("course", "people", *STATUS_KEYS),
+                 row_class=lambda line: "selected" if line.requirement.id == selected else "")
+
+
+def _person_columns(category_names: dict[str, str], hint: Callable) -> tuple[Column, ...]:
+    return (Column("name", _("Name"), lambda p: p.name, hint=hint),
+            Column("service_number", _("Service number"), lambda p: p.service_number),
+            Column("category", _("Category"), lambda p: category_names.get(p.category, p.category)),
+            Column("unit", _("Unit"), lambda p: p.unit or _("No unit")))
+
+
+def _action_columns(actions: tuple[str, ...], offered: tuple[str, ...] = ACTION_COLUMNS) -> tuple[Column, ...]:
+    """The buttons of a list that offers `offered`, those the viewer may use (`actions`) only."""
+    columns = (Column("remind", _("Remind"), lambda p: p.user_id, ACTION, snippet="remind", screen_only=True),
+               Column("new_code", _("Activation slip"), lambda p: p.user_id, ACTION, snippet="new_code",
+                      screen_only=True))
+    return tuple(column for column in columns if column.key in actions and column.key in offered)
+
+
+def _overdue(board: MissionDashboard, category_names: dict[str, str], rows: list, actions: tuple[str, ...]) -> Table:
+    course, modules = (board.selected.course_title if board.selected else ""), len(board.modules)
+    person = _person_columns(category_names, lambda p: f"{p.service_number} · {category_names.get(p.category, p.category)}")
+    buttons = _action_columns(actions)
+    # Translated once for the list, filled in per row (a page lists 50 people).
+    modules_done = _("%(done)s of %(all)s modules done", done="%(done)s", all=modules)
+    reached_by = {key: str(words) for key, words in REACHED_BY.items()}
+    columns = (*person,
+               Column("course", _("Course"), lambda p: course, screen_label=_("Missing"),
+                      hint=lambda p: modules_done % {"done": p.modules_done}),
+               Column("status", _("Status"), lambda p: p.status, STATUS_KIND, snippet="status_since",
+                      screen_label=_("Since")),
+               Column("since", _("Since"), lambda p: p.since, DATE),
+               Column("modules_done", _("Modules done"), lambda p: p.modules_done, NUMBER),
+               Column("modules", _("Modules in the course"), lambda p: modules, NUMBER),
+               Column("reminded", _("Last reminded"), lambda p: p.reminded_at.date() if p.reminded_at else None, DATE,
+                      hint=lambda p: reached_by[p.reached_by] if p.reminded_at else None),
+               *buttons)
+    return Table(_("Overdue"), columns, rows,
+                 screen=("name", "unit", "course", "status", "reminded", *(c.key for c in buttons)))
+
+
+def _arrivals(board: MissionDashboard, category_names: dict[str, str], rows: list, actions: tuple[str, ...]) -> Table:
+    course = board.selected.course_title if board.selected else ""
+    buttons = _action_columns(actions, offered=("new_code",))
+    columns = (*_person_columns(category_names, lambda p: p.service_number),
+               Column("arrived", _("Arrived"), lambda p: p.arrival_on, DATE),
+               Column("course", _("Course"), lambda p: course),
+               Column("status", _("Status"), lambda p: p.status, STATUS_KIND, snippet="status"),
+               Column("due_on", _("Due date"), lambda p: p.since, DATE),
+               *buttons)
+    return Table(_("Arrivals"), columns, rows,
+                 screen=("name", "unit", "arrived", "status", "due_on", *(c.key for c in buttons)))
+
+
+def getting_in_table(rows: list[tuple[int, str, int, int]], may_print: bool) -> Table:
+    """The page's "Never signed in, by unit" (no download): rows of (unit id, label, people, never
+    signed in), the mission's total (unit id 0) last; the slip buttons for those who may print them."""
+    columns = (Column("unit", _("Unit"), lambda row: row[1]),
+               Column("people", _("People"), lambda row: row[2], NUMBER),
+               Column("never", _("Never signed in"), lambda row: row[3], NUMBER),
+               Column("slips", _("Activation slips (PDF)"), lambda row: row[0], snippet="slips", screen_only=True))
+    return Table(_("Never signed in"), columns, rows, screen=("unit", "people", "never", *(("slips",) if may_print else ())),
+                 row_class=lambda row: "total" if row[0] == 0 else "")
+
+
 def hq_table(grouped: dict[str, list[MissionRow]], kind_names: dict[str, str]) -> Table:
-    """The all-missions table: one row per (kind, mission row)."""
+    """The all-missions table: one row per (kind, mission row). The page shows one kind's rows at a
+    time (hq_screen_table), the download all of them with their kind."""
     columns = (Column("kind", _("Kind"), lambda pair: kind_names.get(pair[0], pair[0])),
-               Column("mission", _("Mission"), lambda pair: pair[1].mission.code, TEXT),
-               Column("people", _("People deployed now"), lambda pair: pair[1].people, NUMBER),
-               *_status_columns(lambda pair, key: pair[1].cells[key], lambda pair, key: pair[1].shown_percent(key), COUNT),
-               Column("recent", _("Course completions, last 4 weeks"), lambda pair: pair[1].recent, NUMBER),
-               Column("before", _("Course completions, 4 weeks before"), lambda pair: pair[1].before, NUMBER))
+               *(_pair(column) for column in _hq_columns()))
     return Table(_("All missions"), columns, [(kind, row) for kind, rows in grouped.items() for row in rows])
+
+
+def hq_screen_table(rows: list[MissionRow]) -> Table:
+    """One kind's missions on the HQ page: the download's columns, as the page draws them."""
+    return Table(_("All missions"), _hq_columns(), rows, screen=HQ_SCREEN)
+
+
+def _pair(column: Column) -> Column:
+    """An HQ column read from a (kind, row) pair, as the download's rows are."""
+    return Column(column.key, column.label, lambda pair: column.value(pair[1]), column.kind,
+                  screen_only=column.screen_only)
+
+
+def _hq_columns() -> tuple[Column, ...]:
+    figures = _status_columns(lambda row, key: row.cells[key], lambda row, key: row.shown_percent(key), COUNT)
+    return (Column("mission", _("Mission"), lambda row: row.mission.code, TEXT, sort="mission",
+                   link=lambda row: url_for("reports.mission", mission_id=row.mission.id),
+                   hint=lambda row: row.mission.country),
+            Column("people", _("People deployed now"), lambda row: row.people, NUMBER,
+                   screen_label=_("People now"), sort="people"),
+            *_screen(figures, cleared={"snippet": "hq_share", "sort": "cleared"}, due={"snippet": "hq_share"},
+                     overdue_percent={"snippet": "hq_figure", "sort": "overdue"},
+                     overdue={"snippet": "hq_figure", "sort": "overdue_count"}, expired={"snippet": "hq_share"}),
+            Column("recent", _("Course completions, last 4 weeks"), lambda row: row.recent, NUMBER),
+            Column("before", _("Course completions, 4 weeks before"), lambda row: row.before, NUMBER),
+            Column("trend", _("Completions, last 4 weeks"), lambda row: row.change, TEXT, snippet="hq_trend",
+                   sort="trend", screen_only=True))

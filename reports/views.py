@@ -32,6 +32,7 @@ from training.statuses import STATUS_LIST
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
 SCREEN_TABLES = ("units", "categories", "modules", "trend")  # drawn by data_table from their export columns
+# (so are the headline and the two lists, whose rows on the page are one page of the download's)
 
 STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hidden": _l("Fewer than 5 or hidden")}
 
@@ -78,10 +79,16 @@ def mission(mission_id: int):
     overdue = lists.overdue_page(board, filters)
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int))
     category_names = {k: str(v) for k, v in CATEGORY_NAMES.items()}
-    figures, tables = {}, {}
+    may_remind, may_print = can_remind(current_user, mission), can_issue_codes(current_user, mission)
+    actions = tuple(key for key, may in zip(exports.ACTION_COLUMNS, (may_remind, may_print), strict=True) if may)
+    # The page's tables come from the definitions the downloads use (reports.exports).
+    tables = {"headline": exports.mission_table("headline", board, filters, category_names),
+              "getting_in": exports.getting_in_table(_getting_in(mission), may_print)}
+    figures = {}
     if board.selected is not None:
-        # The page's tables come from the definitions the downloads use (reports.exports).
-        tables = {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
+        tables |= {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
+        tables |= {name: exports.mission_table(name, board, filters, category_names, rows=page.items, actions=actions)
+                   for name, page in (("overdue", overdue), ("arrivals", arrivals))}
         course = board.selected.course_title
         figures = {
             "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
@@ -101,10 +108,9 @@ def mission(mission_id: int):
         }
     query = _filter_query()
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
-                           getting_in=_getting_in(mission), may_print=can_issue_codes(current_user, mission),
-                           figures=figures, category_names=category_names, status_names=_status_names(),
+                           figures=figures, status_names=_status_names(),
                            format_date=_remembered(format_date), format_decimal=_remembered(format_decimal),
-                           may_remind=can_remind(current_user, mission), back=urlencode(request.args.to_dict())[:1500],
+                           may_remind=may_remind, back=urlencode(request.args.to_dict())[:1500],
                            query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
 
 
@@ -251,7 +257,8 @@ def hq():
     sparks = {row.mission.id: charts.sparkline(row.weekly, rtl=rtl, title=_(
         "%(mission)s: course completions per week, last 12 weeks", mission=row.mission.code))
         for rows in grouped.values() for row in rows}
-    return render_template("reports/hq.html", grouped=grouped, sort=sort, kind_names=KIND_NAMES, sparks=sparks,
+    tables = {kind: exports.hq_screen_table(rows) for kind, rows in grouped.items()}
+    return render_template("reports/hq.html", tables=tables, sort=sort, kind_names=KIND_NAMES, sparks=sparks,
                            status_names=STATUS_NAMES, reveal_small=reveals_small_cells(current_user),
                            sort_urls=_sort_urls(sort))
 
@@ -259,7 +266,7 @@ def hq():
 def _sort_urls(sort: str) -> dict[str, str]:
     """Each column's link: the mission code sorts A to Z first, figures biggest first; a second click reverses."""
     urls = {}
-    for key in ("mission", "people", "cleared", "overdue", "overdue_count", "trend"):
+    for key in hq_report.SORT_KEYS:
         first = key if key == "mission" else f"-{key}"
         target = (first[1:] if first.startswith("-") else f"-{first}") if sort == first else first
         urls[key] = url_for(".hq", sort=target)

@@ -235,3 +235,46 @@ def test_modules_and_trend_exports_match_the_page(client, scenario, admin):
     modules = _export(client, scenario.mission, "modules", "xlsx")
     assert modules[0] == ["Module", "Title", "People who completed it", "People", "%"]
     assert [r[:1] + r[2:4] for r in modules[1:]] == [[1, 0, 18], [2, 0, 18]]
+
+
+def test_the_lists_page_and_download_share_one_definition(app, client, scenario, admin, hq):
+    """The page draws the overdue and arrivals lists from the download's column definitions: the
+    buttons are on the page only, and a person with no unit reads "No unit" in both."""
+    login_as(client, admin)  # an admin may remind and print codes: both button columns are there
+    html = client.get(f"/missions/{scenario.mission.id}/dashboard").get_data(as_text=True)
+    overdue = rf.table(html, "Overdue and expired")
+    assert overdue.rows[0] == ["Name", "Unit", "Missing", "Since", "Last reminded", "Remind", "Activation slip"]
+    assert overdue.row("Civil Overdue")[1] == "No unit"
+    header, *rows = _export(client, scenario.mission, "overdue", "csv")
+    assert header == ["Name", "Service number", "Category", "Unit", "Course", "Status", "Since", "Modules done",
+                      "Modules in the course", "Last reminded"]
+    assert next(r for r in rows if r[0] == "Civil Overdue")[3] == "No unit"
+    arrivals = rf.table(html, "People who arrived in the last 30 days")
+    assert arrivals.rows[0] == ["Name", "Unit", "Arrived", "Status", "Due date", "Activation slip"]
+    header, *_rows = _export(client, scenario.mission, "arrivals", "csv")
+    assert header == ["Name", "Service number", "Category", "Unit", "Arrived", "Course", "Status", "Due date"]
+    # HQ may neither remind nor print codes: no button column on the page, the same download.
+    hq_client = app.test_client()
+    login_as(hq_client, hq)
+    html = hq_client.get(f"/missions/{scenario.mission.id}/dashboard").get_data(as_text=True)
+    assert rf.table(html, "Overdue and expired").rows[0] == ["Name", "Unit", "Missing", "Since", "Last reminded"]
+    assert _export(hq_client, scenario.mission, "overdue", "csv")[0] == _export(client, scenario.mission, "overdue", "csv")[0]
+
+
+def test_a_screen_only_column_never_reaches_a_download():
+    from core.spreadsheet import ACTION, Column, Table
+
+    columns = (Column("name", "Name", lambda row: row), Column("go", "Go", lambda row: row, ACTION, screen_only=True))
+    table = Table("t", columns, ["a"], screen=("name", "go"))
+    assert [column.key for column in table.screen_columns()] == ["name", "go"]
+    assert table.header() == ["Name"] and table.body() == [["a"]]
+    with pytest.raises(ValueError, match="screen-only"):
+        Table("t", columns, ["a"], export=("name", "go")).header()
+
+
+def test_every_sortable_hq_column_sorts(app):
+    from reports import exports, hq
+
+    with app.test_request_context():
+        sorts = [column.sort for column in exports.hq_screen_table([]).screen_columns() if column.sort]
+    assert sorted(sorts) == sorted(hq.SORT_KEYS)
