@@ -93,13 +93,14 @@ def _checked_entry(info: zipfile.ZipInfo) -> bool:
             or any(part in ("", ".", "..") for part in parts) or CONTROL.search(name)):
         raise ArchiveError("unsafe_path", name)
     mode = info.external_attr >> 16
-    if stat.S_ISLNK(mode):
+    kind = stat.S_IFMT(mode)  # 0 when the archiver recorded no type (Windows tools; Python's writestr)
+    if kind == stat.S_IFLNK:
         raise ArchiveError("link", name)
     if info.flag_bits & 0x1:
         raise ArchiveError("encrypted", name)
     if info.is_dir():
         return False
-    if mode and not stat.S_ISREG(mode):  # a device, a pipe: only plain files (0: made where there are no modes)
+    if kind and kind != stat.S_IFREG:  # a device, a pipe: only plain files
         raise ArchiveError("unknown_file", name)
     return True
 

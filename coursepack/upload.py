@@ -50,6 +50,7 @@ class ModulePlan:
     questions_new: int = 0
     questions_changed: int = 0
     pictures: int = 0
+    based_on: str = ""       # the version and question bank it was compared with: the job checks they are the same
 
 
 @dataclass
@@ -115,15 +116,19 @@ def plan_upload(files: dict[str, bytes], *, actor: User) -> UploadPlan:
         else:
             status = "changed"
         module_plan = ModulePlan(module_package.slug, status, pictures=len(paths))
+        seen = [current.id if current else None, versions.content_of(current) if current else None]
         created, updated = set(), set()
         # A new module has no bank yet: each file is checked against an empty one (id 0 is never a module's).
         bank = module if module is not None else SimpleNamespace(id=0)
         for lang, (path, text) in module_package.gift.items():
-            report = plan_gift(bank, text, lang=lang).report
+            gift_plan = plan_gift(bank, text, lang=lang)
+            report = gift_plan.report
+            seen.append(sorted((key, row_id, str(stamp)) for key, (row_id, stamp) in gift_plan.bank_state.items()))
             plan.problems.extend(f"{path}:{error.line}: {error.message}" for error in report.errors)
             created.update(report.created)
             updated.update(report.updated)
         module_plan.questions_new, module_plan.questions_changed = len(created), len(updated - created)
+        module_plan.based_on = hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode()).hexdigest()
         plan.modules.append(module_plan)
     return plan
 
