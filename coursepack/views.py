@@ -8,6 +8,7 @@ which starts the import job (coursepack.upload) and sends them to its page.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, redirect, render_template, url_for
@@ -25,6 +26,7 @@ from training.permissions import can_create_course, can_read_course
 
 bp = Blueprint("coursepack", __name__, url_prefix="/training/author")
 STAGED = "uploads"
+STAGED_HOURS = 24
 
 
 def _refusal(error: archive.ArchiveError) -> str:
@@ -56,6 +58,17 @@ def _staged_path(sha256: str) -> Path:
     return folder / f"{current_user.id}-{sha256}.zip"
 
 
+def _forget_old_uploads() -> None:
+    """Checked packages nobody imported are removed after STAGED_HOURS."""
+    cutoff = time.time() - STAGED_HOURS * 3600
+    for path in (jobs.files_dir() / STAGED).glob("*.zip"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass  # another request removed it first
+
+
 def _require_importer() -> None:
     require(can_create_course(current_user))
 
@@ -80,6 +93,7 @@ def upload_package():
         if not plan.problems:
             sha256 = hashlib.sha256(data).hexdigest()
             _staged_path(sha256).write_bytes(data)
+            _forget_old_uploads()
             import_form = PackageImportForm(formdata=None, upload=sha256, digest=plan.digest(), name=name)
         return render_template("coursepack/upload.html", form=PackageUploadForm(formdata=None), plan=plan,
                                import_form=import_form, filename=name,
