@@ -301,3 +301,25 @@ def test_a_job_killed_half_way_leaves_nothing_and_runs_again(app, client, traine
     assert db.session.get(Job, job.id).status == "done"
     assert db.session.scalar(select(func.count(Course.id))) == 1
     assert db.session.scalar(select(func.count(LessonImage.id))) == 1
+
+
+COURSE = "code: odd\ntitle: {en: Odd}\ndescription: {en: Odd}\nlanguages: [en]\nmodules: [01-a]\n"
+
+
+@pytest.mark.parametrize("entries", [
+    {"course.yaml": "- a list\n- not a mapping\n"},
+    {"course.yaml": "code: [1, 2]\nlanguages: {en: 1}\nmodules: 7\n"},
+    {"course.yaml": COURSE, "01-a/module.yaml": "slug: a\nlessons: [{x: 1}, 3]\nquiz: [1]\nminutes: many\n"},
+    {"course.yaml": COURSE, "01-a/module.yaml": "slug: a\ntitle: {en: A}\nsummary: {en: A}\nobjectives: {en: [o]}\n"
+                                                "lessons: [l1]\n", "01-a/l1.en.md": "no title line\n"},
+    {"course.yaml": COURSE, "01-a/module.yaml": "slug: a\ntitle: {en: A}\nsummary: {en: A}\nobjectives: {en: [o]}\n"
+                                                "lessons: [l1]\n", "01-a/l1.en.md": "# T\n\n![x](images/../../x.png)\n",
+     "01-a/questions.en.gift": "::q1::{{{\n"},
+])
+def test_a_malformed_package_is_a_list_of_problems_never_a_server_error(app, client, trainer, entries):
+    login_as(client, trainer)
+    before = _counts()
+    response = _check(client, _zip(entries))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "nothing can be imported until" in page and 'name="digest"' not in page
+    assert _counts() == before

@@ -135,7 +135,7 @@ def markdown_snippet(image: LessonImage, alt: str) -> str:
 
 
 def clean_packaged(raw: bytes) -> CleanImage:
-    """What store_packaged keeps of a picture from a course package: its bytes as they came when they
+    """What is kept of a picture from a course package: its bytes as they came when they
     are already what clean_image makes (a still WebP, small enough, without metadata), so that a
     package this platform exported names the same picture by the same hash when imported again;
     otherwise the picture re-encoded like an upload. No database: a package's dry run uses it too.
@@ -159,7 +159,3 @@ def store_clean(clean: CleanImage, *, actor=None, original_name: str = "") -> Le
     db.session.flush()
     return image_row
 
-
-def store_packaged(raw: bytes, *, actor=None, original_name: str = "") -> LessonImage:
-    """A picture from a course package, checked like any upload (clean_packaged). Adds and flushes."""
-    return store_clean(clean_packaged(raw), actor=actor, original_name=original_name)
