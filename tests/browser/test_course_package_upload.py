@@ -3,12 +3,15 @@ the job's page, the course; then downloads it again as the same ZIP."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from playwright.sync_api import expect
 
 from coursepack.archive import write_archive
 from coursepack.cli import SHIPPED_COURSE
 from tests.browser.conftest import sign_in
+from tests.browser.field_world import axe_violations, choose_language, describe
 
 pytestmark = pytest.mark.browser
 
@@ -35,3 +38,27 @@ def test_a_trainer_imports_a_course_package_without_javascript(new_page, live_se
         page.get_by_role("link", name="Download as package (ZIP)").click()
     assert download.value.suggested_filename == "cp-peace-ops.zip"
     assert download.value.path().read_bytes() == package.read_bytes()  # the same course, the same bytes
+
+
+def test_the_dry_run_with_problems_and_warnings_passes_axe_in_english_and_arabic(new_page, live_server, trainer,
+                                                                                  tmp_path):
+    folder = tmp_path / "cp-peace-ops"
+    shutil.copytree(SHIPPED_COURSE, folder)
+    next(folder.glob("01-*/*.ar.md")).unlink()  # a warning: a missing translation
+    gift = next(folder.glob("02-*/questions.en.gift"))
+    gift.write_text(gift.read_text(encoding="utf-8") + "\n::broken::{\n", encoding="utf-8")  # a problem, by line
+    package = tmp_path / "package.zip"
+    package.write_bytes(write_archive(folder))
+    page = new_page(bypass_csp=True)  # axe is injected: the page's CSP would block it
+    sign_in(page, live_server, trainer)
+    problems = {}
+    for lang in ("en", "ar"):
+        choose_language(page, live_server, lang)
+        page.goto(f"{live_server}/training/author/import")
+        page.locator("input[type=file]").set_input_files(str(package))
+        page.locator("form.boxed-form button[type=submit]").click()
+        assert page.locator("table").count() == 3  # modules, problems, warnings
+        violations = axe_violations(page)
+        if violations:
+            problems[lang] = violations
+    assert not problems, "axe found WCAG A/AA violations:\n" + describe(problems)
