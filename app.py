@@ -169,6 +169,9 @@ def register_blueprints(app: Flask) -> None:
     from recognition.views import bp as recognition_bp
 
     app.register_blueprint(recognition_bp)
+    from coursepack.views import bp as coursepack_bp
+
+    app.register_blueprint(coursepack_bp)
     register_jobs(app)
 
 
@@ -204,6 +207,7 @@ def register_jobs(app: Flask) -> None:
     from accounts.roster_job import register as register_roster_job
     from audit.verify_job import register as register_audit_job
     from certificates.bulk_job import register as register_zip_job
+    from coursepack.upload import register as register_content_job
     from jobs.views import bp as jobs_bp
     from quizzes.gift_job import register as register_gift_job
     from reports.reminder_job import register as register_reminder_job
@@ -213,6 +217,7 @@ def register_jobs(app: Flask) -> None:
     register_reminder_job()
     register_roster_job()
     register_gift_job()
+    register_content_job()
     register_audit_job()
 
 

@@ -22,6 +22,9 @@ REVIEW_WHENS = ("after_each", "after_pass", "after_last")
 IMAGES_FOLDER = "images"
 # A picture beside its lesson, named by the SHA-256 of its bytes: ![text](images/<sha256>.webp)
 IMAGE_LINK = re.compile(r"\]\(" + IMAGES_FOLDER + r"/([^)\s]+)")
+# A module folder or lesson stem named in the YAML: one plain name inside the package, never a path
+# ("../x" would read files beside the package, which matters once packages are uploaded).
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
 
 
 class ContentError(Exception):
@@ -142,6 +145,10 @@ def read_package(root: Path) -> CoursePackage:
         problems.append(f"{course_path}:{_key_line(course_path, 'modules')}: 'modules' must list the module folders")
         folders = []
     for folder in folders:
+        if not PLAIN_NAME.match(str(folder)):
+            problems.append(f"{course_path}:{_key_line(course_path, 'modules')}: '{folder}' is not a folder name "
+                            f"inside the package (letters, digits, dashes)")
+            continue
         module = _read_module(root / str(folder), languages, problems, warnings)
         if module is not None:
             modules.append(module)
@@ -185,6 +192,10 @@ def _read_module(folder: Path, languages: list[str], problems: list[str],
         warnings.append(f"{path}:{_key_line(path, 'lessons')}: no lessons yet: the module stays a draft")
     images: dict[str, bytes] = {}
     for stem in stems:
+        if not PLAIN_NAME.match(str(stem)):
+            problems.append(f"{path}:{_key_line(path, 'lessons')}: '{stem}' is not a lesson file name (letters, "
+                            f"digits, dashes)")
+            continue
         lesson = _read_lesson(folder, str(stem), languages, problems, warnings)
         if lesson is not None:
             lessons.append(lesson)

@@ -28,7 +28,7 @@ from extensions import db
 from quizzes.services import QuizError, get_or_create_quiz, quiz_for_module, update_settings
 from quizzes.transfer import export_gift, import_gift
 from training import versions
-from training.images import ImageError, media_path, store_packaged
+from training.images import CleanImage, ImageError, clean_packaged, media_path, store_clean
 from training.models import Course, LessonImage, Module
 
 MEDIA_LINK = re.compile(r"/media/([0-9a-f]{64})\.webp")
@@ -57,7 +57,14 @@ class ImportSummary:
 
 
 def import_content(root: Path, *, actor=None, publish: bool = False) -> ImportSummary:
-    package = read_package(root)
+    return import_package(read_package(root), actor=actor, publish=publish)
+
+
+def import_package(package: CoursePackage, *, actor=None, publish: bool = False,
+                   cleaned: dict[tuple[str, str], CleanImage] | None = None, source: str = "") -> ImportSummary:
+    """Write a package already read, in the caller's transaction. The person importing owns a course
+    the import creates (from the terminal, with no actor, no one: admins write it). `cleaned`: the
+    pictures a dry run already checked and re-encoded, by (module folder, file name)."""
     course = db.session.scalar(select(Course).filter_by(code=package.code))
     summary = ImportSummary(course=package.code, created=course is None, warnings=list(package.warnings))
     if course is None:
@@ -69,23 +76,23 @@ def import_content(root: Path, *, actor=None, publish: bool = False) -> ImportSu
     db.session.flush()
     problems: list[str] = []
     for position, module_package in enumerate(package.modules):
-        _import_module(course, module_package, position, actor, publish, summary, problems)
+        _import_module(course, module_package, position, actor, publish, summary, problems, cleaned or {})
     if problems:
         raise ContentError(problems)
     record("content_imported", actor=actor, target=f"course:{course.code}", published=summary.published,
-           drafted=summary.drafted)
+           drafted=summary.drafted, created=summary.created, **({"source": source[:200]} if source else {}))
     return summary
 
 
 def _import_module(course: Course, package: ModulePackage, position: int, actor, publish: bool,
-                   summary: ImportSummary, problems: list[str]) -> None:
+                   summary: ImportSummary, problems: list[str], cleaned: dict) -> None:
     module = db.session.scalar(select(Module).filter_by(course_id=course.id, slug=package.slug))
     if module is None:
         module = Module(course=course, slug=package.slug)
         db.session.add(module)
     module.position, module.default_language, module.is_archived = position, course.default_language, False
     db.session.flush()
-    wanted = _with_stored_images(package, actor, summary, problems)
+    wanted = _with_stored_images(package, actor, summary, problems, cleaned)
     # A module still being translated (or without lessons) comes in as a draft even with --publish.
     publish = publish and not package.untranslated and bool(package.lessons)
     current = versions.draft_of(module) or versions.latest_published(module)
@@ -126,15 +133,22 @@ def _import_module(course: Course, package: ModulePackage, position: int, actor,
             problems.append(f"{package.folder}/module.yaml: quiz: {error}")
 
 
-def _with_stored_images(package: ModulePackage, actor, summary: ImportSummary, problems: list[str]) -> dict:
+def _with_stored_images(package: ModulePackage, actor, summary: ImportSummary, problems: list[str],
+                        cleaned: dict) -> dict:
     """The module's content with each images/<name> link turned into the stored picture's /media/ path."""
     paths = {}
     for name, raw in package.images.items():
         try:
-            paths[name] = media_path(store_packaged(raw, actor=actor, original_name=name))
+            clean = cleaned.get((package.folder, name)) or clean_packaged(raw)
+            paths[name] = media_path(store_clean(clean, actor=actor, original_name=name))
         except ImageError as error:
             problems.append(f"{package.folder}/{IMAGES_FOLDER}/{name}: {error}")
     summary.images += len(paths)
+    return relinked_content(package, paths)
+
+
+def relinked_content(package: ModulePackage, paths: dict[str, str]) -> dict:
+    """The module's version content, its images/<name> links pointing at `paths` (name -> /media/ path)."""
     content = package.version_content()
     for lesson in content["lessons"]:
         lesson["body"] = {lang: _relink(text, paths) for lang, text in lesson["body"].items()}

@@ -188,6 +188,11 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     # Copy a course one may read (its authors; any trainer for the shipped course) into a new one they own:
     # the empty form has no code, so back to the course with the message, nothing created.
     "training_author.course_copy": allowed_to("trainer", ok=302),
+    # course packages (coursepack/views.py): any trainer or admin may upload one (it imports as drafts they own,
+    # or into a course they already write); the download is for those who may read the course
+    "coursepack.upload_package": COURSE_AUTHORS,
+    "coursepack.start_import": allowed_to("trainer", ok=400),  # no checked package named: nothing imported
+    "coursepack.export_package": COURSE_AUTHORS,
     # who is offered an optional course: its authors choose (the shipped course's readers do not)
     "training_author.course_audience": COURSE_AUTHORS,
     "training_author.author_add": allowed_to("trainer", ok=302),  # empty form: back to the course with the errors

@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "inperson": {"certificates", "training", "accounts", "audit", "core", "base"},
     "reports": {"inperson", "recognition", "readiness", "certificates", "quizzes", "training", "accounts", "audit", "jobs", "core", "base"},
     "offline": {"quizzes", "training", "accounts", "core", "base"},
-    "coursepack": {"quizzes", "training", "accounts", "audit", "core", "base"},
+    "coursepack": {"quizzes", "training", "accounts", "audit", "jobs", "core", "base"},
     "demo": {"inperson", "recognition", "coursepack", "reports", "readiness", "certificates", "quizzes", "training", "accounts", "audit", "core",
              "base"},
     "app": {"demo", "inperson", "recognition", "coursepack", "offline", "reports", "readiness", "certificates", "quizzes", "training", "accounts",

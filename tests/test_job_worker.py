@@ -155,3 +155,54 @@ def test_a_worker_killed_mid_roster_import_leaves_nobody_and_the_import_runs_aga
     assert job.runs == 2 and job.result["created"] == 3000
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == people_before + 3000
+
+
+def test_a_worker_killed_mid_course_package_import_leaves_nothing_and_the_import_runs_again(tmp_path):
+    """The course package job (coursepack/upload.py) in a real worker: killed after it has read the
+    package, no course exists; run again, the course is imported once."""
+    from coursepack import archive, upload
+    from coursepack.cli import SHIPPED_COURSE
+    from training.models import Course, Module
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": {},
+                      "JOB_FILES_DIR": str(instance / "job-files"), "JOB_STALL_SECONDS": 2, "JOBS_INLINE": False})
+    data = archive.write_archive(SHIPPED_COURSE)
+    with app.app_context():
+        db.create_all()
+        trainer = factories.make_user(roles=["trainer"])
+        db.session.commit()
+        plan = upload.plan_upload(archive.read_archive(data), actor=trainer)
+        assert not plan.problems
+        db.session.rollback()
+        job_id = upload.start(data, "cp-peace-ops.zip", digest=plan.digest(), actor=trainer).id
+        db.session.commit()
+
+    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        _wait(app, job_id, lambda job: job.status == "running" and job.done >= 1)
+    finally:
+        os.killpg(slow.pid, signal.SIGKILL)
+        slow.wait(10)
+    time.sleep(2.5)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Course.id))) == 0
+        job = db.session.get(Job, job_id)
+        assert job.status == "running" and services.can_run_again(job)
+        services.requeue(job)
+        db.session.commit()
+
+    worker = _worker(_env(instance, database))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        job = _wait(app, job_id, lambda job: job.status == "done")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(10)
+    assert job.runs == 2 and job.result["course"] == "cp-peace-ops" and job.result["modules_drafted"] == 8
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Course.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Module.id))) == 8

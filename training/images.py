@@ -116,16 +116,7 @@ def _check_header(image: Image.Image) -> None:
 
 def store(raw: bytes, *, actor=None, original_name: str = "") -> LessonImage:
     """Clean and keep an upload; the same picture uploaded twice is stored once. Adds and flushes."""
-    clean = clean_image(raw)
-    existing = db.session.scalar(select(LessonImage).filter_by(sha256=clean.sha256))
-    if existing is not None:
-        return existing
-    image = LessonImage(sha256=clean.sha256, media_type=MEDIA_TYPE, width=clean.width, height=clean.height,
-                        data=clean.data, uploaded_by_id=getattr(actor, "id", None),
-                        original_name=(original_name or "")[:200])
-    db.session.add(image)
-    db.session.flush()
-    return image
+    return store_clean(clean_image(raw), actor=actor, original_name=original_name)
 
 
 def store_upload(upload, *, actor=None) -> LessonImage:
@@ -143,24 +134,28 @@ def markdown_snippet(image: LessonImage, alt: str) -> str:
     return f"![{alt}]({media_path(image)})"
 
 
-def store_packaged(raw: bytes, *, actor=None, original_name: str = "") -> LessonImage:
-    """A picture from a course package. Checked like any upload; kept byte for byte when it is
-    already what clean_image makes (a still WebP, small enough, without metadata), so that a
-    package this platform exported names the same picture by the same hash when imported again.
-    Otherwise it is re-encoded like an upload. Adds and flushes.
+def clean_packaged(raw: bytes) -> CleanImage:
+    """What is kept of a picture from a course package: its bytes as they came when they
+    are already what clean_image makes (a still WebP, small enough, without metadata), so that a
+    package this platform exported names the same picture by the same hash when imported again;
+    otherwise the picture re-encoded like an upload. No database: a package's dry run uses it too.
     """
     clean = clean_image(raw)  # refuses what an upload would refuse
     with Image.open(io.BytesIO(raw)) as image:
         already_clean = (image.format == "WEBP" and image.size == (clean.width, clean.height)
                          and not ({"exif", "icc_profile", "xmp"} & set(image.info)))
-    if not already_clean:
-        return store(raw, actor=actor, original_name=original_name)
-    sha256 = hashlib.sha256(raw).hexdigest()
-    existing = db.session.scalar(select(LessonImage).filter_by(sha256=sha256))
+    return CleanImage(raw, clean.width, clean.height) if already_clean else clean
+
+
+def store_clean(clean: CleanImage, *, actor=None, original_name: str = "") -> LessonImage:
+    """Keep a picture already cleaned; the same picture twice is stored once. Adds and flushes."""
+    existing = db.session.scalar(select(LessonImage).filter_by(sha256=clean.sha256))
     if existing is not None:
         return existing
-    image_row = LessonImage(sha256=sha256, media_type=MEDIA_TYPE, width=clean.width, height=clean.height, data=raw,
-                            uploaded_by_id=getattr(actor, "id", None), original_name=(original_name or "")[:200])
+    image_row = LessonImage(sha256=clean.sha256, media_type=MEDIA_TYPE, width=clean.width, height=clean.height,
+                            data=clean.data, uploaded_by_id=getattr(actor, "id", None),
+                            original_name=(original_name or "")[:200])
     db.session.add(image_row)
     db.session.flush()
     return image_row
+

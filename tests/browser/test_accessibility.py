@@ -135,6 +135,7 @@ def test_trainer_pages(axe_page, live_server, trainer, course):
         ("quiz settings", "quiz_author.settings", {"module_id": module.id}),
         ("item analysis", "quiz_author.item_analysis", {"module_id": module.id}),
         ("certificates", "certificates.manage", {}),
+        ("course package import", "coursepack.upload_package", {}),
     )
     assert {"module editor", "question editor"} <= set(urls)
     sign_in(axe_page, live_server, trainer)
