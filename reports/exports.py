@@ -11,15 +11,17 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 
 from core.spreadsheet import DATE, NUMBER, PERCENT, TEXT, Column, Table
+from readiness.rule import CLEARED_BY
 from reports import lists
 from reports.dashboard import BreakdownRow, MissionDashboard
 from reports.hq import MissionRow
 from reports.smallcells import SMALL, Cell
 from training.statuses import STATUS, STATUS_LIST
 
-MISSION_TABLES = ("headline", "units", "categories", "modules", "trend", "overdue", "arrivals")
+MISSION_TABLES = ("headline", "delivery", "units", "categories", "modules", "trend", "sessions", "overdue", "arrivals")
 FORMATS = ("csv", "xlsx")
 COUNT, STATUS_KIND = "count", "status"  # a small-cell rule's Cell; a readiness status key
+MONTH = "month"  # a month's first day: the page names the month, a file holds the date
 BREAKDOWN_SCREEN = ("label", "people", *(status.key for status in STATUS_LIST), "cleared_percent")
 
 
@@ -46,7 +48,21 @@ def export_value(column: Column, value):
         return percent_value(value)
     if column.kind == STATUS_KIND:
         return status_label(value)
+    if column.kind == MONTH:
+        return value.strftime("%Y-%m")
     return value
+
+
+def delivery_label(mode: str) -> str:
+    """How a cleared person was cleared (readiness.rule.CLEARED_BY), as the tables head it."""
+    return {"online": _("Cleared online"), "in_person": _("Cleared in person"),
+            "mixed": _("Cleared online and in person"), "recognised": _("Cleared (recognised)")}[mode]
+
+
+def _delivery_columns(count: Callable, kind: str) -> list[Column]:
+    """Per way of being cleared: how many of the cleared (`count(row, mode)`)."""
+    return [Column(f"cleared_{mode}", delivery_label(mode), lambda row, key=mode: count(row, key), kind)
+            for mode in CLEARED_BY]
 
 
 def _status_columns(count: Callable, percent: Callable, kind: str) -> list[Column]:
@@ -77,8 +93,18 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
                    Column("due_days", _("Due (days after arrival)"), lambda line: line.requirement.due_days, NUMBER),
                    Column("people", _("People"), lambda line: line.counts.total, NUMBER),
                    *_status_columns(lambda line, key: line.counts.by_status[key],
-                                    lambda line, key: line.counts.percent(key), NUMBER))
+                                    lambda line, key: line.counts.percent(key), NUMBER),
+                   *_delivery_columns(lambda line, mode: line.counts.cleared_by.get(mode, 0), NUMBER))
         return Table(_("Readiness"), columns, board.requirements)
+    if name == "delivery":
+        columns = (Column("course", _("Course"), lambda line: line.course_title),
+                   Column("cleared", _("Cleared"), lambda line: line.counts.by_status["cleared"], NUMBER),
+                   *_delivery_columns(lambda line, mode: line.counts.cleared_by.get(mode, 0), NUMBER))
+        return Table(_("Cleared, by how the training was given"), columns, board.requirements)
+    if name == "sessions":
+        columns = (Column("month", _("Month"), lambda month: month[0], MONTH),
+                   Column("sessions", _("In-person sessions held"), lambda month: month[1], NUMBER))
+        return Table(_("In-person sessions per month"), columns, board.sessions)
     if name == "units":
         return _breakdown(_("By unit"), board.by_unit, _("Unit"))
     if name == "categories":
@@ -126,5 +152,6 @@ def hq_table(grouped: dict[str, list[MissionRow]], kind_names: dict[str, str]) -
                Column("people", _("People deployed now"), lambda pair: pair[1].people, NUMBER),
                *_status_columns(lambda pair, key: pair[1].cells[key], lambda pair, key: pair[1].shown_percent(key), COUNT),
                Column("recent", _("Course completions, last 4 weeks"), lambda pair: pair[1].recent, NUMBER),
-               Column("before", _("Course completions, 4 weeks before"), lambda pair: pair[1].before, NUMBER))
+               Column("before", _("Course completions, 4 weeks before"), lambda pair: pair[1].before, NUMBER),
+               *_delivery_columns(lambda pair, mode: pair[1].cleared_by(mode), COUNT))
     return Table(_("All missions"), columns, [(kind, row) for kind, rows in grouped.items() for row in rows])

@@ -31,7 +31,7 @@ from training.statuses import STATUS_LIST
 
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
-SCREEN_TABLES = ("units", "categories", "modules", "trend")  # drawn by data_table from their export columns
+SCREEN_TABLES = ("delivery", "units", "categories", "modules", "trend", "sessions")  # drawn by data_table from their export columns
 
 STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hidden": _l("Fewer than 5 or hidden")}
 
@@ -79,11 +79,14 @@ def mission(mission_id: int):
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int))
     category_names = {k: str(v) for k, v in CATEGORY_NAMES.items()}
     figures, tables = {}, {}
+    tables["sessions"] = exports.mission_table("sessions", board, filters, category_names)
+    figures["sessions"] = charts.column_bars([(format_date(first, "MMM"), count) for first, count in board.sessions],
+                                             rtl=rtl, title=_("In-person sessions held per month, last 12 months"))
     if board.selected is not None:
         # The page's tables come from the definitions the downloads use (reports.exports).
         tables = {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
         course = board.selected.course_title
-        figures = {
+        figures |= {
             "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
                                          title=_("Readiness by unit: %(course)s", course=course)),
             "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key)),
