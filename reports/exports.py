@@ -103,7 +103,7 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
         return Table(_("Cleared, by how the training was given"), columns, board.requirements)
     if name == "sessions":
         columns = (Column("month", _("Month"), lambda month: month[0], MONTH),
-                   Column("sessions", _("In-person sessions held"), lambda month: month[1], NUMBER))
+                   Column("sessions", _("Sessions"), lambda month: month[1], NUMBER))
         return Table(_("In-person sessions per month"), columns, board.sessions)
     if name == "units":
         return _breakdown(_("By unit"), board.by_unit, _("Unit"))

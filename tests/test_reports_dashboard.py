@@ -418,5 +418,5 @@ def test_sessions_held_per_month_over_the_last_12_months(client, scenario, admin
     assert sum(counts) == len(held)
     assert "In-person sessions held per month, last 12 months</title>" in html  # the chart
     csv = rf.read_csv(client.get(f"/missions/{scenario.mission.id}/dashboard/export?table=sessions&format=csv"))
-    assert csv[0] == ["Month", "In-person sessions held"]
+    assert csv[0] == ["Month", "Sessions"]
     assert csv[-1] == [f"{month_start:%Y-%m}", str(counts[-1])] and len(csv) == 13
