@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from accounts.models import Mission, User
 from certificates.models import Certificate
 from demo.history import seed_history
+from demo.inperson import seed_in_person
 from demo.people import DEMO_PASSWORD
 from extensions import db
 from inperson.models import Attendance, TrainingSession
@@ -95,6 +96,7 @@ def test_seed_demo_history_and_its_dashboards(app, client, runner):
     assert split["in_person"] > 0 and split["recognised"] == 2
     chart = rf.table(html, "In-person sessions held per month").body()
     assert sum(rf.number(r[1]) for r in chart) == len(sessions)
+    assert seed_in_person() == "in-person training already present"  # a second seed adds none
 
     # The HQ view: every peacekeeping and political mission has people and someone cleared.
     hq = db.session.scalar(select(User).filter_by(service_number="HQ-0001"))
