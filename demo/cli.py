@@ -9,15 +9,17 @@ from flask.cli import with_appcontext
 from demo.bench_data import create_schema, generate
 from demo.course import seed_requirements, seed_shipped_course
 from demo.history import seed_history
+from demo.inperson import seed_in_person
 from demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_people
 from extensions import db
 
-# What seed-demo does after the people, in this order: the requirement needs the course, and the
-# history needs both.
+# What seed-demo does after the people, in this order: the requirement needs the course, the
+# history needs both, and the in-person sessions train people the history left untrained.
 SEED_STEPS = [
     ("shipped course", seed_shipped_course),
     ("training requirements", seed_requirements),
     ("readiness history", seed_history),
+    ("in-person training", seed_in_person),
 ]
 
 
@@ -42,10 +44,11 @@ def seed_demo(people: int) -> None:
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for key, number, _name, email, _category, roles in DEMO_ACCOUNTS:
         scope = ", ".join(r + (f" ({m})" if m else "") for r, m in roles) or "learner"
-        click.echo(f"  {key:8} {email:24} or {number:10} {scope}")
+        click.echo(f"  {key:8} {email:28} or {number:10} {scope}")
     # No code is printed here: codes exist only on the slips, which the lead prints.
     click.echo("The demo peacekeepers (MONUSCO: DEMO-M00001 ...) get in with activation slips: sign in as the lead, open "
                "MONUSCO's dashboard and print a unit's slips under 'Getting people in', then use a slip at /activate.")
+    click.echo("The mission trainer (MTR-0001) gave MONUSCO's in-person sessions: /training-sessions/ lists them.")
 
 
 @click.command("bench-data")

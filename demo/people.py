@@ -98,6 +98,8 @@ DEMO_ACCOUNTS = [
     ("trainer", "TRN-0001", "Tariq Trainer", "trainer@demo.example", "civilian", [("trainer", None)]),
     ("hq", "HQ-0001", "Helena HQ", "hq@demo.example", "civilian", [("hq", None)]),
     ("lead", "LEAD-0001", "Louise Lead", "lead@demo.example", "military", [("mission_lead", "MONUSCO")]),
+    ("mtrainer", "MTR-0001", "Mariam Mission Trainer", "mission-trainer@demo.example", "civilian",
+     [("mission_trainer", "MONUSCO")]),
     ("learner", "PK-0001", "Lamine Learner", "learner@demo.example", "military", []),
 ]
 

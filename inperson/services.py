@@ -346,7 +346,8 @@ def _ran_by(person: User):
     return or_(TrainingSession.id.in_(ran), TrainingSession.created_by_id == person.id)
 
 
-def sessions_per_month(mission_ids: set[int] | None = None, *, since: date | None = None) -> list[tuple[str, int]]:
+def sessions_per_month(mission_ids: set[int] | None = None, *, since: date | None = None,
+                       until: date | None = None) -> list[tuple[str, int]]:
     """[("2026-11", 4), ...]: sessions held per month, oldest first, for the dashboards.
     One GROUP BY over the (mission_id, held_on) index; months with none are left out."""
     year, month = extract("year", TrainingSession.held_on), extract("month", TrainingSession.held_on)
@@ -355,6 +356,8 @@ def sessions_per_month(mission_ids: set[int] | None = None, *, since: date | Non
         query = query.where(TrainingSession.mission_id.in_(mission_ids or {-1}))
     if since is not None:
         query = query.where(TrainingSession.held_on >= since)
+    if until is not None:
+        query = query.where(TrainingSession.held_on <= until)
     return [(f"{int(y):04d}-{int(m):02d}", n) for y, m, n in db.session.execute(query)]
 
 

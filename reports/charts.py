@@ -118,3 +118,37 @@ def sparkline(values: Sequence[int], *, title: str, width: int = 120, height: in
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" width="{width}" '
         f'height="{height}" class="sparkline"><title>{escape(title)}</title>'
         f'<polyline points="{path}" fill="none" stroke="#1d5fa8" stroke-width="2"/></svg>')
+
+
+def column_bars(points: Sequence[tuple[str, int]], *, title: str, width: int = 640, height: int = 200,
+                rtl: bool = False) -> Markup:
+    """Vertical bars of counts (sessions per month), each with its label under it and its count
+    above it; time runs right to left when `rtl`, like trend_line."""
+    pad_left, pad_bottom, pad_top = 40, 30, 20
+    plot_w, plot_h = width - pad_left - 10, height - pad_bottom - pad_top
+    peak = max((value for _label, value in points), default=0) or 1
+    slot = plot_w / max(1, len(points))
+    bar_w = slot * 0.6
+
+    def x_of(x: float, w: float = 0) -> float:
+        return width - x - w if rtl else x
+
+    axis_anchor = "end"  # see stacked_bars: the <svg>'s direction mirrors the anchor
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="chart" '
+           f'direction="{_direction(rtl)}"><title>{escape(title)}</title>',
+           f'<line x1="{x_of(pad_left)}" y1="{pad_top + plot_h}" x2="{x_of(width - 10)}" y2="{pad_top + plot_h}" '
+           f'stroke="#4a5560"/>',
+           f'<text x="{x_of(pad_left - 6)}" y="{pad_top + 4}" text-anchor="{axis_anchor}" class="chart-value">{peak}</text>',
+           f'<text x="{x_of(pad_left - 6)}" y="{pad_top + plot_h}" text-anchor="{axis_anchor}" class="chart-value">0</text>']
+    for index, (label, value) in enumerate(points):
+        left = pad_left + index * slot + (slot - bar_w) / 2
+        h = plot_h * value / peak
+        centre = x_of(left + bar_w / 2)
+        if value:
+            out.append(f'<rect x="{x_of(left, bar_w):.1f}" y="{pad_top + plot_h - h:.1f}" width="{bar_w:.1f}" '
+                       f'height="{h:.1f}" fill="#1d5fa8"><title>{escape(label)}: {value}</title></rect>')
+            out.append(f'<text x="{centre:.1f}" y="{pad_top + plot_h - h - 4:.1f}" text-anchor="middle" '
+                       f'class="chart-value">{value}</text>')
+        out.append(f'<text x="{centre:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escape(label)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from accounts.models import Category, Mission
 from extensions import db
+from inperson.services import sessions_per_month
 from reports import mission_rows, queries
 from reports.queries import Moment
 from reports.smallcells import Cell, mask_table
@@ -19,6 +20,7 @@ from training.models import Course, Module, ModuleVersion, Requirement
 from training.statuses import STATUSES
 
 NO_UNIT = 0
+SESSION_MONTHS = 12  # the sessions chart: this month and the 11 before
 
 
 @dataclass
@@ -87,6 +89,8 @@ class MissionDashboard:
     trend: list[tuple[date, int]] = field(default_factory=list)
     arrivals: Counts = field(default_factory=Counts)
     units: list[tuple[int, str]] = field(default_factory=list)
+    # In-person sessions held in the mission per month (first day of the month, sessions), oldest first.
+    sessions: list[tuple[date, int]] = field(default_factory=list)
 
 
 def now_moment(at: datetime | None = None) -> Moment:
@@ -150,7 +154,8 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     lines = [RequirementLine(r, title, counts[r.id]) for r, title in candidates if r.id in counts]
     selected = next((line for line in lines if chosen is not None and line.requirement.id == chosen.id),
                     lines[0] if lines else None)
-    board = MissionDashboard(mission, moment, people, lines, selected, units=units, arrivals=arrivals)
+    board = MissionDashboard(mission, moment, people, lines, selected, units=units, arrivals=arrivals,
+                             sessions=sessions_by_month(mission.id, moment.on))
     if selected is None:
         return board
     if selected.requirement.id != chosen.id:  # nobody the chosen one applies to is here: show the first that has people
@@ -165,6 +170,24 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     board.modules = module_lines(modules, modules_done, selected.counts.total, lang)
     board.trend = list(zip(moment.week_starts(), weeks.values(), strict=True))
     return board
+
+
+def last_months(on: date, count: int = SESSION_MONTHS) -> list[date]:
+    """The first days of the `count` months ending with `on`'s, oldest first."""
+    months, year, month = [], on.year, on.month
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def sessions_by_month(mission_id: int, on: date) -> list[tuple[date, int]]:
+    """Sessions held in the mission in each of the last SESSION_MONTHS months, months with none as 0
+    (one GROUP BY, inperson.services.sessions_per_month). Sessions planned for later this month count
+    only once held, so the upper bound is the day itself."""
+    months = last_months(on)
+    held = dict(sessions_per_month({mission_id}, since=months[0], until=on))
+    return [(first, held.get(f"{first:%Y-%m}", 0)) for first in months]
 
 
 def _masked(rows: list[BreakdownRow], reveal_small: bool) -> list[BreakdownRow]:

@@ -15,16 +15,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.spreadsheet import ACTION, DATE, NUMBER, PERCENT, TEXT, Column, Table
+from readiness.rule import CLEARED_BY
 from reports import lists
 from reports.dashboard import BreakdownRow, MissionDashboard
 from reports.hq import MissionRow
 from reports.smallcells import SMALL, Cell
 from training.statuses import STATUS, STATUS_LIST
 
-MISSION_TABLES = ("headline", "units", "categories", "modules", "trend", "overdue", "arrivals")
+MISSION_TABLES = ("headline", "delivery", "units", "categories", "modules", "trend", "sessions", "overdue", "arrivals")
 FORMATS = ("csv", "xlsx")
 COUNT, STATUS_KIND = "count", "status"  # a small-cell rule's Cell; a readiness status key
 STATUS_KEYS = tuple(status.key for status in STATUS_LIST)
+MONTH = "month"  # a month's first day: the page names the month, a file holds the date
 BREAKDOWN_SCREEN = ("label", "people", *STATUS_KEYS, "cleared_percent")
 HQ_SCREEN = ("mission", "people", "cleared", "due", "overdue_percent", "overdue", "expired", "trend")
 ACTION_COLUMNS = ("remind", "new_code")  # the lists' buttons: remind the person, print them a new code
@@ -58,7 +60,21 @@ def export_value(column: Column, value):
         return percent_value(value)
     if column.kind == STATUS_KIND:
         return status_label(value)
+    if column.kind == MONTH:
+        return value.strftime("%Y-%m")
     return value
+
+
+def delivery_label(mode: str) -> str:
+    """How a cleared person was cleared (readiness.rule.CLEARED_BY), as the tables head it."""
+    return {"online": _("Cleared online"), "in_person": _("Cleared in person"),
+            "mixed": _("Cleared online and in person"), "recognised": _("Cleared (recognised)")}[mode]
+
+
+def _delivery_columns(count: Callable, kind: str) -> list[Column]:
+    """Per way of being cleared: how many of the cleared (`count(row, mode)`)."""
+    return [Column(f"cleared_{mode}", delivery_label(mode), lambda row, key=mode: count(row, key), kind)
+            for mode in CLEARED_BY]
 
 
 def _status_columns(count: Callable, percent: Callable, kind: str) -> list[Column]:
@@ -90,6 +106,15 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
     its own page of them, and the `actions` (ACTION_COLUMNS) the viewer may use."""
     if name == "headline":
         return _headline(board)
+    if name == "delivery":
+        columns = (Column("course", _("Course"), lambda line: line.course_title),
+                   Column("cleared", _("Cleared"), lambda line: line.counts.by_status["cleared"], NUMBER),
+                   *_delivery_columns(lambda line, mode: line.counts.cleared_by.get(mode, 0), NUMBER))
+        return Table(_("Cleared, by how the training was given"), columns, board.requirements)
+    if name == "sessions":
+        columns = (Column("month", _("Month"), lambda month: month[0], MONTH),
+                   Column("sessions", _("Sessions"), lambda month: month[1], NUMBER))
+        return Table(_("In-person sessions per month"), columns, board.sessions)
     if name == "units":
         return _breakdown(_("By unit"), board.by_unit, _("Unit"))
     if name == "categories":
@@ -129,7 +154,8 @@ def _headline(board: MissionDashboard) -> Table:
                Column("people", _("People"), lambda line: line.counts.total, NUMBER),
                *_screen(_status_columns(lambda line, key: line.counts.by_status[key],
                                         lambda line, key: line.counts.percent(key), NUMBER),
-                        **{key: {"snippet": "share"} for key in STATUS_KEYS}))
+                        **{key: {"snippet": "share"} for key in STATUS_KEYS}),
+               *_delivery_columns(lambda line, mode: line.counts.cleared_by.get(mode, 0), NUMBER))
     selected = board.selected.requirement.id if board.selected else None
     return Table(_("Readiness"), columns, board.requirements, screen=("course", "people", *STATUS_KEYS),
                  row_class=lambda line: "selected" if line.requirement.id == selected else "")
@@ -227,5 +253,6 @@ def _hq_columns() -> tuple[Column, ...]:
                      overdue={"snippet": "hq_figure", "sort": "overdue_count"}, expired={"snippet": "hq_share"}),
             Column("recent", _("Course completions, last 4 weeks"), lambda row: row.recent, NUMBER),
             Column("before", _("Course completions, 4 weeks before"), lambda row: row.before, NUMBER),
+            *_delivery_columns(lambda row, mode: row.cleared_by(mode), COUNT),
             Column("trend", _("Completions, last 4 weeks"), lambda row: row.change, TEXT, snippet="hq_trend",
                    sort="trend", screen_only=True))

@@ -42,6 +42,12 @@ class MissionRow:
     def shown_percent(self, status: str) -> float | None:
         return self.counts.percent(status) if self.cells[status].shown else None
 
+    def cleared_by(self, mode: str) -> Cell:
+        """How many of the cleared were cleared by `mode`, hidden with the cleared count: a split of
+        a hidden count would give it away."""
+        cleared = self.cells["cleared"]
+        return Cell(self.counts.cleared_by.get(mode, 0), cleared.hidden)
+
 
 def requirement_scopes() -> tuple[list[Requirement], dict[int, list[int]]]:
     """The active requirements and, for each, the missions it applies in: its own mission, or
@@ -77,6 +83,8 @@ def hq_rows(moment: Moment, *, reveal_small: bool, sort: str = "mission") -> dic
             row.people = figure.people
         elif figure.figure == "status":
             row.counts.by_status[figure.status] = figure.people
+        elif figure.figure == "cleared_by":
+            row.counts.cleared_by[figure.text] = figure.people
         elif figure.figure == "week" and 0 <= int(figure.text) < TREND_WEEKS:
             row.weekly[int(figure.text)] = figure.people
     ordered = list(rows.values())

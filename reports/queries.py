@@ -202,7 +202,8 @@ def _week_part(rows, mine):
 
 def hq_figures(moment: Moment, requirements: list, missions_of: dict[int, list[int]]):
     """Every mission's numbers in one statement. Rows (figure, number = mission id, text, status, people):
-    people (deployed now), status (person x requirement counts), week (number = mission id,
+    people (deployed now), status (person x requirement counts), cleared_by (of the cleared rows,
+    text = what cleared them, readiness.rule.CLEARED_BY), week (number = mission id,
     text = week 0..11 as text, people = certificates issued that week). `requirements` are the
     active ones, `missions_of` each one's missions (reports.hq.requirement_scopes)."""
     people = current_people(moment.on).cte("people").prefix_with("MATERIALIZED")
@@ -218,6 +219,8 @@ def hq_figures(moment: Moment, requirements: list, missions_of: dict[int, list[i
         people_part,
         select(*_figure("status", rows.c.mission_id, status=rows.c.status, people=count))
         .group_by(rows.c.mission_id, rows.c.status),
+        select(*_figure("cleared_by", rows.c.mission_id, text=rows.c.cleared_by, people=count))
+        .where(rows.c.status == "cleared").group_by(rows.c.mission_id, rows.c.cleared_by),
         select(*_figure("week", rows.c.mission_id, text=cast(week, String), people=count))
         .select_from(rows).join(issued, and_(issued.c.user_id == rows.c.user_id, issued.c.course_id == rows.c.course_id,
                                              issued.c.issued_at >= _start_of(moment.trend_start, moment),

@@ -31,8 +31,8 @@ from training.statuses import STATUS_LIST
 
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
-SCREEN_TABLES = ("units", "categories", "modules", "trend")  # drawn by data_table from their export columns
-# (so are the headline and the two lists, whose rows on the page are one page of the download's)
+SCREEN_TABLES = ("delivery", "units", "categories", "modules", "trend")  # drawn by data_table from their export columns
+# (so are the headline, the sessions and the two lists, whose rows on the page are one page of the download's)
 
 STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hidden": _l("Fewer than 5 or hidden")}
 
@@ -82,15 +82,16 @@ def mission(mission_id: int):
     may_remind, may_print = can_remind(current_user, mission), can_issue_codes(current_user, mission)
     actions = tuple(key for key, may in zip(exports.ACTION_COLUMNS, (may_remind, may_print), strict=True) if may)
     # The page's tables come from the definitions the downloads use (reports.exports).
-    tables = {"headline": exports.mission_table("headline", board, filters, category_names),
-              "getting_in": exports.getting_in_table(_getting_in(mission), may_print)}
-    figures = {}
+    tables = {name: exports.mission_table(name, board, filters, category_names) for name in ("headline", "sessions")}
+    tables["getting_in"] = exports.getting_in_table(_getting_in(mission), may_print)
+    figures = {"sessions": charts.column_bars([(format_date(first, "MMM"), count) for first, count in board.sessions],
+                                              rtl=rtl, title=_("In-person sessions held per month, last 12 months"))}
     if board.selected is not None:
         tables |= {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
         tables |= {name: exports.mission_table(name, board, filters, category_names, rows=page.items, actions=actions)
                    for name, page in (("overdue", overdue), ("arrivals", arrivals))}
         course = board.selected.course_title
-        figures = {
+        figures |= {
             "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
                                          title=_("Readiness by unit: %(course)s", course=course)),
             "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key)),

@@ -372,6 +372,17 @@ def test_in_person_and_recognised_training_count_split_by_delivery_mode(client, 
     line = headline()
     assert line[2] == "9 (50%)of whom online 6 · in person 2 · recognised 1"
     assert {s: rf.number(line[c]) for s, c in STATUS_COLUMNS.items()} == own_readiness()
+    # The split's own table, counted person by person by the rule.
+    split = dict.fromkeys(("online", "in_person", "mixed", "recognised"), 0)
+    for user_id in rf.truth(scenario.mission, scenario.requirement):
+        [(_requirement, readiness)] = requirements_for(db.session.get(User, user_id))
+        if readiness.status == "cleared":
+            split[readiness.cleared_by] += 1
+    delivery = rf.table(_page(client, scenario.mission), "Cleared, by how the training was given")
+    assert delivery.rows[0] == ["Course", "Cleared", "Cleared online", "Cleared in person",
+                                "Cleared online and in person", "Cleared (recognised)"]
+    assert delivery.row("Child Protection Basics")[1:] == [str(n) for n in (9, *split.values())]
+    assert split == {"online": 6, "in_person": 2, "mixed": 0, "recognised": 1}
 
     scenario.requirement.satisfied_by = "in_person"
     db.session.commit()
@@ -379,3 +390,33 @@ def test_in_person_and_recognised_training_count_split_by_delivery_mode(client, 
     assert line[2] == "3 (17%)of whom in person 2 · recognised 1"
     assert {s: rf.number(line[c]) for s, c in STATUS_COLUMNS.items()} == own_readiness() == {
         "cleared": 3, "due": 3, "overdue": 12, "expired": 0}  # an expired online certificate counts as none now
+
+
+def test_sessions_held_per_month_over_the_last_12_months(client, scenario, admin):
+    """The sessions chart and its table: this month and the 11 before, months with none as 0;
+    another mission's sessions, sessions planned for later and those older than 12 months are
+    left out (counted here from the sessions made, not from the query)."""
+    from tests.inperson_factories import make_course, make_session
+
+    course = make_course(modules=1)
+    today = date.today()
+    month_start = today.replace(day=1)
+    last_month = (month_start - timedelta(days=1)).replace(day=1)
+    held = [today, today, last_month + timedelta(days=3)]
+    for day in held:
+        make_session(admin, scenario.mission, course=course, held_on=day)
+    make_session(admin, scenario.mission, course=course, held_on=month_start - timedelta(days=400))  # too old
+    make_session(admin, scenario.mission, course=course, held_on=today + timedelta(days=40))  # not held yet
+    make_session(admin, scenario.other, course=course, held_on=today)  # another mission
+    login_as(client, admin)
+    html = _page(client, scenario.mission)
+    table = rf.table(html, "In-person sessions held per month")
+    assert len(table.body()) == 12
+    counts = [rf.number(row[1]) for row in table.body()]
+    assert counts[-1] == sum(1 for d in held if d >= month_start)
+    assert counts[-2] == sum(1 for d in held if last_month <= d < month_start)
+    assert sum(counts) == len(held)
+    assert "In-person sessions held per month, last 12 months</title>" in html  # the chart
+    csv = rf.read_csv(client.get(f"/missions/{scenario.mission.id}/dashboard/export?table=sessions&format=csv"))
+    assert csv[0] == ["Month", "Sessions"]
+    assert csv[-1] == [f"{month_start:%Y-%m}", str(counts[-1])] and len(csv) == 13

@@ -278,3 +278,26 @@ def test_every_sortable_hq_column_sorts(app):
     with app.test_request_context():
         sorts = [column.sort for column in exports.hq_screen_table([]).screen_columns() if column.sort]
     assert sorted(sorts) == sorted(hq.SORT_KEYS)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_delivery_split_exports_equal_the_page_and_the_rule(client, scenario, admin, fmt):
+    """Issue #18: the headline and the delivery table carry the cleared split by delivery mode."""
+    from certificates.models import Certificate
+
+    for key in ("cleared1", "cleared2", "cleared3"):
+        db.session.scalars(select(Certificate).where(Certificate.user_id == scenario.people[key].id)).one() \
+            .delivery_mode = "in_person"
+    db.session.commit()
+    cleared = rf.status_counts(rf.truth(scenario.mission, scenario.requirement))["cleared"]
+    expected = [cleared - 3, 3, 0, 0]  # online, in person, both, recognised
+    login_as(client, admin)
+    page = rf.table(client.get(f"/missions/{scenario.mission.id}/dashboard").get_data(as_text=True),
+                    "Cleared, by how the training was given").row("Child Protection Basics")
+    assert page[1:] == [str(n) for n in (cleared, *expected)]
+    header, *rows = _export(client, scenario.mission, "headline", fmt)
+    assert header[-4:] == ["Cleared online", "Cleared in person", "Cleared online and in person", "Cleared (recognised)"]
+    assert [int(v) for v in rows[0][-4:]] == expected
+    header, *rows = _export(client, scenario.mission, "delivery", fmt)
+    assert header == ["Course", "Cleared", *header[-4:]]
+    assert [str(v) for v in rows[0]] == ["Child Protection Basics", *(str(n) for n in (cleared, *expected))]

@@ -139,7 +139,7 @@ def test_export_matches_the_page(client, missions, hq, fmt):
     by_code = {r[1]: [str(v) for v in r] for r in rows}
     for code, (people, _cleared, _overdue, overdue_count, recent, before) in FIGURES.items():
         assert by_code[code][2] == str(people) and by_code[code][7] == str(overdue_count), code
-        assert by_code[code][11:] == [str(recent), str(before)], code
+        assert by_code[code][11:13] == [str(recent), str(before)], code
     assert by_code["BRAVO"][3:7] == ["fewer than 5", "", "hidden", ""]  # as hidden as on the page
     assert float(by_code["ALPHA"][4]) == 83.3
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report_exported")).one()
@@ -172,3 +172,39 @@ def test_hq_counts_equal_the_readiness_rule_with_mission_and_category_requiremen
              for row in group for status, count in row.counts.by_status.items() if count}
     assert shown == {key: count for key, count in expected.items() if key[0] != missions["ZULU"].id}
     assert shown[(missions["DELTA"].id, "overdue")] == 3  # 2 overdue for the course, the officer for escorts
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_cleared_split_by_delivery_mode_on_the_page_and_in_the_export(app, client, missions, hq, admin, fmt):
+    """Issue #18: each mission's cleared, split by how they were trained, as each person's own
+    readiness has it (readiness.rule); hidden wherever the cleared count is hidden."""
+    from accounts.models import User
+    from certificates.models import Certificate
+    from readiness.rule import requirements_for
+
+    alpha = db.session.scalars(select(Certificate).join(User, User.id == Certificate.user_id)
+                               .where(User.name.like("ALPHA person%")).order_by(Certificate.id)).all()
+    for certificate in alpha[:2]:
+        certificate.delivery_mode = "in_person"
+    db.session.commit()
+    split = dict.fromkeys(("online", "in_person", "mixed", "recognised"), 0)
+    for user in db.session.scalars(select(User).where(User.name.like("ALPHA person%"))):
+        for _requirement, readiness in requirements_for(user):
+            if readiness.status == "cleared":
+                split[readiness.cleared_by] += 1
+    assert split == {"online": 3, "in_person": 2, "mixed": 0, "recognised": 0}
+
+    login_as(client, admin)
+    assert rf.table(_hq(client), "Peacekeeping missions").row("ALPHA")[2] == "83% (5)of whom online 3 · in person 2"
+    response = client.get("/hq/export", query_string={"format": fmt})
+    header, *rows = rf.read_csv(response) if fmt == "csv" else rf.read_xlsx(response)
+    assert header[-4:] == ["Cleared online", "Cleared in person", "Cleared online and in person", "Cleared (recognised)"]
+    by_code = {r[1]: [str(v) for v in r] for r in rows}
+    assert by_code["ALPHA"][-4:] == [str(n) for n in split.values()]
+
+    hq_client = app.test_client()
+    login_as(hq_client, hq)
+    bravo = rf.table(_hq(hq_client), "Peacekeeping missions").row("BRAVO")
+    assert "of whom" not in bravo[2]  # BRAVO's cleared (2) is hidden from HQ, so is its split
+    header, *rows = rf.read_csv(hq_client.get("/hq/export?format=csv"))
+    assert {r[1]: r for r in rows}["BRAVO"][-4:] == ["fewer than 5"] * 4

@@ -165,6 +165,13 @@ def test_admin_pages(axe_page, live_server, admin, learner, mission_a):
 def test_dashboards(request, axe_page, live_server, mission_a, learner, who, endpoint):
     if endpoint not in current_app.view_functions:
         pytest.fail(f"{endpoint} does not exist yet: the dashboards are not built", pytrace=False)
+    from tests.inperson_factories import make_course, make_session
+    from tests.training_factories import make_requirement
+
+    # A required course and an in-person session: the delivery split and the sessions chart are drawn.
+    course = make_course(modules=1)
+    make_requirement(course, mission=mission_a)
+    make_session(request.getfixturevalue("admin"), mission_a, course=course)
     user = request.getfixturevalue(who)
     values = {"mission_id": mission_a.id} if "mission_id" in _arguments(endpoint) else {}
     urls = _urls(("dashboard", endpoint, values))

@@ -57,7 +57,16 @@ def test_the_leads_monusco_dashboard_in_the_demo_shows_most_units(live_server, r
     # Formed police units hold police: the category breakdown has soldiers and police in thousands and hundreds.
     categories = page.locator("table", has=page.locator("caption", has_text="by category"))
     assert categories.locator("tbody tr").count() == 3
-    screenshot(page, "monusco-dashboard-en")
+    folder = screenshot(page, "monusco-dashboard-en").parent
+    # Issue #18: the split by delivery mode and the sessions chart, each also as a table.
+    delivery = page.locator("table", has=page.locator("caption", has_text="Cleared, by how the training was given"))
+    split = [int(c.replace(",", "")) for c in delivery.locator("tbody tr").first.locator("td").all_inner_texts()]
+    assert split[0] == sum(split[1:]) and split[2] > 0 and split[4] == 2  # in person; recognised
+    months = page.locator("table", has=page.locator("caption", has_text="In-person sessions held per month"))
+    assert months.locator("tbody tr").count() == 12
+    assert page.locator("section[aria-labelledby=sessions-heading] svg rect").count() >= 5
+    for section in ("delivery", "sessions"):  # close-ups to look at
+        page.locator(f"section[aria-labelledby={section}-heading]").screenshot(path=str(folder / f"{section}-en.png"))
 
     phone = new_page(viewport={"width": 360, "height": 740})
     sign_in(phone, live_server, lead, password=DEMO_PASSWORD)
@@ -70,3 +79,10 @@ def test_the_leads_monusco_dashboard_in_the_demo_shows_most_units(live_server, r
     assert len(arabic) == len(_unit_rows(page)) and [r[0] for r in arabic] == [r[0] for r in _unit_rows(page)]
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1  # no sideways scroll of the page
     screenshot(phone, "monusco-dashboard-ar-phone")
+    for section in ("delivery", "sessions"):
+        block = phone.locator(f"section[aria-labelledby={section}-heading]")
+        block.locator("details").evaluate_all("all => all.forEach(d => d.open = true)")
+        assert block.evaluate("el => el.getBoundingClientRect().right") <= 360 + 1
+        block.screenshot(path=str(folder / f"{section}-ar-360.png"))
+    bars = phone.locator("section[aria-labelledby=sessions-heading] svg")
+    assert bars.get_attribute("direction") == "rtl"

@@ -1,6 +1,7 @@
 """A mission trainer runs a session in a tent with no connection: plans it, prints the sheet,
 ticks 25 people and types their paper scores offline, syncs once back online; exactly those who
-passed get in-person completions and a certificate, and nothing is sent twice."""
+passed get in-person completions and a certificate, and nothing is sent twice; the mission lead's
+dashboard then counts exactly those as cleared in person (issue #18)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests import factories
 from tests.browser.conftest import sign_in
 from tests.browser.test_offline import cut_network, restore_network
 from tests.inperson_factories import make_course, make_session
+from tests.training_factories import make_requirement
 from training.models import Completion
 
 ATTENDEES = 25
@@ -49,6 +51,7 @@ def tent(app, mission_a):
     people = [factories.make_user(mission=mission_a, unit=unit, name=f"Soldier {k:02d}") for k in range(30)]
     people[0].name_arabic = "محمد عبد الله"
     course = make_course(modules=2)
+    make_requirement(course, mission=mission_a)  # so the lead's dashboard counts who it clears
     db.session.commit()
     return trainer, people, course
 
@@ -151,3 +154,15 @@ def test_a_session_taken_offline_syncs_once_and_certifies_who_passed(phone_page,
     page.goto(attendance_url)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     screenshot(page, "attendance-ar-360")
+
+    # The mission lead's dashboard: exactly those who passed are cleared, all of them in person.
+    lead = factories.make_user(roles=[("mission_lead", mission_a)], name="Leila Lead")
+    db.session.commit()
+    page.context.clear_cookies()  # the trainer's session (and language) gone
+    sign_in(page, live_server, lead)
+    page.goto(f"{live_server}/missions/{mission_a.id}/dashboard")
+    split = page.locator("table").filter(has=page.locator("caption", has_text="Cleared, by how the training was given"))
+    cells = split.locator("tbody tr").filter(has_text="Child protection").locator("td")
+    # Cleared, cleared online, in person, online and in person, recognised
+    expect(cells).to_have_text([str(len(passed)), "0", str(len(passed)), "0", "0"])
+    expect(page.locator(".cleared-by")).to_have_text(f"of whom in person {len(passed)}")
