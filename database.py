@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 
 NAMING_CONVENTION = {
@@ -37,6 +37,22 @@ class TimestampMixin:
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writing_outside_requests: ContextVar[bool] = ContextVar("writing_outside_requests", default=False)
+
+
+AUDIT_CHAIN_LOCK = "audit-chain"
+
+
+def advisory_lock(session: Session, key: str) -> None:
+    """On PostgreSQL, hold a transaction-level advisory lock named `key` until the transaction ends
+    (SQLite needs none: a writing transaction holds the database's write lock, see below).
+
+    The key is hashed together with the schema, because advisory locks are shared by a whole
+    database: the test suite's workers each use a schema of one database, and their people and
+    courses have the same ids, so unscoped locks made unrelated tests wait on (and deadlock with)
+    each other. In production the schema is one and the same for every request."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || :key, 0))"),
+                        {"key": key})
 
 
 def _wants_immediate() -> bool:

@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, exists, func, insert, select, text, update
+from sqlalchemy import case, exists, func, insert, select, update
 
 from accounts import sessions
 from accounts.models import ActivationCode, Deployment, SignInSession, User
 from accounts.passwords import hash_password
 from audit.services import record
 from core import languages
-from database import utcnow
+from database import advisory_lock, utcnow
 from extensions import db
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
@@ -82,11 +82,9 @@ def _live(now: datetime | None = None):
 
 def issue_codes(people: Iterable[User], *, actor: User, scope: str, target: str) -> list[IssuedCode]:
     """A new code for each person (voiding their live one). One audit event: who, for whom, how many."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Two leads printing the same unit at once: the second waits, then voids the first's codes
-        # (one live code per person) instead of failing on the unique index. SQLite's BEGIN
-        # IMMEDIATE already serialises writers.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(7202)"))
+    # Two leads printing the same unit at once: the second waits, then voids the first's codes
+    # (one live code per person) instead of failing on the unique index.
+    advisory_lock(db.session, "activation-codes")
     now = utcnow()
     days = int(current_app.config["ACTIVATION_CODE_DAYS"])
     expires_at = now + timedelta(days=days)

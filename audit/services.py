@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from audit import checkpoint
 from audit.chain import GENESIS, ChainWalk, canonical_json, event_hash, iso_utc, row_hash, walk
 from audit.models import AuditEvent
 from core import bulk
-from database import SAFE_METHODS, start_writing, utcnow
+from database import AUDIT_CHAIN_LOCK, SAFE_METHODS, advisory_lock, start_writing, utcnow
 from extensions import db
 
 log = logging.getLogger(__name__)
@@ -84,8 +84,7 @@ def verify_chain(*, write_checkpoint: bool = True) -> ChainWalk:
 def rekey_chain() -> int:
     """Re-hash an unkeyed chain (older versions) with the audit key, once it checks out the old way.
     Updates rows in the caller's transaction; returns how many. Run with the app stopped."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
+    advisory_lock(db.session, AUDIT_CHAIN_LOCK)
     rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     if not rows:
         return 0
@@ -111,9 +110,7 @@ def _chain_head() -> str:
     session = db.session
     if has_request_context() and request.method in SAFE_METHODS:
         start_writing()  # a download or an export: wait for the write lock rather than fail on SQLite
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise writers of the chain; SQLite's BEGIN IMMEDIATE already does.
-        session.execute(text("SELECT pg_advisory_xact_lock(7201)"))
+    advisory_lock(session, AUDIT_CHAIN_LOCK)  # one writer of the chain at a time
     return session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
 
 

@@ -8,14 +8,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from audit.services import record
 from certificates import keys, signing
 from certificates.models import BadgeSubject, Certificate, CertificateStatus
-from database import utcnow
+from database import AUDIT_CHAIN_LOCK, advisory_lock, utcnow
 from extensions import db
 from training.i18n import pick
 from training.models import Completion, Course
@@ -138,9 +138,10 @@ def _serialise_issuing(user_id: int, course_id: int) -> None:
     certificate yet", then count one issued meanwhile and issue a second under the next key.
     SQLite needs nothing: writing requests hold the database's write lock from their first
     statement (database.py)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                           {"key": f"certificate:{user_id}:{course_id}"})
+    # The audit chain's lock first, as every other writer takes it (a completion is recorded before
+    # its certificate is issued): taken in the other order, two requests could deadlock.
+    advisory_lock(db.session, AUDIT_CHAIN_LOCK)
+    advisory_lock(db.session, f"certificate:{user_id}:{course_id}")
 
 
 def _build(user: User, course: Course, moment: datetime, issue_key: str) -> Certificate:

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, extract, func, or_, select, text
+from sqlalchemy import and_, extract, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Deployment, Mission, Role, RoleGrant, Unit, User
 from audit.services import record
-from database import utcnow
+from database import advisory_lock, utcnow
 from extensions import db
 from inperson.models import Attendance, AttendanceMark, SessionEvidence, TrainingSession, session_trainers
 from training import images, learning, progress
@@ -207,9 +207,7 @@ def _serialise_person(session: TrainingSession, person: User) -> None:
     PostgreSQL (read committed) two trainers' syncs could each merge without seeing the other's
     uncommitted mark, and the later commit would drop the earlier one's presence or score.
     SQLite needs nothing: a writing request holds the database's write lock (database.py)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                           {"key": f"attendance:{session.id}:{person.id}"})
+    advisory_lock(db.session, f"attendance:{session.id}:{person.id}")
 
 
 def _store_mark(session: TrainingSession, mark: Mark, person: User, actor: User, now: datetime) -> bool:

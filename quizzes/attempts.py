@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from audit.services import record
-from database import utcnow
+from database import advisory_lock, utcnow
 from extensions import db
 from quizzes import scoring
 from quizzes.models import Answer, Attempt, Quiz, QuizVersion, ReviewWhen
@@ -41,8 +41,7 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def lock(user_id: int, quiz_id: int) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": user_id, "b": quiz_id})
+    advisory_lock(db.session, f"attempt:{user_id}:{quiz_id}")
 
 
 def open_attempt(user_id: int, quiz_id: int) -> Attempt | None:
