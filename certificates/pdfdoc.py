@@ -198,41 +198,13 @@ def _pdf_date(moment: datetime) -> str:
 
 def build(canvas: Canvas, *, title: str, author: str, subject: str, language: str, created: datetime) -> bytes:
     """The finished PDF file for one page drawn on `canvas`."""
-    objects = _Objects()
-    catalog, pages, page = objects.reserve(), objects.reserve(), objects.reserve()
-    content = objects.stream(canvas.content())
-    font_refs = {name: _embed_font(objects, font, canvas.glyph_text[font]) for font, name in canvas.font_names.items()}
-    font_dict = " ".join(f"/{name} {ref} 0 R" for name, ref in font_refs.items())
-    image_refs = {name: objects.stream(pixels, f" /Type /XObject /Subtype /Image /Width {columns} /Height {rows} "
-                                               f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate false")
-                  for name, columns, rows, pixels in canvas.images}
-    images = " ".join(f"/{name} {ref} 0 R" for name, ref in image_refs.items())
-    objects.put(catalog, f"<< /Type /Catalog /Pages {pages} 0 R /Lang ({language}) "
-                         f"/ViewerPreferences << /DisplayDocTitle true >> >>")
-    objects.put(pages, f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>")
-    objects.put(page, f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {_num(canvas.width)} {_num(canvas.height)}] "
-                      f"/Resources << /Font << {font_dict} >> /XObject << {images} >> >> /Contents {content} 0 R >>")
-    info = objects.add(f"<< /Title {_utf16_hex(title)} /Author {_utf16_hex(author)} /Subject {_utf16_hex(subject)} "
-                       f"/Creator (Child Protection Training) /Producer (certificates.pdfdoc) "
-                       f"/CreationDate ({_pdf_date(created)}) >>")
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects.bodies, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    file_id = hashlib.md5(bytes(out), usedforsecurity=False).hexdigest()
-    out += (f"trailer\n<< /Size {len(offsets) + 1} /Root {catalog} 0 R /Info {info} 0 R "
-            f"/ID [<{file_id}> <{file_id}>] >>\nstartxref\n{xref}\n%%EOF\n").encode()
-    return bytes(out)
+    return build_pages([canvas], title=title, author=author, subject=subject, language=language, created=created)
 
 
 def build_pages(canvases: list[Canvas], *, title: str, author: str, subject: str, language: str,
                 created: datetime) -> bytes:
-    """A PDF of several pages (an attendance sheet). The canvases share one `font_names` dict, so
-    each font is embedded once, as the subset of every glyph any page drew."""
+    """A PDF of one or more pages (a certificate, an attendance sheet). The canvases share one
+    `font_names` dict, so each font is embedded once, as the subset of every glyph any page drew."""
     objects = _Objects()
     catalog, pages = objects.reserve(), objects.reserve()
     page_numbers = [objects.reserve() for _ in canvases]
