@@ -202,7 +202,7 @@ def parse_roster(text: str, progress: Callable[[int], None] | None = None) -> Pa
             if values["email"]:
                 seen_emails[values["email"].lower()].append(line)
             problems[line].extend(reasons)
-            references[line] = (_cell(cells, index, "mission").upper(), _cell(cells, index, "unit").upper())
+            references[line] = (csv_cell(cells, index, "mission").upper(), csv_cell(cells, index, "unit").upper())
             if row is not None:
                 candidates.append(row)
     except csv.Error as error:
@@ -232,13 +232,13 @@ def _column_index(header: list[str]) -> dict[str, int]:
     return {name: names.index(name) for name in COLUMNS}
 
 
-def _cell(cells: list[str], index: dict[str, int], name: str) -> str:
+def csv_cell(cells: list[str], index: dict[str, int], name: str) -> str:
     position = index[name]
     return cells[position].strip() if position < len(cells) else ""
 
 
 def _check_row(line: int, cells: list[str], index: dict[str, int]) -> tuple[RosterRow | None, list[str], dict]:
-    values = {name: _cell(cells, index, name) for name in COLUMNS}
+    values = {name: csv_cell(cells, index, name) for name in COLUMNS}
     values["name"], values["rank"] = strip_bidi(values["name"]), strip_bidi(values["rank"])
     reasons = [f"{name} contains a control or text-direction character" for name in COLUMNS
                if (bad_identifier(values[name]) if name in IDENTIFIER_COLUMNS else has_control(values[name]))]
@@ -255,7 +255,7 @@ def _check_row(line: int, cells: list[str], index: dict[str, int]) -> tuple[Rost
     email = values["email"].lower() or None
     if email and not _valid_email(email):
         reasons.append(f"email “{values['email']}” is not a valid address")
-    arrival_on = _iso_date(values["arrival_on"])
+    arrival_on = iso_date(values["arrival_on"])
     if values["arrival_on"] and arrival_on is None:
         reasons.append(f"arrival_on “{values['arrival_on']}” is not a date written YYYY-MM-DD")
     if reasons:
@@ -293,7 +293,8 @@ def _valid_domain(domain: str) -> bool:
     return True
 
 
-def _iso_date(text: str) -> date | None:
+def iso_date(text: str) -> date | None:
+    """A date written YYYY-MM-DD (the form roster and recognition files use), or None."""
     if not _ISO_DATE.match(text):
         return None
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from accounts.models import Mission, User
-from accounts.roster import RosterFileError
+from accounts.roster import RosterFileError, csv_cell, iso_date
 from audit.services import record
 from core.text import bad_identifier, has_control, strip_bidi
 from extensions import db
@@ -35,7 +34,6 @@ REQUIRED = ("service_number", "course", "issuer", "course_name", "completed_on",
 DATES = ("completed_on", "certificate_expires_on", "recognised_until")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 UPLOAD_MAX_AGE = 3600  # seconds between the check and "Record them all"
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CHUNK = 500
 
 
@@ -82,7 +80,7 @@ def parse_file(text: str, today: date) -> tuple[list[Row], dict[int, list[str]],
             total += 1
             row, reasons = _check_row(line, cells, index, today)
             problems[line] += reasons
-            key = (_cell(cells, index, "service_number").upper(), _cell(cells, index, "course").lower())
+            key = (csv_cell(cells, index, "service_number").upper(), csv_cell(cells, index, "course").lower())
             if all(key):
                 seen[key].append(line)
             if row is not None:
@@ -106,29 +104,15 @@ def _column_index(header: list[str]) -> dict[str, int]:
     return {name: names.index(name) for name in COLUMNS}
 
 
-def _cell(cells: list[str], index: dict[str, int], name: str) -> str:
-    position = index[name]
-    return cells[position].strip() if position < len(cells) else ""
-
-
-def _iso_date(text: str) -> date | None:
-    if not _ISO_DATE.match(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _check_row(line: int, cells: list[str], index: dict[str, int], today: date) -> tuple[Row | None, list[str]]:
-    values = {name: _cell(cells, index, name) for name in COLUMNS}
+    values = {name: csv_cell(cells, index, name) for name in COLUMNS}
     values["issuer"], values["course_name"] = strip_bidi(values["issuer"]), strip_bidi(values["course_name"])
     reasons = [f"{name} contains a control or text-direction character" for name in COLUMNS
                if (has_control(values[name]) if name in ("issuer", "course_name") else bad_identifier(values[name]))]
     if len(cells) > len(COLUMNS):
         reasons.append(f"{len(cells)} cells but the header has {len(COLUMNS)}")
     reasons += [f"{name} is missing" for name in REQUIRED if not values[name]]
-    days = {name: _iso_date(values[name]) for name in DATES}
+    days = {name: iso_date(values[name]) for name in DATES}
     reasons += [f"{name} “{values[name]}” is not a date written YYYY-MM-DD" for name in DATES
                 if values[name] and days[name] is None]
     if reasons or days["completed_on"] is None or days["recognised_until"] is None:
