@@ -56,12 +56,40 @@ def _wait(app, job_id: int, predicate, seconds: float = 60) -> Job:
     raise AssertionError(f"job {job_id} did not get there in {seconds} s")
 
 
-def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(tmp_path):
+def _worker_app(tmp_path: Path):
+    """An app on its own SQLite file whose jobs go to a real worker (stalled after 2 s without progress)."""
     instance = tmp_path / "instance"
     instance.mkdir()
     database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": {},
                       "JOB_FILES_DIR": str(instance / "job-files"), "JOB_STALL_SECONDS": 2, "JOBS_INLINE": False})
+    return app, instance, database
+
+
+def _kill_worker_once(app, instance: Path, database: str, job_id: int, *, done_at_least: int) -> None:
+    """A slowed worker runs the job until it has done `done_at_least` steps, then is SIGKILLed."""
+    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        _wait(app, job_id, lambda job: job.status == "running" and job.done >= done_at_least)
+    finally:
+        os.killpg(slow.pid, signal.SIGKILL)
+        slow.wait(10)
+
+
+def _run_to_done(app, instance: Path, database: str, job_id: int) -> Job:
+    """A fresh worker runs the job to the end; the finished job."""
+    worker = _worker(_env(instance, database))
+    try:
+        _enqueue(_env(instance, database), job_id)
+        return _wait(app, job_id, lambda job: job.status == "done")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(10)
+
+
+def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(tmp_path):
+    app, instance, database = _worker_app(tmp_path)
     with app.app_context():
         db.create_all()
         mission = factories.make_mission(code="MISSK")
@@ -74,13 +102,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(tmp_path)
             "base_url": "https://training.example", "folder": "certificates-MISSK"}).id
         db.session.commit()
 
-    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
-    try:
-        _enqueue(_env(instance, database), job_id)
-        _wait(app, job_id, lambda job: job.status == "running" and job.done >= 2)
-    finally:
-        os.killpg(slow.pid, signal.SIGKILL)
-        slow.wait(10)
+    _kill_worker_once(app, instance, database, job_id, done_at_least=2)
 
     files = instance / "job-files" / str(job_id)
     assert not (files / "certificates-MISSK.zip").exists()  # only the .part, never offered
@@ -91,13 +113,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(tmp_path)
         services.requeue(job)
         db.session.commit()
 
-    worker = _worker(_env(instance, database))
-    try:
-        _enqueue(_env(instance, database), job_id)
-        job = _wait(app, job_id, lambda job: job.status == "done")
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(10)
+    job = _run_to_done(app, instance, database, job_id)
     assert job.runs == 2 and job.result["certificates"] == 6
     names = zipfile.ZipFile(files / "certificates-MISSK.zip").namelist()
     assert len([name for name in names if name.endswith(".pdf")]) == 6 and not list(files.glob("*.part"))
@@ -115,11 +131,7 @@ def test_a_worker_killed_mid_roster_import_leaves_nobody_and_the_import_runs_aga
     from accounts.models import User
     from bench.import_data import roster_csv
 
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": {},
-                      "JOB_FILES_DIR": str(instance / "job-files"), "JOB_STALL_SECONDS": 2, "JOBS_INLINE": False})
+    app, instance, database = _worker_app(tmp_path)
     with app.app_context():
         db.create_all()
         mission = factories.make_mission(code="MISSR")
@@ -130,13 +142,7 @@ def test_a_worker_killed_mid_roster_import_leaves_nobody_and_the_import_runs_aga
         db.session.commit()
         people_before = db.session.scalar(db.select(db.func.count(User.id)))
 
-    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
-    try:
-        _enqueue(_env(instance, database), job_id)
-        _wait(app, job_id, lambda job: job.status == "running" and job.done >= 1000)
-    finally:
-        os.killpg(slow.pid, signal.SIGKILL)
-        slow.wait(10)
+    _kill_worker_once(app, instance, database, job_id, done_at_least=1000)
     time.sleep(2.5)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == people_before  # all or nothing: nothing
@@ -145,13 +151,7 @@ def test_a_worker_killed_mid_roster_import_leaves_nobody_and_the_import_runs_aga
         services.requeue(job)
         db.session.commit()
 
-    worker = _worker(_env(instance, database))
-    try:
-        _enqueue(_env(instance, database), job_id)
-        job = _wait(app, job_id, lambda job: job.status == "done")
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(10)
+    job = _run_to_done(app, instance, database, job_id)
     assert job.runs == 2 and job.result["created"] == 3000
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == people_before + 3000
@@ -164,11 +164,7 @@ def test_a_worker_killed_mid_course_package_import_leaves_nothing_and_the_import
     from coursepack.cli import SHIPPED_COURSE
     from training.models import Course, Module
 
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
-    app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database, "SQLALCHEMY_ENGINE_OPTIONS": {},
-                      "JOB_FILES_DIR": str(instance / "job-files"), "JOB_STALL_SECONDS": 2, "JOBS_INLINE": False})
+    app, instance, database = _worker_app(tmp_path)
     data = archive.write_archive(SHIPPED_COURSE)
     with app.app_context():
         db.create_all()
@@ -180,13 +176,7 @@ def test_a_worker_killed_mid_course_package_import_leaves_nothing_and_the_import
         job_id = upload.start(data, "cp-peace-ops.zip", digest=plan.digest(), actor=trainer).id
         db.session.commit()
 
-    slow = _worker(_env(instance, database, FAULT_DELAY_JOB_STEP="1", JOB_PROGRESS_INTERVAL="0"))
-    try:
-        _enqueue(_env(instance, database), job_id)
-        _wait(app, job_id, lambda job: job.status == "running" and job.done >= 1)
-    finally:
-        os.killpg(slow.pid, signal.SIGKILL)
-        slow.wait(10)
+    _kill_worker_once(app, instance, database, job_id, done_at_least=1)
     time.sleep(2.5)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Course.id))) == 0
@@ -195,13 +185,7 @@ def test_a_worker_killed_mid_course_package_import_leaves_nothing_and_the_import
         services.requeue(job)
         db.session.commit()
 
-    worker = _worker(_env(instance, database))
-    try:
-        _enqueue(_env(instance, database), job_id)
-        job = _wait(app, job_id, lambda job: job.status == "done")
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(10)
+    job = _run_to_done(app, instance, database, job_id)
     assert job.runs == 2 and job.result["course"] == "cp-peace-ops" and job.result["modules_drafted"] == 8
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Course.id))) == 1
