@@ -226,16 +226,10 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
     held: dict[int, tuple[datetime, str]] = {}
     recognised: dict[int, datetime] = {}
     if requirements:
-        found = union_all(
-            select(literal(False).label("is_recognition"), Certificate.course_id.label("key"), Certificate.expires_at,
-                   Certificate.delivery_mode).where(
-                Certificate.user_id == user.id, Certificate.course_id.in_({r.course_id for r in requirements}),
-                Certificate.status == "valid"),
-            select(literal(True), OutsideCertificate.requirement_id, OutsideCertificate.expires_at,
-                   literal(RECOGNISED)).where(
-                OutsideCertificate.user_id == user.id, OutsideCertificate.removed_at.is_(None),
-                OutsideCertificate.requirement_id.in_([r.id for r in requirements])))
-        for is_recognition, key, expires_at, mode in db.session.execute(found):
+        found = db.session.execute(_held_statement(), {
+            "user_id": user.id, "course_ids": sorted({r.course_id for r in requirements}),
+            "requirement_ids": [r.id for r in requirements]})
+        for is_recognition, key, expires_at, mode in found:
             if is_recognition:
                 recognised[key] = expires_at
             else:
@@ -259,6 +253,21 @@ def _requirements_statement():
                    or_(Requirement.mission_id == bindparam("mission_id"),
                        Requirement.mission_kind == bindparam("mission_kind")))
             .order_by(Requirement.id))
+
+
+@cache
+def _held_statement():
+    # Built once per process (My training runs it on every visit): the person's valid certificates
+    # by course and their recognitions in force by requirement, in one statement.
+    return union_all(
+        select(literal(False).label("is_recognition"), Certificate.course_id.label("key"), Certificate.expires_at,
+               Certificate.delivery_mode).where(
+            Certificate.user_id == bindparam("user_id"),
+            Certificate.course_id.in_(bindparam("course_ids", expanding=True)), Certificate.status == "valid"),
+        select(literal(True), OutsideCertificate.requirement_id, OutsideCertificate.expires_at,
+               literal(RECOGNISED)).where(
+            OutsideCertificate.user_id == bindparam("user_id"), OutsideCertificate.removed_at.is_(None),
+            OutsideCertificate.requirement_id.in_(bindparam("requirement_ids", expanding=True))))
 
 
 def _aware(moment: datetime) -> datetime:
