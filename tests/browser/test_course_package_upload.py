@@ -57,7 +57,7 @@ def test_the_dry_run_with_problems_and_warnings_passes_axe_in_english_and_arabic
         page.goto(f"{live_server}/training/author/import")
         page.locator("input[type=file]").set_input_files(str(package))
         page.locator("form.boxed-form button[type=submit]").click()
-        assert page.locator("table").count() == 3  # modules, problems, warnings
+        expect(page.locator("table")).to_have_count(3)  # modules, problems, warnings (waits for the dry run)
         violations = axe_violations(page)
         if violations:
             problems[lang] = violations
