@@ -203,6 +203,16 @@ class _Writer:
         if plan.steps or plan.old_certificate_at:
             self.people += 1
 
+    def _new_serial(self, prefix: str) -> str:
+        """A random serial not drawn before in this history: thousands of 6-character draws collide
+        now and then, and the issuing service's retry on the unique index does not run here."""
+        used = self.__dict__.setdefault("_serials", set())
+        while True:
+            serial = prefix + "".join(secrets.choice(certificate_services.SERIAL_ALPHABET) for _ in range(6))
+            if serial not in used:
+                used.add(serial)
+                return serial
+
     def _certificate(self, user: User, moment: datetime, sequence: int, previous: int | None, *, last: bool) -> int:
         """A certificate as certificates.services._build makes it; the earlier one is superseded."""
         course = self.course
@@ -210,8 +220,7 @@ class _Writer:
         language = user.preferred_language if user.preferred_language in course.language_list \
             else course.default_language
         expires_at = certificate_services.add_months(moment, course.validity_months)
-        serial = f"{course.code.upper()[:8]}-{moment:%Y}-" + "".join(
-            secrets.choice(certificate_services.SERIAL_ALPHABET) for _ in range(6))
+        serial = self._new_serial(f"{course.code.upper()[:8]}-{moment:%Y}-")
         title = pick(course.title, language, course.default_language)
         signature = signing.sign(signing.Claims(serial=serial, name=user.name, course=title, issued=moment.date(),
                                                 expires=expires_at.date(), key_id=self.key_id), self.private_key)
