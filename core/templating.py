@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from wtforms.i18n import messages_path
 
-from core import assets, labels, languages
+from core import assets, labels, languages, layout
 
 URL_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})  # Flask's url_for keywords
 REMEMBERED_URLS = 20_000  # per app; forgotten all at once beyond that (arguments may come from requests)
@@ -93,6 +93,7 @@ def _share_wtforms_catalogue() -> None:
 
 def register(app: Flask) -> None:
     assets.init_app(app)
+    layout.init_app(app)
     app.before_request(_share_wtforms_catalogue)
     app.jinja_env.add_extension("jinja2.ext.do")
     # After Flask-Babel's init_app, which installed its own (same behaviour, slower).

@@ -1,0 +1,59 @@
+"""The page's chrome (top bar, offline-status strings, footer) rendered once per kind of page and reused.
+
+Every signed-in page repeats the same top bar, the offline-status strings and the footer's
+language form: about 30 translated strings, 15 URLs and a dozen role tests, a third of a lesson
+page's time. What they show depends only on the interface language, the page's endpoint (the
+"you are here" mark), the viewer's roles and led missions, and the layout's width; three values
+differ from request to request: the CSRF token, the path the language form returns to, and the
+person's id (the offline store is per person). A part is rendered once per key with markers in
+place of those three, and each request fills them in, escaped.
+
+A template rendered through `layout_part` may read only what is in the key (see `_viewer`) and
+the three values by their names `csrf_token()`, `return_path` and `viewer_id`: anything else of
+the request or the person would be frozen into the first rendering. tests/test_layout_parts.py
+checks the parts against a fresh rendering for every role.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+# Private-use characters: no translation, URL or template text contains them.
+_CSRF, _RETURN, _VIEWER = "\ue000csrf\ue000", "\ue000return\ue000", "\ue000viewer\ue000"
+KEPT_PARTS = 5_000  # per process; forgotten all at once beyond that (led missions vary per person)
+
+
+def _viewer() -> tuple:
+    """What of the person a part may show: signed in or not, roles, the missions they lead."""
+    user = current_user
+    if not user.is_authenticated:
+        return (False,)
+    return (True, frozenset(user.roles()), tuple(sorted(user.lead_mission_ids())))
+
+
+def layout_part(template_name: str, *vary) -> Markup:
+    """The rendered part for this request: kept per (part, language, endpoint, viewer, vary)."""
+    kept: dict = current_app.extensions["layout_parts"]
+    key = (template_name, str(get_locale()), request.script_root, request.endpoint, _viewer(), *vary)
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= KEPT_PARTS:
+            kept.clear()
+        html = kept[key] = render_template(template_name, csrf_token=lambda: _CSRF, return_path=_RETURN,
+                                           viewer_id=_VIEWER, layout_vary=vary)
+    if _CSRF in html:
+        html = html.replace(_CSRF, str(escape(generate_csrf())))
+    if _RETURN in html:
+        html = html.replace(_RETURN, str(escape(request.full_path if request.query_string else request.path)))
+    if _VIEWER in html:
+        html = html.replace(_VIEWER, str(current_user.id) if current_user.is_authenticated else "")
+    return Markup(html)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["layout_parts"] = {}
+    app.jinja_env.globals["layout_part"] = layout_part

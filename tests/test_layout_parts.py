@@ -1,0 +1,102 @@
+"""The top bar, offline-status strings and footer are rendered once per kind of page and reused
+(core.layout, issue 14): what is kept must never carry one person's or one request's values to another."""
+
+from __future__ import annotations
+
+import re
+
+from accounts.models import RoleGrant
+from core import layout
+from extensions import db
+from tests import factories
+from tests.conftest import login_as
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _nav(html: str) -> str:
+    return html.split('<ul class="nav">')[1].split("</ul>")[0]
+
+
+def test_each_person_gets_their_own_id_token_and_return_path_from_a_kept_part(make_app, app, learner, mission_a):
+    colleague = factories.make_user(mission=mission_a)  # the same roles: the same kept parts
+    db.session.commit()
+    app = make_app(WTF_CSRF_ENABLED=True)
+    people = [(learner.id, learner.service_number), (colleague.id, colleague.service_number)]
+    pages = []
+    for person_id, service_number in people:
+        client = app.test_client()
+        token = FORM_TOKEN.search(client.get("/sign-in").get_data(as_text=True)).group(1)
+        assert client.post("/sign-in", data={"identifier": service_number, "password": factories.PASSWORD,
+                                             "csrf_token": token}).status_code == 302
+        html = client.get("/training?from=<b>&x=1").get_data(as_text=True)
+        assert f'data-user="{person_id}"' in html
+        # The return path is this request's, escaped: the part was kept with a marker in its place.
+        returns = re.findall(r'name="next" value="([^"]*)"', html)
+        assert returns in (["/training?from=&lt;b&gt;&amp;x=1"], ["/training?from=%3Cb%3E&amp;x=1"]), returns
+        assert "<b>" not in html
+        assert "\ue000" not in html
+        tokens = set(TOKEN.findall(html))
+        assert len(tokens) == 1  # the sign-out button and the language form carry the session's token
+        pages.append((client, tokens.pop(), html))
+    (client_a, token_a, html_a), (client_b, token_b, html_b) = pages
+    assert token_a != token_b
+    assert len(app.extensions["layout_parts"]) >= 3  # header, status and footer kept
+    # Each token is the one its own session accepts: the footer's language form works with it.
+    assert client_a.post("/language", data={"lang": "fr", "next": "/training", "csrf_token": token_a}).status_code == 302
+    assert client_b.post("/language", data={"lang": "fr", "next": "/training", "csrf_token": token_a}).status_code == 400
+
+
+def test_the_top_bar_follows_roles_missions_language_and_page(app, client, mission_a, mission_b):
+    lead_a = factories.make_user(mission=mission_a, roles=[("mission_lead", mission_a)])
+    lead_b = factories.make_user(mission=mission_b, roles=[("mission_lead", mission_b)])
+    learner = factories.make_user(mission=mission_a)
+    db.session.commit()
+
+    login_as(client, lead_a)
+    nav = _nav(client.get("/training").get_data(as_text=True))
+    assert f'href="/missions/{mission_a.id}/dashboard"' in nav
+    assert 'href="/training" aria-current="page"' in nav
+    nav = _nav(client.get("/certificates").get_data(as_text=True))
+    assert 'href="/certificates" aria-current="page"' in nav and 'href="/training" aria-current' not in nav
+
+    other = app.test_client()
+    login_as(other, lead_b)
+    nav = _nav(other.get("/training").get_data(as_text=True))
+    assert f'href="/missions/{mission_b.id}/dashboard"' in nav and f"/missions/{mission_a.id}/dashboard" not in nav
+
+    third = app.test_client()
+    login_as(third, learner)
+    nav = _nav(third.get("/training").get_data(as_text=True))
+    assert "/dashboard" not in nav and "Sign out" in nav
+
+    # A role taken away shows at the next request: the roles are part of what a kept part is for.
+    db.session.execute(db.delete(RoleGrant).where(RoleGrant.user_id == lead_a.id))
+    db.session.commit()
+    nav = _nav(client.get("/training").get_data(as_text=True))
+    assert "/dashboard" not in nav
+
+    with client.session_transaction() as session:
+        session["lang"] = "fr"
+    html = client.get("/training").get_data(as_text=True)
+    assert "Se déconnecter" in _nav(html) and 'lang="fr"' in html
+
+
+def test_anonymous_and_error_pages_keep_their_own_parts(app, client, learner):
+    anonymous = client.get("/sign-in").get_data(as_text=True)
+    assert 'href="/sign-in">Sign in</a>' in _nav(anonymous) and "offline-status" not in anonymous
+    login_as(client, learner)
+    missing = client.get("/training/courses/999999")
+    assert missing.status_code == 404
+    html = missing.get_data(as_text=True)
+    assert _nav(html).strip() == ""  # error pages show no top bar links
+    assert "Sign out" in _nav(client.get("/training").get_data(as_text=True))
+
+
+def test_kept_parts_are_forgotten_beyond_the_limit(app, client, learner, monkeypatch):
+    monkeypatch.setattr(layout, "KEPT_PARTS", 2)
+    login_as(client, learner)
+    for path in ("/training", "/certificates", "/account/profile"):
+        assert client.get(path).status_code == 200
+        assert len(app.extensions["layout_parts"]) <= 3
