@@ -104,20 +104,31 @@ class User(UserMixin, TimestampMixin, db.Model):
     # cookie worthless. accounts.sessions sets it on load and on sign-in.
     session_token = None  # str | None, set per request; not a column
 
+    # The sign-in lookup (accounts.sessions) reads the person's grants as (role, mission id) pairs
+    # in its one statement, instead of loading RoleGrant objects on every request. They answer
+    # the role questions below until role_grants itself is loaded (an admin page, a grant added
+    # or removed: see _forget_read_grants), which then answers instead.
+    read_grants = None  # tuple[tuple[str, int | None], ...] | None; not a column
+
     def get_id(self) -> str | None:
         return self.session_token
 
+    def _grant_pairs(self):
+        if self.read_grants is not None and "role_grants" not in self.__dict__:
+            return self.read_grants
+        return [(grant.role, grant.mission_id) for grant in self.role_grants]
+
     def roles(self) -> set[str]:
-        return {Role.LEARNER.value} | {grant.role for grant in self.role_grants}
+        return {Role.LEARNER.value} | {role for role, _ in self._grant_pairs()}
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles() & set(roles))
 
     def lead_mission_ids(self) -> set[int]:
-        return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_LEAD.value and g.mission_id}
+        return {mission for role, mission in self._grant_pairs() if role == Role.MISSION_LEAD.value and mission}
 
     def trainer_mission_ids(self) -> set[int]:
-        return {g.mission_id for g in self.role_grants if g.role == Role.MISSION_TRAINER.value and g.mission_id}
+        return {mission for role, mission in self._grant_pairs() if role == Role.MISSION_TRAINER.value and mission}
 
     def current_deployment(self, on: date | None = None) -> Deployment | None:
         on = on or date.today()
@@ -128,6 +139,14 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.service_number}>"
+
+
+@event.listens_for(User.role_grants, "append")
+@event.listens_for(User.role_grants, "remove")
+@event.listens_for(User.role_grants, "bulk_replace")
+def _forget_read_grants(user: User, *_args) -> None:
+    # A grant added or taken away in this request: the pairs read at sign-in check are stale.
+    user.read_grants = None
 
 
 class Deployment(TimestampMixin, db.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from database import utcnow
 from extensions import db
 from training import versions
 from training.models import Course, CourseAuthor, Lesson, Module, ModuleVersion, Requirement
@@ -34,6 +35,7 @@ def make_module(course: Course, *, lessons: int = 2, langs=("en",), published: b
     module = Module(course=course, slug=slug or f"module-{n}", position=position,
                     default_language=course.default_language)
     version = ModuleVersion(module=module, number=1, status="published" if published else "draft",
+                            published_at=utcnow() if published else None,  # as versions.publish() sets it
                             title={lang: f"Module {n} ({lang})" for lang in langs},
                             summary={lang: f"Summary {n} ({lang})" for lang in langs},
                             objectives={lang: [f"Objective A ({lang})", f"Objective B ({lang})"] for lang in langs},

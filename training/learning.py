@@ -20,7 +20,7 @@ from accounts.models import User
 from core import languages
 from core.reads import read
 from extensions import db
-from training import progress
+from training import frozen, progress
 from training.hooks import Standing, hooks
 from training.i18n import available, pick
 from training.models import Completion, Course, Lesson, LessonView, Module, ModuleVersion, VersionStatus
@@ -88,7 +88,7 @@ def _studied_ids_statement():
     query = _versions_statement(False, True)
     return query.with_only_columns(ModuleVersion.id, ModuleVersion.module_id, ModuleVersion.status,
                                    ModuleVersion.number, ModuleVersion.title, ModuleVersion.minutes,
-                                   query.selected_columns.first_view)
+                                   ModuleVersion.published_at, query.selected_columns.first_view)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class VersionOutline:
     status: str
     title: dict
     minutes: int
-    lessons: list[LessonRef]
+    lessons: tuple[LessonRef, ...]
 
 
 def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
@@ -118,14 +118,21 @@ def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
     rows = read(_studied_ids_statement(), {"user_id": user_id, "module_ids": module_ids}).all()
     published, begun = _published_and_begun((row, row.first_view) for row in rows)
     chosen = {row.id: row for row in [*published.values(), *begun.values()]}
-    lessons: dict[int, list[LessonRef]] = {version_id: [] for version_id in chosen}
-    if chosen:
-        for lesson_id, version_id in read(_outline_lessons_statement(), {"version_ids": list(chosen)}):
-            lessons[version_id].append(LessonRef(lesson_id))
+    # A published version's lessons never change: read once per process (training.frozen).
+    lessons = frozen.remembered("lesson ids", ((row.id, row.published_at) for row in chosen.values()),
+                                _lesson_refs)
     outlines = {version_id: VersionOutline(row.id, row.module_id, row.number, row.status, row.title, row.minutes,
                                            lessons[version_id]) for version_id, row in chosen.items()}
     return StudiedVersions({module_id: outlines[row.id] for module_id, row in published.items()},
                            {module_id: outlines[row.id] for module_id, row in begun.items()})
+
+
+def _lesson_refs(version_ids: list[int]) -> dict[int, tuple[LessonRef, ...]]:
+    # Tuples: the same lists serve every request of the process.
+    lessons: dict[int, list[LessonRef]] = {version_id: [] for version_id in version_ids}
+    for lesson_id, version_id in read(_outline_lessons_statement(), {"version_ids": version_ids}):
+        lessons[version_id].append(LessonRef(lesson_id))
+    return {version_id: tuple(refs) for version_id, refs in lessons.items()}
 
 
 @cache

@@ -12,6 +12,7 @@ under the author's hands) and goes through the same `_context()`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from flask import current_app
@@ -19,7 +20,7 @@ from flask_babel import get_locale
 from sqlalchemy import bindparam, case, func, select
 
 from core.reads import read
-from training import learning
+from training import frozen, learning
 from training.i18n import available, pick
 from training.markdown import render as render_markdown
 from training.markdown import render_frozen
@@ -64,6 +65,7 @@ class LessonPage:
     body: dict
     version_id: int
     version_title: dict
+    version_published_at: datetime | None
     course: CourseRow
     module: ModuleRow
 
@@ -74,7 +76,7 @@ def lesson_page(lesson_id: int) -> LessonPage | None:
     if row is None or row.status not in learning.FROZEN or row.module_archived or row.course_archived:
         return None
     return LessonPage(row.id, row.key, row.title, row.body, row.module_version_id, row.version_title,
-                      CourseRow(row.course_id, row.code, row.course_title, row.course_language),
+                      row.published_at, CourseRow(row.course_id, row.code, row.course_title, row.course_language),
                       ModuleRow(row.module_id, row.module_language))
 
 
@@ -82,7 +84,7 @@ def lesson_page(lesson_id: int) -> LessonPage | None:
 def _page_statement():
     # Built once per process: building a statement costs about as much as running this one.
     return (select(Lesson.id, Lesson.key, Lesson.title, Lesson.body, Lesson.module_version_id,
-                   ModuleVersion.status, ModuleVersion.title.label("version_title"),
+                   ModuleVersion.status, ModuleVersion.title.label("version_title"), ModuleVersion.published_at,
                    Module.id.label("module_id"), Module.is_archived.label("module_archived"),
                    Module.default_language.label("module_language"),
                    Course.id.label("course_id"), Course.code, Course.title.label("course_title"),
@@ -93,13 +95,23 @@ def _page_statement():
             .where(Lesson.id == bindparam("lesson_id")))
 
 
-def outline(version_id: int) -> list[LessonRow]:
-    """The version's lessons in order, each with the languages its title and text are written in."""
+def outline(page: LessonPage) -> tuple[LessonRow, ...]:
+    """The page's version's lessons in order, each with the languages its title and text are
+    written in; read once per process for a published version (training.frozen)."""
+    return frozen.remembered("outline", [(page.version_id, page.version_published_at)], _outlines)[page.version_id]
+
+
+def _outlines(version_ids: list[int]) -> dict[int, tuple[LessonRow, ...]]:
+    # Tuples of frozen rows: the same outline serves every request of the process.
     languages = current_app.config["LANGUAGES"]
-    rows = read(_outline_statement(tuple(languages)), {"version_id": version_id})
-    return [LessonRow(row.id, row.key, row.title,
+    outlines = {}
+    for version_id in version_ids:
+        rows = read(_outline_statement(tuple(languages)), {"version_id": version_id})
+        outlines[version_id] = tuple(
+            LessonRow(row.id, row.key, row.title,
                       frozenset(available(row.title)) & {code for code in languages if row._mapping[f"has_{code}"]})
-            for row in rows]
+            for row in rows)
+    return outlines
 
 
 @cache
@@ -112,12 +124,12 @@ def _outline_statement(languages: tuple[str, ...]):
             .where(Lesson.module_version_id == bindparam("version_id")).order_by(Lesson.position))
 
 
-def version_languages(page: LessonPage, lessons: list[LessonRow]) -> list[str]:
+def version_languages(page: LessonPage, lessons: tuple[LessonRow, ...]) -> list[str]:
     """learning.version_languages() for the learner's page, from the outline's flags."""
     return learning.common_languages(page.version_title, [lesson.languages for lesson in lessons])
 
 
-def learner_context(page: LessonPage, lessons: list[LessonRow], langs: list[str], lang: str,
+def learner_context(page: LessonPage, lessons: tuple[LessonRow, ...], langs: list[str], lang: str,
                     viewed: set[int]) -> dict:
     current = next(item for item in lessons if item.id == page.lesson_id)
     # A frozen version's text never changes: render it once per process (markdown.render_frozen).

@@ -132,7 +132,7 @@ def lesson(lesson_id: int):
         same = learning.lesson_in(db.session.get(ModuleVersion, mine), page.key)
         target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=page.module.id)
         return redirect(target)
-    lessons = player.outline(mine)
+    lessons = player.outline(page)
     langs = player.version_languages(page, lessons)
     lang = learning.pick_language(langs, request.args.get("lang"), interface_language(), page.module.default_language)
     viewed = progress.viewed_lesson_ids(current_user.id, mine)
