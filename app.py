@@ -13,8 +13,27 @@ from core import languages
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
+class TrainingApp(Flask):
+    """Flask, with ensure_sync() answered once per function.
+
+    Flask asks, for the view and each of the ~15 before, after and teardown hooks of every request,
+    whether the function is a coroutine (inspect.iscoroutinefunction, a few microseconds each). A
+    function's answer never changes, so it is remembered; a coroutine is still wrapped as Flask does.
+    """
+
+    def ensure_sync(self, func):
+        synced = self.__dict__.setdefault("_synced", {})
+        try:
+            return synced[func]
+        except KeyError:
+            synced[func] = result = super().ensure_sync(func)
+            return result
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+
+
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    app = TrainingApp(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
     app.config.from_object(get_config() if config is None or isinstance(config, dict) else config)
     if isinstance(config, dict):
         app.config.update(config)

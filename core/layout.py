@@ -16,6 +16,8 @@ checks the parts against a fresh rendering for every role.
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -25,6 +27,8 @@ from markupsafe import Markup, escape
 # Private-use characters: no translation, URL or template text contains them.
 _CSRF, _RETURN, _VIEWER = "\ue000csrf\ue000", "\ue000return\ue000", "\ue000viewer\ue000"
 KEPT_PARTS = 5_000  # per process; forgotten all at once beyond that (led missions vary per person)
+# Per process: a lesson's text is 5-20 KB rendered, so at most ~40 MB; forgotten all at once beyond.
+KEPT_FRAGMENTS = 2_000
 
 
 def _viewer() -> tuple:
@@ -54,6 +58,45 @@ def layout_part(template_name: str, *vary) -> Markup:
     return Markup(html)
 
 
+def kept_fragment(template_name: str, **context) -> Markup:
+    """A template that depends only on its context, rendered once per distinct context and language.
+
+    For a page part built from plain values (rows as frozen dataclasses, dicts, tuples, sets,
+    strings): the key is the context itself, frozen, with the language, the endpoint and the
+    script root; csrf_token() is filled in per request as in layout_part. Freezing and hashing a
+    lesson's context costs about a tenth of rendering it. Never pass ORM objects: they compare by
+    identity, so each request would add a new entry.
+    """
+    kept: dict = current_app.extensions["kept_fragments"]
+    key = (template_name, str(get_locale()), request.script_root, request.endpoint, _frozen(context))
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= KEPT_FRAGMENTS:
+            kept.clear()
+        html = kept[key] = render_template(template_name, **context, csrf_token=lambda: _CSRF)
+    if _CSRF in html:
+        html = html.replace(_CSRF, str(escape(generate_csrf())))
+    return Markup(html)
+
+
+def _frozen(value):
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(_frozen(item) for item in value)
+    if dataclasses.is_dataclass(value):
+        return type(value), tuple(_frozen(getattr(value, field.name)) for field in dataclasses.fields(value))
+    if hasattr(value, "_sa_instance_state"):
+        raise TypeError(f"kept_fragment() takes plain values, not ORM objects ({type(value).__name__})")
+    hash(value)  # a function (pick), a date: hashable, compared as themselves; anything else fails here
+    return value
+
+
 def init_app(app: Flask) -> None:
+    app.extensions["kept_fragments"] = {}
     app.extensions["layout_parts"] = {}
     app.jinja_env.globals["layout_part"] = layout_part

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from accounts.models import RoleGrant
 from core import layout
 from extensions import db
@@ -100,3 +102,51 @@ def test_kept_parts_are_forgotten_beyond_the_limit(app, client, learner, monkeyp
     for path in ("/training", "/certificates", "/account/profile"):
         assert client.get(path).status_code == 200
         assert len(app.extensions["layout_parts"]) <= 3
+
+
+def test_a_kept_lesson_follows_what_each_person_read_and_the_course_title(make_app, app, learner, mission_a):
+    from tests import training_factories as tf
+
+    course = tf.make_course()
+    tf.make_requirement(course, mission=mission_a)
+    module = tf.make_module(course, lessons=3)
+    first, second = module.versions[0].lessons[:2]
+    colleague = factories.make_user(mission=mission_a)
+    db.session.commit()
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    clients = {}
+    for person in (learner, colleague):
+        client = csrf_app.test_client()
+        token = FORM_TOKEN.search(client.get("/sign-in").get_data(as_text=True)).group(1)
+        client.post("/sign-in", data={"identifier": person.service_number, "password": factories.PASSWORD,
+                                      "csrf_token": token})
+        clients[person.id] = client
+    reader, newcomer = clients[learner.id], clients[colleague.id]
+
+    page = reader.get(f"/training/lessons/{first.id}").get_data(as_text=True)
+    assert "read-mark" not in page and "Mark as read, next lesson" in page
+    token = set(TOKEN.findall(page)).pop()
+    assert reader.post(f"/training/lessons/{first.id}/done", data={"csrf_token": token}).status_code == 302
+    page = reader.get(f"/training/lessons/{first.id}").get_data(as_text=True)
+    assert page.count("read-mark") == 1 and "Mark as read" not in page  # "Next lesson" once read
+    # The colleague gets the same lesson text from what was kept, but their own marks and token.
+    other = newcomer.get(f"/training/lessons/{first.id}").get_data(as_text=True)
+    assert "read-mark" not in other and "Mark as read, next lesson" in other
+    assert set(TOKEN.findall(other)) != {token}
+    assert other.split('<article')[1].split('</article>')[0] == page.split('<article')[1].split('</article>')[0]
+    # The course is not frozen: a new title shows at once.
+    with csrf_app.app_context():
+        from training.models import Course
+        db.session.get(Course, course.id).title = {"en": "Renamed course"}
+        db.session.commit()
+    assert "Renamed course" in newcomer.get(f"/training/lessons/{second.id}").get_data(as_text=True)
+    assert "Renamed course" in newcomer.get(f"/training/lessons/{first.id}").get_data(as_text=True)
+    assert len(csrf_app.extensions["kept_fragments"]) >= 4
+
+
+def test_kept_fragments_take_plain_values_only(app, learner):
+    from core.layout import _frozen
+
+    assert _frozen({"b": [1, {"x": "y"}], "a": {2, 3}}) == (("a", frozenset({2, 3})), ("b", (1, (("x", "y"),))))
+    with pytest.raises(TypeError, match="ORM"):
+        _frozen({"person": learner})

@@ -76,16 +76,16 @@ def _published_and_begun(rows) -> tuple[dict, dict]:
 def studied_version_id(user_id: int, module_id: int) -> int | None:
     """The id of the version learner_version() would give, from plain rows (no ORM objects: the
     lesson page needs only the id, and building version objects cost it more than the query)."""
-    rows = read(_studied_ids_statement(), {"user_id": user_id, "module_ids": [module_id]})
+    rows = read(_studied_ids_statement(one_module=True), {"user_id": user_id, "module_id": module_id})
     published, begun = _published_and_begun((row, row.first_view) for row in rows)
     version = begun.get(module_id) or published.get(module_id)
     return version.id if version else None
 
 
 @cache
-def _studied_ids_statement():
+def _studied_ids_statement(one_module: bool = False):
     # The same rows as _versions_statement(), only the columns the choice and the outlines read.
-    query = _versions_statement(False, True)
+    query = _versions_statement(False, True, one_module)
     return query.with_only_columns(ModuleVersion.id, ModuleVersion.module_id, ModuleVersion.status,
                                    ModuleVersion.number, ModuleVersion.title, ModuleVersion.minutes,
                                    ModuleVersion.published_at, query.selected_columns.first_view)
@@ -143,21 +143,32 @@ def _outline_lessons_statement():
 
 
 @cache
-def _versions_statement(with_lessons: bool, bodies: bool):
+def _versions_statement(with_lessons: bool, bodies: bool, one_module: bool = False):
     # Built once per process: every learner page runs it, and building it cost more than running it.
-    user_id, module_ids = bindparam("user_id"), bindparam("module_ids", expanding=True)
+    # For one module (the lesson page) an equality: an expanding IN list is rewritten on every run.
+    user_id = bindparam("user_id")
+    if one_module:
+        module_id = bindparam("module_id")
+
+        def of_modules(column):
+            return column == module_id
+    else:
+        module_ids = bindparam("module_ids", expanding=True)
+
+        def of_modules(column):
+            return column.in_(module_ids)
     completed = select(Completion.module_version_id).where(Completion.user_id == user_id,
-                                                           Completion.module_id.in_(module_ids))
+                                                           of_modules(Completion.module_id))
     first_views = (
         select(Lesson.module_version_id.label("version_id"), func.min(LessonView.viewed_at).label("first_view"))
         .join(LessonView, LessonView.lesson_id == Lesson.id)
         .join(ModuleVersion, ModuleVersion.id == Lesson.module_version_id)
-        .where(LessonView.user_id == user_id, ModuleVersion.module_id.in_(module_ids),
+        .where(LessonView.user_id == user_id, of_modules(ModuleVersion.module_id),
                ModuleVersion.status.in_(FROZEN), ModuleVersion.id.not_in(completed))
         .group_by(Lesson.module_version_id).subquery("first_views"))
     query = (select(ModuleVersion, first_views.c.first_view)
              .outerjoin(first_views, first_views.c.version_id == ModuleVersion.id)
-             .where(ModuleVersion.module_id.in_(module_ids),
+             .where(of_modules(ModuleVersion.module_id),
                     or_(ModuleVersion.status == VersionStatus.PUBLISHED.value, first_views.c.version_id.is_not(None))))
     if with_lessons and bodies:
         query = query.options(selectinload(ModuleVersion.lessons))

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from audit.services import record
+from core.reads import read
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
@@ -36,8 +37,13 @@ def record_lesson_view(user: User, lesson: Lesson) -> bool:
     return True
 
 
-def viewed_lesson_ids(user_id: int, module_version_id: int) -> set[int]:
-    return set(db.session.scalars(_viewed_statement(), {"user_id": user_id, "version_id": module_version_id}))
+def viewed_lesson_ids(user_id: int, module_version_id: int, *, pending: bool = True) -> set[int]:
+    """The lessons of the version the person has read. `pending=False` (a page that only reads)
+    skips the session's flush of pending changes: a plain-row read (core.reads)."""
+    params = {"user_id": user_id, "version_id": module_version_id}
+    if not pending:
+        return set(read(_viewed_statement(), params).scalars())
+    return set(db.session.scalars(_viewed_statement(), params))
 
 
 @cache

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from core.forms import EmptyForm
+from core.layout import kept_fragment
 from extensions import db
 from training import learning, player, progress
 from training.hooks import hooks
@@ -135,10 +136,16 @@ def lesson(lesson_id: int):
     lessons = player.outline(page)
     langs = player.version_languages(page, lessons)
     lang = learning.pick_language(langs, request.args.get("lang"), interface_language(), page.module.default_language)
-    viewed = progress.viewed_lesson_ids(current_user.id, mine)
+    viewed = progress.viewed_lesson_ids(current_user.id, mine, pending=False)
     # No form object: the page's one POST button carries csrf_token() itself (checked by CSRFProtect).
-    return render_template("training/lesson.html", preview=False,
-                           **player.learner_context(page, lessons, langs, lang, viewed))
+    context = player.learner_context(page, lessons, langs, lang, viewed)
+    # Both parts are plain values: rendered once per distinct context and language (core.layout).
+    # The text does not depend on what the person has read, so it is kept once for everybody.
+    text = kept_fragment("training/_lesson_text.html", preview=False,
+                         **{name: value for name, value in context.items() if name != "viewed"})
+    nav = kept_fragment("training/_lesson_nav.html", preview=False,
+                        **{name: value for name, value in context.items() if name != "body"})
+    return render_template("training/lesson.html", title=context["title"], text_html=text, nav_html=nav)
 
 
 @bp.post("/training/lessons/<int:lesson_id>/done")
