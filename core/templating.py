@@ -7,6 +7,8 @@ from functools import cache
 from babel import support
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from core import assets, labels, languages, layout
@@ -78,6 +80,16 @@ def _translations():
     return translations
 
 
+@pass_eval_context
+def _newstyle_gettext(eval_context, string: str, **variables) -> str:
+    """Jinja's newstyle gettext (jinja2.ext._make_new_gettext) in one call: translated, marked
+    safe where the template escapes, and always %-formatted (so "%%" reads as "%")."""
+    translated = _translations().ugettext(string)
+    if eval_context.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
 @cache
 def _wtforms_catalogue(locale: str) -> support.Translations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
@@ -104,6 +116,9 @@ def register(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # Then the two every page calls 20-40 times, as one function each: Jinja's newstyle `_` goes
+    # through three context calls (alias, gettext, the callable), about two thirds of its cost.
+    app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext)
     app.jinja_env.globals.update(
         url_for=remembering_url_for(app), format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
         static_url=static_url, text_direction=text_direction,

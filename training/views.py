@@ -78,7 +78,7 @@ def my_training():
     steps = {course_id: learning.next_step(current_user, None, modules)
              for course_id, modules in by_course.items() if modules}
     return render_template("training/my_training.html", required=required, optional=optional, steps=steps,
-                           notices=hooks().notices(current_user.id, interface_language()), form=EmptyForm(),
+                           notices=hooks().notices(current_user.id, interface_language()),
                            deployment=current_user.current_deployment(), lang=interface_language(), pick=pick)
 
 
