@@ -13,12 +13,9 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
-from sqlalchemy.orm.util import identity_key
 
 from accounts.models import RoleGrant, SignInSession, User
-from core.reads import read
+from core.reads import read, tracked
 from database import utcnow
 from extensions import db
 
@@ -67,26 +64,9 @@ def load_user_by_token(token: str) -> User | None:
     first = rows[0]
     if not first.user_is_active or _aware(first.expires_at) <= utcnow():
         return None
-    user = _persistent_user(first._mapping)
+    user = tracked(User, {key: first._mapping[f"user_{key}"] for key, _ in _USER_COLUMNS})
     user.read_grants = tuple((row.grant_role, row.grant_mission) for row in rows if row.grant_role is not None)
     user.session_token = token
-    return user
-
-
-def _persistent_user(values) -> User:
-    """The person as a User in the request's session, from the row's columns, without a second query.
-
-    make_transient_to_detached() is SQLAlchemy's way to say "this object is that row": its
-    attributes count as loaded, the relationships load on first use, and the session tracks
-    changes to it like any object it loaded itself.
-    """
-    existing = db.session.identity_map.get(identity_key(User, values["user_id"]))
-    if existing is not None:
-        return existing
-    user = User.__mapper__.class_manager.new_instance()
-    instance_dict(user).update({key: values[f"user_{key}"] for key, _ in _USER_COLUMNS})
-    make_transient_to_detached(user)
-    db.session.add(user)
     return user
 
 

@@ -86,3 +86,30 @@ def test_an_ended_expired_or_deactivated_session_gives_nobody(app, learner):
     assert load_user_by_token(token) is None
     assert load_user_by_token("not-a-token") is None
     assert db.session.scalar(select(SignInSession.user_id)) == learner_id
+
+
+def test_the_deployments_come_as_plain_rows_in_the_relationships_order(app, mission_a, mission_b, admin):
+    from datetime import date
+
+    from tests import factories
+
+    person = factories.make_user(mission=mission_a, arrival_on=date(2026, 1, 10))
+    services.deploy(person, mission_b, None, date(2026, 6, 1), actor=admin)
+    db.session.commit()
+    person_id, mission_b_id = person.id, mission_b.id
+    token = _signed_in(person)
+    expected = [(d.id, d.mission_id, d.departure_on) for d in db.session.get(User, person_id).deployments]
+    db.session.expunge_all()
+    user = load_user_by_token(token)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        current = user.current_deployment(date(2026, 7, 1))
+        assert current.mission_id == mission_b_id and current.mission.id == mission_b_id
+        assert user.current_deployment(date(2026, 7, 1)) is current
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 1  # the deployments with their missions, once
+    assert [(d.id, d.mission_id, d.departure_on) for d in user.deployments] == expected
+    assert inspect(current).persistent
