@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from accounts.models import Category, Mission
+from core.reads import read
 from extensions import db
 from inperson.services import sessions_per_month
 from reports import mission_rows, queries
@@ -88,7 +89,8 @@ class MissionDashboard:
     modules: list[ModuleLine] = field(default_factory=list)
     trend: list[tuple[date, int]] = field(default_factory=list)
     arrivals: Counts = field(default_factory=Counts)
-    units: list[tuple[int, str]] = field(default_factory=list)
+    units: list[tuple[int, str]] = field(default_factory=list)  # (id, code), by code
+    unit_names: dict[int, str] = field(default_factory=dict)
     # In-person sessions held in the mission per month (first day of the month, sessions), oldest first.
     sessions: list[tuple[date, int]] = field(default_factory=list)
 
@@ -119,7 +121,8 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     moment = moment or now_moment()
     candidates = applicable_requirements(mission, lang)
     chosen = next((r for r, _t in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
-    units = [(row.id, row.code) for row in db.session.execute(queries.units_of(mission.id))]
+    unit_rows = read(queries.units_of(), {"mission_id": mission.id}).all()
+    units = [(row.id, row.code) for row in unit_rows]
     modules = course_modules(chosen.course_id) if chosen else []
     people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t in candidates])
     # applicable_requirements loaded the courses: requirement.course reads the identity map, no SQL.
@@ -155,6 +158,7 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     selected = next((line for line in lines if chosen is not None and line.requirement.id == chosen.id),
                     lines[0] if lines else None)
     board = MissionDashboard(mission, moment, people, lines, selected, units=units, arrivals=arrivals,
+                             unit_names={row.id: row.name for row in unit_rows},
                              sessions=sessions_by_month(mission.id, moment.on))
     if selected is None:
         return board
