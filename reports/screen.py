@@ -42,6 +42,8 @@ class ScreenCells:
         self.format_date, self.format_decimal = format_date, format_decimal
         self.status_names = {key: escape(name) for key, name in status_names.items()}
         self.token, self.remind_url, self.slip_url, self.back = escape(token or ""), escape(remind_url or ""), slip_url, escape(back)
+        self._numbers: dict = {}
+        self._dates: dict = {}
         self.snippets: dict[str, Callable[[Column, Any], str]] = {
             "status": self._status, "status_since": self._status_since, "remind": self._remind,
             "new_code": self._new_code}
@@ -72,14 +74,17 @@ class ScreenCells:
         for row in table.rows:
             row_class = table.row_class(row) if table.row_class else ""
             out.append(f'\n  <tr class="{escape(row_class)}">' if row_class else "\n  <tr>")
-            out.extend(str(draw(column, row)) for draw, column in zip(drawers, columns, strict=True))
+            out.extend([draw(column, row) for draw, column in zip(drawers, columns, strict=True)])
             out.append("</tr>\n  ")
         return Markup("".join(out))  # noqa: S704 (every value above is escaped)
 
     def _plain(self, column: Column, opening: str, closing: str) -> Callable[[Column, Any], str]:
+        shown = self._formatter(column.kind)
+        if not column.link and not column.hint:  # most cells: no link, no hint
+            return lambda column, row: f"{opening}{shown(column.value(row))}{closing}"
+
         def draw(column: Column, row) -> str:
-            value = column.value(row)
-            content = self.value(column.kind, value)
+            content = shown(column.value(row))
             href = column.link(row) if column.link else None
             if href:
                 content = f'<a href="{escape(href)}">{content}</a>'
@@ -91,22 +96,44 @@ class ScreenCells:
 
     def value(self, kind: str, value) -> str:
         """A value of a column kind as templates/reports/_macros.html's cell() prints it."""
+        return self._formatter(kind)(value)
+
+    def _formatter(self, kind: str) -> Callable[[Any], str]:
         if kind == "count":
-            if value.shown:
-                return escape(self.format_decimal(value.count))
-            words = self.words["fewer_than_5" if value.hidden == "small" else "hidden"]
-            return f'<span class="hidden-cell">{words}</span>'
+            return self._count
         if kind == "percent":
-            return "–" if value is None else f"{escape(self.format_decimal(value, format='#,##0'))}%"
+            return self._percent
         if kind == "number":
-            return escape(self.format_decimal(value))
+            return self._number
         if kind == "month":
-            return escape(self.format_date(value, "MMM yyyy"))
+            return lambda value: escape(self.format_date(value, "MMM yyyy"))
         if kind == "date":
-            return escape(self.format_date(value)) if value else "–"
+            return lambda value: self._date(value) if value else "–"
         if kind == "status":
-            return f'<span class="status-{escape(value)}">{self.words[value]}</span>'
-        return escape(value if value is not None else "")
+            return lambda value: f'<span class="status-{escape(value)}">{self.words[value]}</span>'
+        return lambda value: escape(value if value is not None else "")
+
+    def _number(self, value) -> str:
+        """format_decimal(value), escaped, once per value and page (the tables repeat their counts)."""
+        shown = self._numbers.get(value)
+        if shown is None:
+            shown = self._numbers[value] = escape(self.format_decimal(value))
+        return shown
+
+    def _date(self, value) -> str:
+        shown = self._dates.get(value)
+        if shown is None:
+            shown = self._dates[value] = escape(self.format_date(value))
+        return shown
+
+    def _count(self, cell) -> str:
+        if cell.shown:
+            return self._number(cell.count)
+        words = self.words["fewer_than_5" if cell.hidden == "small" else "hidden"]
+        return f'<span class="hidden-cell">{words}</span>'
+
+    def _percent(self, value) -> str:
+        return "–" if value is None else f"{escape(self.format_decimal(value, format='#,##0'))}%"
 
     # The lists' cells (reports.exports: the overdue list and the arrivals), drawn on every row.
 
@@ -116,7 +143,7 @@ class ScreenCells:
     def _status_since(self, column: Column, row) -> str:
         since = self.words["since"]
         return (f'<td class="status-{escape(row.status)}">{self.status_names[row.status]} '
-                f'{since % {"day": self.format_date(row.since)}}</td>')
+                f'{since % {"day": self._date(row.since)}}</td>')
 
     def _remind(self, column: Column, row) -> str:
         label = self.words["remind_name"] % {"name": row.name}
