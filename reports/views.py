@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
 
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, get_babel, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -113,7 +115,7 @@ def mission(mission_id: int):
         }
     query = _filter_query()
     status_names, back = _status_names(), urlencode(request.args.to_dict())[:1500]
-    page_date, page_decimal = _remembered(format_date), _remembered(format_decimal)
+    page_date, page_decimal = _page_formatters()
     screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=status_names,
                          token=generate_csrf(), remind_url=url_for(".remind", mission_id=mission.id), back=back,
                          slip_url=_url_per_person("slips.person_slip", mission_id=mission.id))
@@ -141,17 +143,33 @@ def _status_names() -> dict[str, Markup]:
     return {key: Markup(str(name)) for key, name in STATUS_NAMES.items()}  # noqa: S704 (our own catalogue)
 
 
-def _remembered(format_function):
-    """A Babel formatter that formats each value once per page: the lists repeat the same dates and
-    the tables the same counts, and each Babel call looks up the locale, time zone and pattern again."""
-    done: dict = {}
+def _page_formatters() -> tuple[Callable, Callable]:
+    """flask_babel's format_date and format_decimal for one page, each value formatted once (the
+    lists repeat the same dates and the tables the same counts), and the locale and the default
+    date format looked up once rather than on every call, as flask_babel does. A datetime still
+    goes through flask_babel.format_date, which moves it to the user's time zone first."""
+    locale, date_formats = get_locale(), get_babel().instance.date_formats
+    dates: dict = {}
+    numbers: dict = {}
 
-    def remembered(value, *args, **kwargs):
-        key = (value, args, tuple(kwargs.items()))
-        if key not in done:
-            done[key] = format_function(value, *args, **kwargs)
-        return done[key]
-    return remembered
+    def date_pattern(pattern: str | None) -> str:  # as flask_babel's format_date looks it up
+        pattern = date_formats["date"] if pattern is None else pattern
+        return (date_formats[f"date.{pattern}"] or pattern) if pattern in ("short", "medium", "full", "long") else pattern
+
+    def page_date(value, pattern: str | None = None) -> str:
+        if isinstance(value, datetime) or value is None:
+            return format_date(value, pattern)
+        key = (value, pattern)
+        if key not in dates:
+            dates[key] = babel_dates.format_date(value, date_pattern(pattern), locale=locale)
+        return dates[key]
+
+    def page_decimal(value, format: str | None = None) -> str:
+        key = (value, format)
+        if key not in numbers:
+            numbers[key] = babel_numbers.format_decimal(value, format=format, locale=locale)
+        return numbers[key]
+    return page_date, page_decimal
 
 
 def _getting_in(board: dashboard.MissionDashboard) -> list[tuple[int, str, int, int]]:
