@@ -12,6 +12,7 @@ from sqlalchemy import Integer, bindparam, func, select
 from core.reads import read
 from reports import mission_rows, queries
 from reports.dashboard import MissionDashboard
+from reports.forms import LIST_SORTS
 from reports.models import reached_by
 from training.statuses import LISTED_BY_NAME
 
@@ -68,9 +69,6 @@ class Page:
         return self.page + 1
 
 
-SORTS = ("since", "-since", "name", "-name", "unit", "-unit")
-
-
 @lru_cache(maxsize=128)
 def _overdue_statement(sort: str, paged: bool, *, unit: bool, category: bool, search: bool):
     """The overdue list's statement for these filters and sort, built once per process (its
@@ -123,7 +121,7 @@ def overdue_page(board: MissionDashboard, filters: dict, *, per_page: int = PER_
         total = read(_overdue_count(**shape), parameters).scalar_one()
     pages = max(1, math.ceil(total / per_page))
     page = 1 if everything else min(max(1, filters.get("page") or 1), pages)
-    sort = filters.get("sort") if filters.get("sort") in SORTS else "since"
+    sort = filters.get("sort") if filters.get("sort") in LIST_SORTS else "since"
     if not everything:
         parameters |= {"limit": per_page, "offset": (page - 1) * per_page}
     people = _listed(board, _overdue_statement(sort, not everything, **shape), parameters, progress)

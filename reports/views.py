@@ -127,7 +127,7 @@ def mission(mission_id: int):
 
 def _url_per_person(endpoint: str, **values) -> Callable[[int], str]:
     """url_for(endpoint, user_id=..., **values) for each of a list's people, built once: the URL is
-    made with a stand-in id, which each row's id replaces (url_for itself costs about 20 microseconds
+    made with a stand-in id, which each row's id replaces (url_for itself costs about 7 microseconds
     a row). Falls back to url_for when the stand-in is not found exactly once."""
     stand_in = "918273645"
     url = url_for(endpoint, user_id=int(stand_in), **values)
