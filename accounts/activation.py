@@ -25,9 +25,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import case, exists, func, insert, select, update
+from sqlalchemy import Date, Integer, bindparam, case, exists, func, insert, select, update
 
 from accounts import sessions
 from accounts.models import ActivationCode, Deployment, SignInSession, User
@@ -169,11 +170,16 @@ def people_deployed(mission_id: int, *, unit_id: int | None = None, only_never_s
 
 def never_signed_in_by_unit(mission_id: int, on: date | None = None) -> dict[int | None, tuple[int, int]]:
     """unit id (None: no unit) -> (people deployed now, of whom never signed in), one query."""
-    on = on or date.today()
-    never = func.sum(case((never_signed_in(), 1), else_=0))
-    rows = db.session.execute(
-        select(Deployment.unit_id, func.count(func.distinct(User.id)), never)
-        .join(User, User.id == Deployment.user_id)
-        .where(Deployment.mission_id == mission_id, Deployment.current_clause(on), User.is_active.is_(True))
-        .group_by(Deployment.unit_id))
+    rows = db.session.execute(_never_signed_in_by_unit(), {"mission_id": mission_id, "on": on or date.today()})
     return {unit_id: (int(total), int(never or 0)) for unit_id, total, never in rows}
+
+
+@lru_cache(maxsize=1)
+def _never_signed_in_by_unit():
+    """Built once per process (the mission dashboard asks on every visit); parameters mission_id and on."""
+    never = func.sum(case((never_signed_in(), 1), else_=0))
+    return (select(Deployment.unit_id, func.count(func.distinct(User.id)), never)
+            .join(User, User.id == Deployment.user_id)
+            .where(Deployment.mission_id == bindparam("mission_id", type_=Integer),
+                   Deployment.current_clause(bindparam("on", type_=Date)), User.is_active.is_(True))
+            .group_by(Deployment.unit_id))

@@ -22,9 +22,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, extract, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Deployment, Mission, Role, RoleGrant, Unit, User
@@ -348,15 +349,25 @@ def sessions_per_month(mission_ids: set[int] | None = None, *, since: date | Non
                        until: date | None = None) -> list[tuple[str, int]]:
     """[("2026-11", 4), ...]: sessions held per month, oldest first, for the dashboards.
     One GROUP BY over the (mission_id, held_on) index; months with none are left out."""
+    query = _sessions_per_month(mission_ids is not None, since is not None, until is not None)
+    parameters = {"mission_ids": sorted(mission_ids or {-1}) if mission_ids is not None else None,
+                  "since": since, "until": until}
+    return [(f"{int(y):04d}-{int(m):02d}", n) for y, m, n in db.session.execute(query, parameters)]
+
+
+@lru_cache(maxsize=8)
+def _sessions_per_month(missions: bool, since: bool, until: bool):
+    """Built once per process for each set of conditions (every mission dashboard asks); their
+    values are its parameters mission_ids (a list), since and until."""
     year, month = extract("year", TrainingSession.held_on), extract("month", TrainingSession.held_on)
     query = select(year, month, func.count(TrainingSession.id)).group_by(year, month).order_by(year, month)
-    if mission_ids is not None:
-        query = query.where(TrainingSession.mission_id.in_(mission_ids or {-1}))
-    if since is not None:
-        query = query.where(TrainingSession.held_on >= since)
-    if until is not None:
-        query = query.where(TrainingSession.held_on <= until)
-    return [(f"{int(y):04d}-{int(m):02d}", n) for y, m, n in db.session.execute(query)]
+    if missions:
+        query = query.where(TrainingSession.mission_id.in_(bindparam("mission_ids", expanding=True, type_=Integer)))
+    if since:
+        query = query.where(TrainingSession.held_on >= bindparam("since", type_=Date))
+    if until:
+        query = query.where(TrainingSession.held_on <= bindparam("until", type_=Date))
+    return query
 
 
 def _aware(moment: datetime) -> datetime:

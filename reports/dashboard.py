@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, and_, bindparam, select
 
 from accounts.models import Category, Mission
+from core.reads import read
 from extensions import db
 from inperson.services import sessions_per_month
 from reports import mission_rows, queries
@@ -88,7 +90,8 @@ class MissionDashboard:
     modules: list[ModuleLine] = field(default_factory=list)
     trend: list[tuple[date, int]] = field(default_factory=list)
     arrivals: Counts = field(default_factory=Counts)
-    units: list[tuple[int, str]] = field(default_factory=list)
+    units: list[tuple[int, str]] = field(default_factory=list)  # (id, code), by code
+    unit_names: dict[int, str] = field(default_factory=dict)
     # In-person sessions held in the mission per month (first day of the month, sessions), oldest first.
     sessions: list[tuple[date, int]] = field(default_factory=list)
 
@@ -100,15 +103,21 @@ def now_moment(at: datetime | None = None) -> Moment:
     return Moment(on=at.date(), at=at)
 
 
-def applicable_requirements(mission: Mission, lang: str) -> list[tuple[Requirement, str]]:
-    """The active requirements that can apply in the mission (its own and its kind's), with course titles."""
-    found = db.session.execute(
-        select(Requirement, Course).join(Course, Course.id == Requirement.course_id)
-        .where(Requirement.is_active.is_(True),
-               (Requirement.mission_id == mission.id) | (Requirement.mission_kind == mission.kind))
-        .order_by(Requirement.id))
-    return [(requirement, pick(course.title, lang, course.default_language) or course.code)
+def applicable_requirements(mission: Mission, lang: str) -> list[tuple[Requirement, str, int]]:
+    """The active requirements that can apply in the mission (its own and its kind's), with their
+    courses' titles and renewal windows (days)."""
+    found = db.session.execute(_applicable_requirements(), {"mission_id": mission.id, "kind": mission.kind})
+    return [(requirement, pick(course.title, lang, course.default_language) or course.code, course.renewal_window_days)
             for requirement, course in found]
+
+
+@lru_cache(maxsize=1)
+def _applicable_requirements():
+    """Built once per process; parameters mission_id and kind."""
+    return (select(Requirement, Course).join(Course, Course.id == Requirement.course_id)
+            .where(Requirement.is_active.is_(True), (Requirement.mission_id == bindparam("mission_id", type_=Integer))
+                   | (Requirement.mission_kind == bindparam("kind", type_=String)))
+            .order_by(Requirement.id))
 
 
 def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_small: bool, lang: str,
@@ -118,12 +127,12 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     (reports.lists) read the same tables, so they must run in the same transaction."""
     moment = moment or now_moment()
     candidates = applicable_requirements(mission, lang)
-    chosen = next((r for r, _t in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
-    units = [(row.id, row.code) for row in db.session.execute(queries.units_of(mission.id))]
-    modules = course_modules(chosen.course_id) if chosen else []
-    people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t in candidates])
-    # applicable_requirements loaded the courses: requirement.course reads the identity map, no SQL.
-    windows = {r.course_id: r.course.renewal_window_days for r, _t in candidates}
+    chosen = next((r for r, _t, _w in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
+    unit_rows = read(queries.units_of(), {"mission_id": mission.id}).all()
+    units = [(row.id, row.code) for row in unit_rows]
+    modules = course_modules(chosen.course_id, lang) if chosen else []
+    people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t, _w in candidates])
+    windows = {r.course_id: window for r, _t, window in candidates}
     statement, parameters = queries.mission_figures(moment, people_now, rows, chosen.id if chosen else None,
                                                     [m.id for m in modules], windows)
     figures = db.session.execute(statement, parameters).all()
@@ -151,10 +160,11 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
         elif row.figure == "week" and row.number in weeks:
             weeks[row.number] = row.people
     # A requirement nobody it applies to is deployed for has no rows: it is not shown.
-    lines = [RequirementLine(r, title, counts[r.id]) for r, title in candidates if r.id in counts]
+    lines = [RequirementLine(r, title, counts[r.id]) for r, title, _w in candidates if r.id in counts]
     selected = next((line for line in lines if chosen is not None and line.requirement.id == chosen.id),
                     lines[0] if lines else None)
     board = MissionDashboard(mission, moment, people, lines, selected, units=units, arrivals=arrivals,
+                             unit_names={row.id: row.name for row in unit_rows},
                              sessions=sessions_by_month(mission.id, moment.on))
     if selected is None:
         return board
@@ -167,7 +177,7 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
                             reveal_small)
     board.by_category = _masked([BreakdownRow(c.value, c.value, category_counts[c.value])
                                  for c in Category if c.value in category_counts], reveal_small)
-    board.modules = module_lines(modules, modules_done, selected.counts.total, lang)
+    board.modules = module_lines(modules, modules_done, selected.counts.total)
     board.trend = list(zip(moment.week_starts(), weeks.values(), strict=True))
     return board
 
@@ -196,21 +206,32 @@ def _masked(rows: list[BreakdownRow], reveal_small: bool) -> list[BreakdownRow]:
     return rows
 
 
-def course_modules(course_id: int) -> list[Module]:
-    return list(db.session.scalars(select(Module).where(Module.course_id == course_id, Module.is_archived.is_(False))
-                                   .order_by(Module.position)))
+@dataclass(frozen=True)
+class CourseModule:
+    id: int
+    title: str  # of its latest published version in the page's language, else its slug
 
 
-def module_lines(modules: list[Module], done: dict[int, int], population: int, lang: str) -> list[ModuleLine]:
-    titles = _module_titles([m.id for m in modules], lang)
-    return [ModuleLine(n, titles.get(m.id, m.slug), done.get(m.id, 0), population) for n, m in enumerate(modules, 1)]
+def course_modules(course_id: int, lang: str) -> list[CourseModule]:
+    """The course's modules (not archived) in order, with their titles, in one statement."""
+    modules: dict[int, tuple[str, str]] = {}  # id -> (slug, title so far)
+    for row in read(_course_modules(), {"course_id": course_id}):
+        slug, title = modules.get(row.id, (row.slug, None))
+        if row.title is not None:  # a later version's title replaces the earlier one's, unless empty
+            title = pick(row.title, lang, "en") or title or ""
+        modules[row.id] = (slug, title)
+    return [CourseModule(module_id, slug if title is None else title) for module_id, (slug, title) in modules.items()]
 
 
-def _module_titles(module_ids: list[int], lang: str) -> dict[int, str]:
-    """Each module's title from its latest published version."""
-    titles: dict[int, str] = {}
-    versions = db.session.execute(select(ModuleVersion.module_id, ModuleVersion.title).where(
-        ModuleVersion.module_id.in_(module_ids), ModuleVersion.status != "draft").order_by(ModuleVersion.number))
-    for module_id, title in versions:
-        titles[module_id] = pick(title, lang, "en") or titles.get(module_id, "")
-    return titles
+@lru_cache(maxsize=1)
+def _course_modules():
+    """Each module (parameter course_id) with each of its published versions' titles, oldest first."""
+    version = ModuleVersion.__table__.alias("published")
+    return (select(Module.id, Module.slug, version.c.title)
+            .outerjoin(version, and_(version.c.module_id == Module.id, version.c.status != "draft"))
+            .where(Module.course_id == bindparam("course_id", type_=Integer), Module.is_archived.is_(False))
+            .order_by(Module.position, Module.id, version.c.number))
+
+
+def module_lines(modules: list[CourseModule], done: dict[int, int], population: int) -> list[ModuleLine]:
+    return [ModuleLine(n, m.title, done.get(m.id, 0), population) for n, m in enumerate(modules, 1)]

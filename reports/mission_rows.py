@@ -14,7 +14,10 @@ Either way they are private to one connection: two requests never see each other
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, insert, text
+from functools import lru_cache
+
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, bindparam, insert
+from sqlalchemy.schema import CreateTable
 
 from extensions import db
 from readiness.report_sql import current_people, requirement_rows
@@ -40,22 +43,36 @@ def fill(moment: Moment, mission_id: int, requirements: list[Requirement]) -> tu
     """(PEOPLE, ROWS) filled for the mission at `moment`: one row per person deployed there now,
     and one per person and requirement that applies to them (the columns of readiness_rows)."""
     connection = db.session.connection()
-    temporary = "pg_temp" if connection.dialect.name == "postgresql" else "temp"
-    for table in (ROWS, PEOPLE):
-        connection.execute(text(f"DROP TABLE IF EXISTS {temporary}.{table.name}"))
-        table.create(connection)
-    _insert(connection, PEOPLE, current_people(moment.on, mission_ids=[mission_id]))
+    for statement in _recreate(connection.dialect):
+        connection.exec_driver_sql(statement)
+    connection.execute(_insert_people(), {"on": moment.on, "mission_id": mission_id})
     rows = requirement_rows(PEOPLE, moment.on, moment.at, requirements)
     if rows is not None:
-        _insert(connection, ROWS, rows)
+        connection.execute(_insert(ROWS, rows))
     return PEOPLE, ROWS
 
 
-def _insert(connection, table: Table, query) -> None:
+@lru_cache(maxsize=4)
+def _recreate(dialect) -> tuple[str, ...]:
+    """DROP and CREATE of both tables, compiled once per process: compiling the DDL on every
+    request cost more than running it."""
+    temporary = "pg_temp" if dialect.name == "postgresql" else "temp"
+    statements = []
+    for table in (ROWS, PEOPLE):
+        statements += [f"DROP TABLE IF EXISTS {temporary}.{table.name}", str(CreateTable(table).compile(dialect=dialect))]
+    return tuple(statements)
+
+
+@lru_cache(maxsize=1)
+def _insert_people():
+    """INSERT INTO PEOPLE, built once per process: the day and the mission are its parameters."""
+    return _insert(PEOPLE, current_people(bindparam("on", type_=Date), mission_ids=[bindparam("mission_id", type_=Integer)]))
+
+
+def _insert(table: Table, query):
     """INSERT ... SELECT naming the query's own columns, so the table's column order and the
     query's need not be kept in step; a column missing on either side is an error, not a NULL."""
     names = [column.name for column in query.selected_columns]
     if sorted(names) != sorted(table.c.keys()):
         raise RuntimeError(f"{table.name}: the query gives {names}, the table has {list(table.c.keys())}")
-    connection.execute(insert(table).from_select(names, query))
-
+    return insert(table).from_select(names, query)

@@ -36,6 +36,11 @@ class Reminder(db.Model):
     @property
     def reached_by(self) -> str | None:
         """How this reminder reached the person: "both", "email", "app", or None (not yet)."""
-        if self.emailed_at and self.seen_at:
-            return "both"
-        return "email" if self.emailed_at else "app" if self.seen_at else None
+        return reached_by(self.emailed_at, self.seen_at)
+
+
+def reached_by(emailed_at: datetime | None, seen_at: datetime | None) -> str | None:
+    """Reminder.reached_by, from the two columns (for lists that read rows, not Reminder objects)."""
+    if emailed_at and seen_at:
+        return "both"
+    return "email" if emailed_at else "app" if seen_at else None

@@ -22,6 +22,7 @@ from sqlalchemy.sql.selectable import CompoundSelect
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
 from readiness.report_sql import current_people, requirement_rows
+from reports.models import Reminder
 from training.models import Completion, Module
 
 TREND_WEEKS = 12
@@ -235,45 +236,71 @@ def since_day(rows):
                 else_=day_number(rows.c.arrival_on) + rows.c.due_days)
 
 
-def people_list(moment: Moment, rows, requirement_id: int, *, statuses=None, unit_id=None, category=None,
-                search: str | None = None, arrivals: bool = False):
+@lru_cache(maxsize=64)
+def people_list(rows, *, statuses: bool = False, unit: bool = False, category: bool = False, search: bool = False,
+                arrivals: bool = False):
     """Rows of person x requirement with names, for a listed table, from the request's ROWS
-    (reports.mission_rows); the caller orders and pages it."""
+    (reports.mission_rows); the caller orders and pages it. Built once per process for each set
+    of filters (building it took a tenth of a list's time); the filters' values are its parameters:
+    requirement_id; statuses (a list), unit_id (0: no unit), category, pattern (like_pattern) for
+    the filters it has; arrivals_since and on for arrivals (arrived in the last 30 days, not in
+    the future: deployments are entered ahead)."""
     r = rows  # short: it is named a dozen times below
     query = select(r.c.user_id, User.name, User.service_number, User.email, r.c.category, r.c.unit_id,
                    Unit.code.label("unit_code"), r.c.arrival_on, r.c.due_days, r.c.expires_at, r.c.status,
                    since_day(r).label("since_day")) \
         .join(User, User.id == r.c.user_id).outerjoin(Unit, Unit.id == r.c.unit_id) \
-        .where(r.c.requirement_id == requirement_id)
+        .where(r.c.requirement_id == bindparam("requirement_id", type_=Integer))
     if statuses:
-        query = query.where(r.c.status.in_(list(statuses)))
-    if unit_id is not None:
-        query = query.where(func.coalesce(r.c.unit_id, 0) == unit_id)
+        query = query.where(r.c.status.in_(bindparam("statuses", expanding=True, type_=String)))
+    if unit:
+        query = query.where(func.coalesce(r.c.unit_id, 0) == bindparam("unit_id", type_=Integer))
     if category:
-        query = query.where(r.c.category == category)
+        query = query.where(r.c.category == bindparam("category", type_=String))
     if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = bindparam("pattern", type_=String)
         query = query.where(func.lower(User.name).like(pattern, escape="\\")
                             | func.lower(User.service_number).like(pattern, escape="\\"))
-    if arrivals:  # arrived in the last 30 days, not in the future (deployments are entered ahead)
-        query = query.where(r.c.arrival_on >= moment.arrivals_since, r.c.arrival_on <= moment.on)
+    if arrivals:
+        query = query.where(r.c.arrival_on >= bindparam("arrivals_since", type_=Date),
+                            r.c.arrival_on <= bindparam("on", type_=Date))
     return query
 
 
-def modules_done_since_last_certificate(user_ids, course_id: int):
-    """(user_id, modules): modules completed since the person's latest certificate for the course
-    (any status), or ever when they hold none: their progress toward the next certificate."""
+def like_pattern(search: str) -> str:
+    """A LIKE pattern (escape character backslash) that finds `search` anywhere, lower case."""
+    return "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+@lru_cache(maxsize=4)
+def list_progress():
+    """For the listed people (parameter user_ids, a list), in one statement, rows of (user_id,
+    modules, sent_at, emailed_at, seen_at): with `modules` set, the modules of the course
+    (course_id) completed since their latest certificate for it (any status), or ever when they
+    hold none (their progress toward the next certificate); with `modules` NULL, their last
+    reminder about the requirement (requirement_id), if any."""
+    user_ids = bindparam("user_ids", expanding=True, type_=Integer)
+    course_id = bindparam("course_id", type_=Integer)
     last_issued = select(func.max(Certificate.issued_at)).where(
         Certificate.user_id == Completion.user_id, Certificate.course_id == course_id).scalar_subquery()
-    return select(Completion.user_id, func.count(func.distinct(Completion.module_id)).label("modules")) \
+    reminder = Reminder.__table__.c
+    done = select(Completion.user_id, func.count(func.distinct(Completion.module_id)).label("modules"),
+                  *(cast(null(), column.type).label(column.name)
+                    for column in (reminder.sent_at, reminder.emailed_at, reminder.seen_at))) \
         .join(Module, and_(Module.id == Completion.module_id, Module.course_id == course_id)) \
-        .where(Completion.user_id.in_(list(user_ids))) \
+        .where(Completion.user_id.in_(user_ids)) \
         .where((last_issued.is_(None)) | (Completion.completed_at > last_issued)) \
         .group_by(Completion.user_id)
+    reminded = select(reminder.user_id, cast(null(), Integer), reminder.sent_at, reminder.emailed_at, reminder.seen_at) \
+        .where(reminder.user_id.in_(user_ids), reminder.requirement_id == bindparam("requirement_id", type_=Integer))
+    return union_all(done, reminded)
 
 
-def units_of(mission_id: int):
-    return select(Unit.id, Unit.code).where(Unit.mission_id == mission_id).order_by(Unit.code)
+@lru_cache(maxsize=1)
+def units_of():
+    """The mission's units (parameter mission_id): id, code, name, by code."""
+    return select(Unit.id, Unit.code, Unit.name).where(Unit.mission_id == bindparam("mission_id", type_=Integer)) \
+        .order_by(Unit.code)
 
 
 def all_missions():

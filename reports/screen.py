@@ -1,0 +1,161 @@
+"""The rows of a dashboard table as HTML, drawn in Python for templates/reports/_table.html.
+
+A mission dashboard's page has some 600 cells (50 names in the overdue list, 20 arrivals, the
+breakdowns): drawn by Jinja macros, one call and one captured block per cell, they took about a
+quarter of the page's CPU time at 10,000 people (issue #14). Here each cell is a few string
+joins; the words, the CSRF token and the URLs the cells repeat are looked up once per page.
+
+The HTML is the macro's, byte for byte (the header stays in the macro). A column with a snippet
+is drawn by the Python snippet of that name below when there is one (the lists' cells, repeated
+on every row), otherwise by the macro of templates/reports/_cells.html (the headline's shares,
+the HQ cells: a few rows each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from core.spreadsheet import Column, Table
+from training.statuses import STATUS
+
+NUMERIC = ("number", "percent", "count")  # right-aligned, as the macro's header says
+
+
+def _words(text: str) -> Markup:
+    """A translation as the templates print it: not escaped (our own catalogue)."""
+    return Markup(text)  # noqa: S704
+
+
+class ScreenCells:
+    """Draws table rows for one page. `format_date` / `format_decimal`: the page's formatters;
+    `status_names`: the statuses' names, translated once; `remind_url`, `slip_url(user_id)`,
+    `token` and `back`: the lists' buttons (None on a page without them)."""
+
+    def __init__(self, *, format_date: Callable, format_decimal: Callable, status_names: dict[str, Any],
+                 token: str | None = None, remind_url: str | None = None,
+                 slip_url: Callable[[int], str] | None = None, back: str = "") -> None:
+        self.format_date, self.format_decimal = format_date, format_decimal
+        self.status_names = {key: escape(name) for key, name in status_names.items()}
+        self.token, self.remind_url, self.slip_url, self.back = escape(token or ""), escape(remind_url or ""), slip_url, escape(back)
+        self._numbers: dict = {}
+        self._dates: dict = {}
+        self.snippets: dict[str, Callable[[Column, Any], str]] = {
+            "status": self._status, "status_since": self._status_since, "remind": self._remind,
+            "new_code": self._new_code}
+
+    @cached_property
+    def words(self) -> dict[str, Markup]:
+        """The cells' fixed words, translated once for the page."""
+        return {key: _words(text) for key, text in (
+            ("fewer_than_5", _("fewer than 5")), ("hidden", _("hidden")), ("remind", _("Remind")),
+            ("remind_name", _("Remind %(name)s", name="%(name)s")), ("new_code", _("New code")),
+            ("email_missing", _("no e-mail: in the app only")), ("since", _("since %(day)s", day="%(day)s")),
+            *((key, _(status.label)) for key, status in STATUS.items()))}
+
+    def rows(self, table: Table, columns: list[Column], macros, labelled: bool = False) -> Markup:
+        """The <tr> of every row of `table`, as the macro's loop drew them; `macros`: the
+        templates/reports/_cells.html module, for the snippets drawn there."""
+        drawers = []
+        for number, column in enumerate(columns):
+            if column.snippet:
+                drawers.append(self.snippets.get(column.snippet) or getattr(macros, column.snippet))
+                continue
+            attributes = ' class="num"' if column.kind in NUMERIC else ""
+            if labelled:
+                attributes += f' data-label="{escape(column.heading)}"'
+            opening, closing = ("<th scope=\"row\">", "</th>") if number == 0 else (f"<td{attributes}>", "</td>")
+            drawers.append(self._plain(column, opening, closing))
+        out = []
+        for row in table.rows:
+            row_class = table.row_class(row) if table.row_class else ""
+            out.append(f'\n  <tr class="{escape(row_class)}">' if row_class else "\n  <tr>")
+            out.extend([draw(column, row) for draw, column in zip(drawers, columns, strict=True)])
+            out.append("</tr>\n  ")
+        return Markup("".join(out))  # noqa: S704 (every value above is escaped)
+
+    def _plain(self, column: Column, opening: str, closing: str) -> Callable[[Column, Any], str]:
+        shown = self._formatter(column.kind)
+        if not column.link and not column.hint:  # most cells: no link, no hint
+            return lambda column, row: f"{opening}{shown(column.value(row))}{closing}"
+
+        def draw(column: Column, row) -> str:
+            content = shown(column.value(row))
+            href = column.link(row) if column.link else None
+            if href:
+                content = f'<a href="{escape(href)}">{content}</a>'
+            hint = column.hint(row) if column.hint else None
+            if hint:
+                content = f'{content} <span class="hint-inline">{escape(hint)}</span>'
+            return f"{opening}{content}{closing}"
+        return draw
+
+    def value(self, kind: str, value) -> str:
+        """A value of a column kind as templates/reports/_macros.html's cell() prints it."""
+        return self._formatter(kind)(value)
+
+    def _formatter(self, kind: str) -> Callable[[Any], str]:
+        if kind == "count":
+            return self._count
+        if kind == "percent":
+            return self._percent
+        if kind == "number":
+            return self._number
+        if kind == "month":
+            return lambda value: escape(self.format_date(value, "MMM yyyy"))
+        if kind == "date":
+            return lambda value: self._date(value) if value else "–"
+        if kind == "status":
+            return lambda value: f'<span class="status-{escape(value)}">{self.words[value]}</span>'
+        return lambda value: escape(value if value is not None else "")
+
+    def _number(self, value) -> str:
+        """format_decimal(value), escaped, once per value and page (the tables repeat their counts)."""
+        shown = self._numbers.get(value)
+        if shown is None:
+            shown = self._numbers[value] = escape(self.format_decimal(value))
+        return shown
+
+    def _date(self, value) -> str:
+        shown = self._dates.get(value)
+        if shown is None:
+            shown = self._dates[value] = escape(self.format_date(value))
+        return shown
+
+    def _count(self, cell) -> str:
+        if cell.shown:
+            return self._number(cell.count)
+        words = self.words["fewer_than_5" if cell.hidden == "small" else "hidden"]
+        return f'<span class="hidden-cell">{words}</span>'
+
+    def _percent(self, value) -> str:
+        return "–" if value is None else f"{escape(self.format_decimal(value, format='#,##0'))}%"
+
+    # The lists' cells (reports.exports: the overdue list and the arrivals), drawn on every row.
+
+    def _status(self, column: Column, row) -> str:
+        return f'<td class="status-{escape(row.status)}">{self.status_names[row.status]}</td>'
+
+    def _status_since(self, column: Column, row) -> str:
+        since = self.words["since"]
+        return (f'<td class="status-{escape(row.status)}">{self.status_names[row.status]} '
+                f'{since % {"day": self._date(row.since)}}</td>')
+
+    def _remind(self, column: Column, row) -> str:
+        label = self.words["remind_name"] % {"name": row.name}
+        missing = "" if row.has_email else f' <span class="hint-inline">{self.words["email_missing"]}</span>'
+        return (f'<td>\n      <form method="post" action="{self.remind_url}" class="inline-form">\n'
+                f'        <input type="hidden" name="csrf_token" value="{self.token}"><input type="hidden" name="person" '
+                f'value="{escape(row.user_id)}"><input type="hidden" name="back" value="{self.back}">\n'
+                f'        <button type="submit" class="button-secondary small" aria-label="{label}">{self.words["remind"]}'
+                f'</button>\n      </form>{missing}</td>')
+
+    def _new_code(self, column: Column, row) -> str:
+        return (f'<td><form method="post" action="{escape(self.slip_url(row.user_id))}" class="inline-form">\n'
+                f'  <input type="hidden" name="csrf_token" value="{self.token}">\n'
+                f'  <button type="submit" class="button-secondary small">{self.words["new_code"]}'
+                f'<span class="visually-hidden"> – {escape(row.name)}</span></button>\n</form></td>')
