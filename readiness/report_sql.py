@@ -166,7 +166,9 @@ def requirement_counts(people, on: date, moment: datetime, requirements: list[Re
     mission, category, the certificate's state and mode, and the smallest due period (of the
     requirements') the person is still within. A few hundred groups; each requirement adds up
     those of its missions and categories. Requirements someone holds a recognised outside
-    certificate for (rare) keep requirement_rows, grouped, since the recognition is per person."""
+    certificate for (rare) keep requirement_rows, grouped, since the recognition is per person.
+    Each further course or way of earning it costs one more join: of everyone when its
+    requirements apply in every mission that has one, else of the people of their missions."""
     applicable = [r for r in requirements if missions_of.get(r.id)]
     recognised = recognised_requirements(applicable)
     parts = []
@@ -176,8 +178,14 @@ def requirement_counts(people, on: date, moment: datetime, requirements: list[Re
     # The smallest period the person is still within (NULL: past them all). A requirement with
     # `due_days` finds the person due exactly when that period is at most its own.
     within = case(*((days_in <= days, literal(days, Integer)) for days in periods), else_=null()) if periods else null()
-    by_category = category_keys(people, plain)
+    everywhere = set().union(*(missions_of[r.id] for r in plain))
     for n, (course_id, satisfied_by) in enumerate(sorted({(r.course_id, r.satisfied_by) for r in plain})):
+        alike = [r for r in plain if (r.course_id, r.satisfied_by) == (course_id, satisfied_by)]
+        # Only the missions (and categories) these requirements apply to, when that is not all of
+        # them: a requirement of its own (one mission's police, say) then costs its people, not a
+        # join of everyone. The planner guesses that share low, which suits a few missions.
+        missions = set().union(*(missions_of[r.id] for r in alike))
+        by_category = category_keys(people, alike)
         certificate = Certificate.__table__.alias(f"held_certificate_{n}")
         # NULL: no counted certificate; true: it is current; false: it has expired (expires_at is never NULL).
         current = (certificate.c.expires_at > moment).label("current")
@@ -187,11 +195,12 @@ def requirement_counts(people, on: date, moment: datetime, requirements: list[Re
                   .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
                                                certificate.c.course_id == course_id, certificate.c.status == "valid",
                                                counted_certificate(certificate, satisfied_by)))
+                  .where(people.c.mission_id.in_(sorted(missions)) if missions < everywhere else true(),
+                         *(() if by_category == [] or any(_covers_every_category(r) for r in alike) else
+                           (people.c.category.in_(sorted({c for r in alike for c in r.category_list})),)))
                   .group_by(people.c.mission_id, *by_category, within, current, certificate.c.delivery_mode)
                   .cte(f"held_{n}").prefix_with("MATERIALIZED"))
-        for requirement in plain:
-            if (requirement.course_id, requirement.satisfied_by) != (course_id, satisfied_by):
-                continue
+        for requirement in alike:
             # status_case and cleared_by_case, on a group.
             status = case((groups.c.current, "cleared"), (groups.c.current.is_not(None), "expired"),
                           (groups.c.within_days <= requirement.due_days, "due"), else_="overdue")
