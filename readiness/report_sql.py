@@ -185,6 +185,9 @@ def requirement_counts(people, on: date, moment: datetime, requirements: list[Re
         # them: a requirement of its own (one mission's police, say) then costs its people, not a
         # join of everyone. The planner guesses that share low, which suits a few missions.
         missions = set().union(*(missions_of[r.id] for r in alike))
+        categories = {c for r in alike for c in r.category_list}
+        picked = ([people.c.mission_id.in_(sorted(missions))] if missions < everywhere else []) + \
+            ([] if any(_covers_every_category(r) for r in alike) else [people.c.category.in_(sorted(categories))])
         by_category = category_keys(people, alike)
         certificate = Certificate.__table__.alias(f"held_certificate_{n}")
         # NULL: no counted certificate; true: it is current; false: it has expired (expires_at is never NULL).
@@ -195,9 +198,7 @@ def requirement_counts(people, on: date, moment: datetime, requirements: list[Re
                   .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
                                                certificate.c.course_id == course_id, certificate.c.status == "valid",
                                                counted_certificate(certificate, satisfied_by)))
-                  .where(people.c.mission_id.in_(sorted(missions)) if missions < everywhere else true(),
-                         *(() if by_category == [] or any(_covers_every_category(r) for r in alike) else
-                           (people.c.category.in_(sorted({c for r in alike for c in r.category_list})),)))
+                  .where(*picked)
                   .group_by(people.c.mission_id, *by_category, within, current, certificate.c.delivery_mode)
                   .cte(f"held_{n}").prefix_with("MATERIALIZED"))
         for requirement in alike:
