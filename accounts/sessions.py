@@ -38,8 +38,12 @@ def start_session(user: User, *, remember: bool, address: str) -> str:
     return token
 
 
-# Every column of a person, as (attribute, column): the lookup builds the User from them.
-_USER_COLUMNS = tuple((attr.key, attr.columns[0]) for attr in User.__mapper__.column_attrs)
+@cache
+def _user_columns() -> tuple:
+    """Every column of a person, as (attribute, column): the lookup builds the User from them.
+    Read on first use: asking the mapper at import time would configure every mapper before
+    all models are imported."""
+    return tuple((attr.key, attr.columns[0]) for attr in User.__mapper__.column_attrs)
 
 
 @cache
@@ -50,7 +54,7 @@ def _by_token():
     # Plain rows, not ORM loading: the joined-eager User with RoleGrant, Deployment and Mission
     # objects was a third of a signed-in request's time. Deployments load when a page reads them
     # (My training, the course page, home), with their missions in the same statement.
-    return (select(*(column.label(f"user_{key}") for key, column in _USER_COLUMNS), SignInSession.expires_at,
+    return (select(*(column.label(f"user_{key}") for key, column in _user_columns()), SignInSession.expires_at,
                    RoleGrant.role.label("grant_role"), RoleGrant.mission_id.label("grant_mission"))
             .join(SignInSession, SignInSession.user_id == User.id)
             .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
@@ -64,7 +68,7 @@ def load_user_by_token(token: str) -> User | None:
     first = rows[0]
     if not first.user_is_active or _aware(first.expires_at) <= utcnow():
         return None
-    user = tracked(User, {key: first._mapping[f"user_{key}"] for key, _ in _USER_COLUMNS})
+    user = tracked(User, {key: first._mapping[f"user_{key}"] for key, _ in _user_columns()})
     user.read_grants = tuple((row.grant_role, row.grant_mission) for row in rows if row.grant_role is not None)
     user.session_token = token
     return user

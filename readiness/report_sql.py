@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Integer, and_, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, case, func, literal, null, or_, select, true, union_all
 
 from accounts.models import CATEGORIES, Deployment, Mission, User
 from certificates.models import Certificate
@@ -104,7 +104,7 @@ def readiness(on: date, moment: datetime, *, mission_ids=None, requirement_id: i
 
 
 def requirement_rows(people, on: date, moment: datetime, requirements: list[Requirement],
-                     missions_of: dict[int, list[int]] | None = None):
+                     missions_of: dict[int, list[int]] | None = None, *, recognised: set[int] | None = None):
     """readiness_from when the requirements are already known in Python: one SELECT per
     requirement with its course, due days and categories as constants, so no person is joined to
     the missions and requirements tables or matched against the category list with LIKE. For one
@@ -112,11 +112,11 @@ def requirement_rows(people, on: date, moment: datetime, requirements: list[Requ
     for several, `missions_of` gives each requirement's missions (its own, or every mission of its
     kind). Same columns and rows as readiness_from (tests/test_reports_dashboard.py, test_reports_hq.py).
     Recognised outside certificates are joined only for the requirements that have any (one small
-    look first), so a requirement nobody is recognised for costs what it did before them."""
+    look first; `recognised`, when the caller has looked already), so a requirement nobody is
+    recognised for costs what it did before them."""
     parts = []
-    recognised = set(db.session.scalars(select(OutsideCertificate.requirement_id).distinct().where(
-        OutsideCertificate.removed_at.is_(None), OutsideCertificate.requirement_id.in_([r.id for r in requirements])))) \
-        if requirements else set()
+    if recognised is None:
+        recognised = recognised_requirements(requirements)
     for requirement in requirements:
         if missions_of is not None and not missions_of.get(requirement.id):
             continue
@@ -136,8 +136,7 @@ def requirement_rows(people, on: date, moment: datetime, requirements: list[Requ
                                          certificate.c.course_id == requirement.course_id,
                                          certificate.c.status == "valid",
                                          counted_certificate(certificate, requirement.satisfied_by)))
-            .where(_of_categories(people, requirement.category_list),
-                   people.c.mission_id.in_(missions_of[requirement.id]) if missions_of is not None else true()))
+            .where(in_scope(people, requirement, missions_of)))
         if outside is not None:
             query = query.outerjoin(outside, recognition_in_force(outside, people.c.user_id, requirement.id))
         parts.append(query)
@@ -153,7 +152,96 @@ def _alias(table, name: str):
     return table.alias(name)
 
 
-def _of_categories(people, categories: list[str]):
-    """The people of these categories; no condition when that is every category (the column allows
-    no other), since PostgreSQL would count the IN list as a filter and plan for a few rows."""
-    return true() if set(categories) >= set(CATEGORIES) else people.c.category.in_(categories)
+def recognised_requirements(requirements: list[Requirement]) -> set[int]:
+    """The ids of these requirements someone holds a recognised outside certificate for (one small look)."""
+    if not requirements:
+        return set()
+    return set(db.session.scalars(select(OutsideCertificate.requirement_id).distinct().where(
+        OutsideCertificate.removed_at.is_(None), OutsideCertificate.requirement_id.in_([r.id for r in requirements]))))
+
+
+def requirement_counts(people, on: date, moment: datetime, requirements: list[Requirement],
+                       missions_of: dict[int, list[int]]):
+    """requirement_rows counted, for many missions at once: a SELECT of (mission_id, status,
+    cleared_by, people) whose rows, added up per (mission_id, status, cleared_by), give the number
+    of requirement_rows in each (a group can come in several rows). None when no requirement applies.
+
+    requirement_rows picks each requirement's people before joining their certificates. Read from
+    a materialised CTE, whose columns have no statistics, that pick is a guess (a fixed share per
+    listed mission): PostgreSQL expected 859 of the HQ view's people where there are 15,334 and
+    looked up their certificates one at a time. Here everyone is joined to their certificates once
+    per course and way of earning it, with nothing picked first, and grouped by what the rule reads:
+    mission, category, the certificate's state and mode, and the smallest due period (of the
+    requirements') the person is still within. A few hundred groups; each requirement adds up
+    those of its missions and categories. Requirements someone holds a recognised outside
+    certificate for (rare) keep requirement_rows, grouped, since the recognition is per person.
+    Each further course or way of earning it costs one more join: of everyone when its
+    requirements apply in every mission that has one, else of the people of their missions."""
+    applicable = [r for r in requirements if missions_of.get(r.id)]
+    recognised = recognised_requirements(applicable)
+    parts = []
+    plain = [r for r in applicable if r.id not in recognised]
+    periods = sorted({r.due_days for r in plain})
+    days_in = days_since(people.c.arrival_on, literal(on))
+    # The smallest period the person is still within (NULL: past them all). A requirement with
+    # `due_days` finds the person due exactly when that period is at most its own.
+    within = case(*((days_in <= days, literal(days, Integer)) for days in periods), else_=null()) if periods else null()
+    everywhere = set().union(*(missions_of[r.id] for r in plain))
+    for n, (course_id, satisfied_by) in enumerate(sorted({(r.course_id, r.satisfied_by) for r in plain})):
+        alike = [r for r in plain if (r.course_id, r.satisfied_by) == (course_id, satisfied_by)]
+        # Only the missions (and categories) these requirements apply to, when that is not all of
+        # them: a requirement of its own (one mission's police, say) then costs its people, not a
+        # join of everyone. The planner guesses that share low, which suits a few missions.
+        missions = set().union(*(missions_of[r.id] for r in alike))
+        categories = {c for r in alike for c in r.category_list}
+        picked = ([people.c.mission_id.in_(sorted(missions))] if missions < everywhere else []) + \
+            ([] if any(_covers_every_category(r) for r in alike) else [people.c.category.in_(sorted(categories))])
+        by_category = category_keys(people, alike)
+        certificate = Certificate.__table__.alias(f"held_certificate_{n}")
+        # NULL: no counted certificate; true: it is current; false: it has expired (expires_at is never NULL).
+        current = (certificate.c.expires_at > moment).label("current")
+        groups = (select(people.c.mission_id, *by_category, within.label("within_days"), current,
+                         certificate.c.delivery_mode, func.count().label("people"))
+                  .select_from(people)
+                  .outerjoin(certificate, and_(certificate.c.user_id == people.c.user_id,
+                                               certificate.c.course_id == course_id, certificate.c.status == "valid",
+                                               counted_certificate(certificate, satisfied_by)))
+                  .where(*picked)
+                  .group_by(people.c.mission_id, *by_category, within, current, certificate.c.delivery_mode)
+                  .cte(f"held_{n}").prefix_with("MATERIALIZED"))
+        for requirement in alike:
+            # status_case and cleared_by_case, on a group.
+            status = case((groups.c.current, "cleared"), (groups.c.current.is_not(None), "expired"),
+                          (groups.c.within_days <= requirement.due_days, "due"), else_="overdue")
+            cleared_by = case((groups.c.current, groups.c.delivery_mode), else_=null())
+            parts.append(select(groups.c.mission_id, status.label("status"), cleared_by.label("cleared_by"),
+                                groups.c.people).where(in_scope(groups, requirement, missions_of)))
+    others = [r for r in applicable if r.id in recognised]
+    if others:
+        rows = requirement_rows(people, on, moment, others, missions_of, recognised=recognised).subquery("recognised_rows")
+        parts.append(select(rows.c.mission_id, rows.c.status, rows.c.cleared_by, func.count().label("people"))
+                     .group_by(rows.c.mission_id, rows.c.status, rows.c.cleared_by))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def in_scope(people, requirement: Requirement, missions_of: dict[int, list[int]] | None):
+    """The rows (of people, or of groups with mission_id and category) a requirement applies to:
+    its categories, and its missions when `missions_of` is given."""
+    return and_(true() if _covers_every_category(requirement) else people.c.category.in_(requirement.category_list),
+                people.c.mission_id.in_(missions_of[requirement.id]) if missions_of is not None else true())
+
+
+def category_keys(people, requirements: list[Requirement]) -> list:
+    """[people.c.category] when some of these requirements pick categories, else none: a group
+    key for rows that in_scope later picks from. Each key widens the groups, and the planner's
+    (unavoidably large) guess of their number times their width decides whether PostgreSQL groups
+    in memory or sorts every row on disk."""
+    return [people.c.category] if any(not _covers_every_category(r) for r in requirements) else []
+
+
+def _covers_every_category(requirement: Requirement) -> bool:
+    """A requirement for every category needs no condition on it (the column allows no other), and
+    should have none: PostgreSQL would count the IN list as a filter and plan for a few rows."""
+    return set(requirement.category_list) >= set(CATEGORIES)

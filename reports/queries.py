@@ -21,7 +21,7 @@ from sqlalchemy.sql.selectable import CompoundSelect
 
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
-from readiness.report_sql import current_people, requirement_rows
+from readiness.report_sql import category_keys, current_people, in_scope, requirement_counts
 from reports.models import Reminder
 from training.models import Completion, Module
 
@@ -206,28 +206,53 @@ def hq_figures(moment: Moment, requirements: list, missions_of: dict[int, list[i
     people (deployed now), status (person x requirement counts), cleared_by (of the cleared rows,
     text = what cleared them, readiness.rule.CLEARED_BY), week (number = mission id,
     text = week 0..11 as text, people = certificates issued that week). `requirements` are the
-    active ones, `missions_of` each one's missions (reports.hq.requirement_scopes)."""
+    active ones, `missions_of` each one's missions (reports.hq.requirement_scopes).
+
+    The people are read once into a CTE. Every join to them reads the whole CTE and groups the
+    result into a few hundred rows (requirement_counts, _weekly); only then does each requirement
+    pick its missions and categories. A CTE's columns have no statistics, so a condition on them
+    before a join made PostgreSQL expect a few hundred people where there are tens of thousands."""
     people = current_people(moment.on).cte("people").prefix_with("MATERIALIZED")
     count = func.count()
     people_part = select(*_figure("people", people.c.mission_id, people=count)).group_by(people.c.mission_id)
-    chosen = requirement_rows(people, moment.on, moment.at, requirements, missions_of)
-    if chosen is None:
+    counted = requirement_counts(people, moment.on, moment.at, requirements, missions_of)
+    if counted is None:
         return people_part
-    rows = chosen.cte("r").prefix_with("MATERIALIZED")
-    issued = Certificate.__table__.alias("issued")
-    week = ((day_number(issued.c.issued_at) - day_number(literal(moment.trend_start))) // 7)
+    counts = counted.subquery("counted")
+    total = cast(func.sum(counts.c.people), Integer)
+    weekly = _weekly(people, moment, [r for r in requirements if missions_of.get(r.id)], missions_of)
     return union_all(
         people_part,
-        select(*_figure("status", rows.c.mission_id, status=rows.c.status, people=count))
-        .group_by(rows.c.mission_id, rows.c.status),
-        select(*_figure("cleared_by", rows.c.mission_id, text=rows.c.cleared_by, people=count))
-        .where(rows.c.status == "cleared").group_by(rows.c.mission_id, rows.c.cleared_by),
-        select(*_figure("week", rows.c.mission_id, text=cast(week, String), people=count))
-        .select_from(rows).join(issued, and_(issued.c.user_id == rows.c.user_id, issued.c.course_id == rows.c.course_id,
-                                             issued.c.issued_at >= _start_of(moment.trend_start, moment),
-                                             issued.c.issued_at <= moment.at))
-        .group_by(rows.c.mission_id, week),
+        select(*_figure("status", counts.c.mission_id, status=counts.c.status, people=total))
+        .group_by(counts.c.mission_id, counts.c.status),
+        select(*_figure("cleared_by", counts.c.mission_id, text=counts.c.cleared_by, people=total))
+        .where(counts.c.status == "cleared").group_by(counts.c.mission_id, counts.c.cleared_by),
+        select(*_figure("week", weekly.c.mission_id, text=cast(weekly.c.week, String),
+                        people=cast(func.sum(weekly.c.certificates), Integer)))
+        .group_by(weekly.c.mission_id, weekly.c.week),
     )
+
+
+def _weekly(people, moment: Moment, requirements: list, missions_of: dict[int, list[int]]):
+    """(mission_id, week, certificates): each requirement's people's certificates of its course
+    issued in the TREND_WEEKS weeks, per week (rows to add up). The certificates are joined to
+    everyone once and grouped by mission, category, course and week; each requirement then adds up
+    the groups of its course, missions and categories."""
+    issued = Certificate.__table__.alias("issued")
+    week = ((day_number(issued.c.issued_at) - day_number(literal(moment.trend_start))) // 7)
+    by_category = category_keys(people, requirements)
+    groups = (select(people.c.mission_id, *by_category, issued.c.course_id, week.label("week"),
+                     func.count().label("certificates"))
+              .select_from(people)
+              .join(issued, and_(issued.c.user_id == people.c.user_id,
+                                 issued.c.course_id.in_(sorted({r.course_id for r in requirements})),
+                                 issued.c.issued_at >= _start_of(moment.trend_start, moment),
+                                 issued.c.issued_at <= moment.at))
+              .group_by(people.c.mission_id, *by_category, issued.c.course_id, week)
+              .cte("issued_weekly").prefix_with("MATERIALIZED"))
+    parts = [select(groups.c.mission_id, groups.c.week, groups.c.certificates)
+             .where(groups.c.course_id == r.course_id, in_scope(groups, r, missions_of)) for r in requirements]
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("weekly")
 
 
 def since_day(rows):

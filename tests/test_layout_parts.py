@@ -42,7 +42,7 @@ def test_each_person_gets_their_own_id_token_and_return_path_from_a_kept_part(ma
         tokens = set(TOKEN.findall(html))
         assert len(tokens) == 1  # the sign-out button and the language form carry the session's token
         pages.append((client, tokens.pop(), html))
-    (client_a, token_a, html_a), (client_b, token_b, html_b) = pages
+    (client_a, token_a, _), (client_b, token_b, _) = pages
     assert token_a != token_b
     assert len(app.extensions["layout_parts"]) >= 3  # header, status and footer kept
     # Each token is the one its own session accepts: the footer's language form works with it.

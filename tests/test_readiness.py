@@ -160,6 +160,58 @@ def test_sql_equals_python_on_generated_data(app, seed):
     assert counts == expected
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hq_grouped_figures_equal_the_rows_on_generated_data(app, seed):
+    """The HQ statement groups everyone first and lets each requirement add up its groups
+    (readiness.report_sql.requirement_counts, reports.queries.hq_figures): its status, cleared_by
+    and weekly figures equal those counted from requirement_rows, row by row. Requirements with
+    recognised outside certificates (counted from the rows) and without (from the groups); a person
+    holding two valid certificates of one course counts twice in both."""
+    from reports.queries import Moment, hq_figures
+
+    _generate(seed)
+    active = list(db.session.scalars(select(Requirement).where(Requirement.is_active.is_(True))
+                                     .order_by(Requirement.id)))
+    missions_of = {r.id: [r.mission_id] if r.mission_id else list(db.session.scalars(
+        select(Mission.id).where(Mission.kind == r.mission_kind))) for r in active}
+    first_course = active[0].course_id
+    for outside in db.session.scalars(select(OutsideCertificate).join(
+            Requirement, Requirement.id == OutsideCertificate.requirement_id).where(Requirement.course_id == first_course)):
+        db.session.delete(outside)
+    held = db.session.scalars(select(Certificate).where(Certificate.status == "valid", Certificate.course_id == first_course)
+                              .order_by(Certificate.id)).first()
+    db.session.add(Certificate(
+        serial=f"S{seed}-twice", code=f"code-{seed}-twice", check_code="ABC234", issue_key=f"{held.user_id}:twice",
+        user_id=held.user_id, course_id=first_course, course_version=1, holder_name="x", course_title="x",
+        issued_at=MOMENT - timedelta(days=3), expires_at=MOMENT + timedelta(days=700), status="valid", key_id="k",
+        signature="s", delivery_mode="in_person"))
+    db.session.commit()
+
+    people = current_people(TODAY).cte("people")
+    rows = list(db.session.execute(requirement_rows(people, TODAY, MOMENT, active, missions_of)))
+    assert {r.requirement_id for r in rows if r.course_id == first_course} and \
+        {r.requirement_id for r in rows if r.course_id != first_course}, "both ways of counting should be used"
+    expected = {}
+    for r in rows:
+        for key in (("status", r.mission_id, None, r.status),
+                    ("cleared_by", r.mission_id, r.cleared_by, None) if r.status == "cleared" else None):
+            if key is not None:
+                expected[key] = expected.get(key, 0) + 1
+    moment = Moment(TODAY, MOMENT)
+    issued = db.session.execute(select(Certificate.user_id, Certificate.course_id, Certificate.issued_at)).all()
+    trend_from = datetime.combine(moment.trend_start, datetime.min.time(), timezone.utc)
+    for r in rows:
+        for user_id, course_id, issued_at in issued:
+            issued_at = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=timezone.utc)
+            if (user_id, course_id) == (r.user_id, r.course_id) and trend_from <= issued_at <= MOMENT:
+                key = ("week", r.mission_id, str((issued_at.date() - moment.trend_start).days // 7), None)
+                expected[key] = expected.get(key, 0) + 1
+    assert any(key[0] == "week" for key in expected)
+    figures = {(f.figure, f.number, f.text, f.status): f.people
+               for f in db.session.execute(hq_figures(moment, active, missions_of)) if f.figure != "people"}
+    assert figures == expected
+
+
 def test_what_satisfies_a_requirement_and_recognition(app):
     """The rule's edges, one at a time: a certificate of the wrong kind counts as none; a recognition
     clears until its own expiry; when both ended, expired on the later day."""
