@@ -116,6 +116,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     def get_id(self) -> str | None:
         return self.session_token
 
+    @property
+    def is_authenticated(self) -> bool:
+        # Flask-Login's UserMixin reads is_active, a column. A commit expires every object, and the
+        # security headers ask after the view: reading the column again loaded the person anew in
+        # a second transaction (on SQLite a second write lock) on every form post. The value as
+        # last loaded answers; the session lookup lets only active people in.
+        return bool(self.__dict__.get("is_active", True))
+
     def _grant_pairs(self):
         if self.read_grants is not None and "role_grants" not in self.__dict__:
             return self.read_grants

@@ -166,18 +166,22 @@ def lesson_done(lesson_id: int):
     already = progress.completion_for(current_user.id, module.id)
     progress.record_lesson_view(current_user, lesson)
     completion = progress.complete_module_if_done(current_user, version)
+    # What the answer needs, read before the commit expires every object (reading them after it
+    # loaded the person, the version and its lessons again: a third of this request).
+    lesson_ids = [item.id for item in version.lessons]
+    following = lesson_ids.index(lesson.id) + 1
+    module_id, user_id = module.id, current_user.id
+    new_completion = completion is not None and (already is None or already.id != completion.id)
     db.session.commit()
-    lessons = list(version.lessons)
-    index = lessons.index(lesson)
-    if index + 1 < len(lessons):
-        return redirect(url_for(".lesson", lesson_id=lessons[index + 1].id, lang=lang))
-    if completion is not None and (already is None or already.id != completion.id):
+    if following < len(lesson_ids):
+        return redirect(url_for(".lesson", lesson_id=lesson_ids[following], lang=lang))
+    if new_completion:
         flash(_("Module complete. Well done."), "success")
-        if not course_was_complete and progress.course_complete(current_user.id, course, cycle):
+        if not course_was_complete and progress.course_complete(user_id, course, cycle):
             flash(_("You have completed the course. Your certificate is on the My certificates page."), "success")
     elif completion is None and _quiz_url(module):
         flash(_("You have read every lesson. Take the quiz to complete the module."), "success")
-    return redirect(url_for(".module", module_id=module.id, lang=lang))
+    return redirect(url_for(".module", module_id=module_id, lang=lang))
 
 
 @bp.get("/training/modules/<int:module_id>/print")
