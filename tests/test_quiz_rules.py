@@ -127,6 +127,23 @@ def test_time_limit_is_enforced_on_every_write(client, login, learner, app):
         assert attempt.submitted_at is not None and attempt.score == 50.0  # graded on what was saved in time
 
 
+def test_opening_a_question_after_the_time_limit_grades_the_attempt(client, login, learner, app):
+    module = qf.make_module()
+    question = qf.choice_question(module, "open-late")
+    qf.make_quiz(module, time_limit_minutes=5, layout="one_per_page")
+    db.session.commit()
+    with freeze_time(START) as clock:
+        login(client, learner)
+        attempt = _start(client, module)
+        client.post(f"/quiz/attempts/{attempt.id}/q/1", data={f"q{question.id}": qf.wrong_option(question), "save": "1"})
+        clock.move_to(START + timedelta(minutes=5) + GRACE + timedelta(seconds=1))
+        response = client.get(f"/quiz/attempts/{attempt.id}/q/1")
+        assert response.headers["Location"].endswith(f"/quiz/attempts/{attempt.id}/result")
+        assert "Time is up" in client.get(response.headers["Location"]).get_data(as_text=True)
+        db.session.refresh(attempt)
+        assert attempt.submitted_at is not None and attempt.score == 0.0
+
+
 def test_a_late_submit_is_graded_on_what_was_saved_in_time(client, login, learner, app):
     module = qf.make_module()
     question = qf.choice_question(module, "late")
