@@ -21,7 +21,7 @@ from quizzes.attempts import GRACE, AttemptClosed, aware, time_is_up
 from quizzes.forms import FinishForm, attempt_form
 from quizzes.models import Answer, Attempt, Layout, Quiz, QuizVersion, kept_question_map
 from quizzes.review import attempt_questions, build_review, open_questions
-from quizzes.services import QuizError, bank, module_has_quiz, quiz_for_module
+from quizzes.services import QuizError, bank_size, quiz_for_module
 from quizzes.text import render as render_text
 from training import learning
 from training.i18n import pick
@@ -52,12 +52,14 @@ def _title_statement():
 
 
 def _load_quiz(module_id: int):
-    """A module learners may study, and its quiz; 404 for drafts, archived modules and empty banks."""
+    """A module learners may study, its quiz and the size of its bank; 404 for drafts, archived
+    modules and empty banks."""
     module = db.get_or_404(Module, module_id)
     quiz = quiz_for_module(module.id)
-    if quiz is None or not module_has_quiz(module.id) or learning.learner_version(current_user, module) is None:
+    size = bank_size(module.id) if quiz is not None else 0
+    if not size or learning.learner_version(current_user, module) is None:
         abort(404)
-    return module, quiz
+    return module, quiz, size
 
 
 def _load_attempt(attempt_id: int) -> Attempt:
@@ -83,7 +85,7 @@ def time_left(attempt: Attempt, now: datetime) -> dict | None:
 @login_required
 def intro(module_id: int):
     """Any signed-in person: the quiz of a module, their attempts, and a start button."""
-    module, quiz = _load_quiz(module_id)
+    module, quiz, size = _load_quiz(module_id)
     past = attempt_service.attempts_of(current_user.id, quiz.id)
     current = next((a for a in past if a.is_open), None)
     now = utcnow()
@@ -94,12 +96,12 @@ def intro(module_id: int):
                                         current=attempt_service.current_attempts(current_user.id, quiz, past))
     return render_template("quizzes/intro.html", module=module, quiz=quiz, title=module_title(module.id, _lang()),
                            attempts=[a for a in past if not a.is_open], current=current, check=check,
-                           form=EmptyForm(), count=_question_count(quiz))
+                           count=_question_count(quiz, size))
 
 
-def _question_count(quiz) -> int:
+def _question_count(quiz, total: int) -> int:
+    """How many questions an attempt draws from a bank of `total`."""
     per_tag = quiz.draw_per_tag or {}
-    total = len(bank(quiz.module_id))
     if per_tag:
         return sum(per_tag.values())
     return min(quiz.draw_count, total) if quiz.draw_count else total
@@ -109,7 +111,7 @@ def _question_count(quiz) -> int:
 @login_required
 def start(module_id: int):
     """Any signed-in person: start an attempt (or resume the open one)."""
-    _module, quiz = _load_quiz(module_id)
+    _module, quiz, _size = _load_quiz(module_id)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
