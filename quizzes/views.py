@@ -54,7 +54,8 @@ def _title_statement():
 def _load_quiz(module_id: int):
     """A module learners may study, its quiz and the size of its bank; 404 for drafts, archived
     modules and empty banks."""
-    module = db.get_or_404(Module, module_id)
+    # With its course: the studied version and the certification cycle both read it.
+    module = db.get_or_404(Module, module_id, options=[joinedload(Module.course)])
     quiz = quiz_for_module(module.id)
     size = bank_size(module.id) if quiz is not None else 0
     if not size or learning.learner_version(current_user, module) is None:
@@ -299,7 +300,8 @@ def result(attempt_id: int):
         if not attempt_service.close_if_expired(attempt):
             return redirect(url_for(".attempt", attempt_id=attempt.id))
         db.session.commit()
-    module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
+    # With its course, which current_attempts() reads for the certification cycle.
+    module = db.session.get(Module, attempt.quiz_version.quiz.module_id, options=[joinedload(Module.course)])
     quiz = attempt.quiz_version.quiz
     current = attempt_service.current_attempts(current_user.id, quiz)
     past = current
@@ -308,4 +310,4 @@ def result(attempt_id: int):
     review = build_review(attempt, _lang(), past)
     check = attempt_service.start_check(current_user, quiz, current=current)
     return render_template("quizzes/result.html", attempt=attempt, module=module, review=review, check=check,
-                           title=module_title(module.id, _lang()), form=EmptyForm())
+                           title=module_title(module.id, _lang()))
