@@ -21,10 +21,11 @@ LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 
 
 class SignInForm(FlaskForm):
-    identifier = StringField(_l("Email or service number"), validators=[DataRequired(), Length(max=254)],
-                             render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
-                             render_kw={"autocomplete": "current-password"})
+    """templates/accounts/sign_in.html writes its fields out (and their autocomplete hints): it
+    reads the labels, maximum lengths and errors from here."""
+
+    identifier = StringField(_l("Email or service number"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device for 14 days"))
     next = HiddenField()
 

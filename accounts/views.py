@@ -58,13 +58,24 @@ def _account_anywhere_limit() -> str:
     return current_app.config["SIGNIN_LIMIT_PER_ACCOUNT_ANYWHERE"]
 
 
-@bp.route("/sign-in", methods=["GET", "POST"])
+# The form (GET) and signing in (POST) are two views of one URL so that only the POST carries the
+# limits: Flask-Limiter's decorator works through its limits on every call, even those limited to
+# POST, and showing the form is the busiest anonymous request.
+@bp.get("/sign-in")
+def sign_in():
+    """Anyone: the sign-in form (signed in: home)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    return _sign_in_page(SignInForm(next=request.args.get("next", "")))
+
+
+@bp.post("/sign-in")
 @limiter.limit(_address_limit, methods=["POST"])
 # Wrong passwords lock an account from the address that sent them, not from everywhere: a stranger
 # cannot lock the owner out. The account-wide limit, far higher, still stops a spread-out guesser.
 @limiter.limit(_account_limit, methods=["POST"], key_func=_account_and_address_key, deduct_when=_failed)
 @limiter.limit(_account_anywhere_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
-def sign_in():
+def sign_in_post():
     """Anyone: sign in with email or service number and password."""
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))

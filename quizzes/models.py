@@ -8,6 +8,7 @@ and option ids are random tokens that say nothing about which option is right.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
@@ -132,16 +133,22 @@ class QuizVersion(db.Model):
         itself: a fingerprint seen in another database (the tests make many) holds the same
         questions. Load the version with its `questions` deferred and a kept map costs no
         statement and no parsing."""
-        found = _QUESTION_MAPS.get(self.fingerprint)
-        if found is None:
-            if len(_QUESTION_MAPS) >= KEPT_QUESTION_MAPS:
-                _QUESTION_MAPS.clear()
-            found = _QUESTION_MAPS[self.fingerprint] = {q["id"]: q for q in self.questions}
-        return found
+        return kept_question_map(self.fingerprint, lambda: self.questions)
 
 
 KEPT_QUESTION_MAPS = 256  # quiz versions (~100 KB parsed each) kept per process; forgotten all at once beyond
 _QUESTION_MAPS: dict[str, dict[int, dict]] = {}
+
+
+def kept_question_map(fingerprint: str, load: Callable[[], list]) -> dict[int, dict]:
+    """QuizVersion.question_map() for a reader that has only the version's fingerprint (a plain
+    row): `load()` returns the version's questions, and is called only when they are not kept."""
+    found = _QUESTION_MAPS.get(fingerprint)
+    if found is None:
+        if len(_QUESTION_MAPS) >= KEPT_QUESTION_MAPS:
+            _QUESTION_MAPS.clear()
+        found = _QUESTION_MAPS[fingerprint] = {q["id"]: q for q in load()}
+    return found
 
 
 class Attempt(db.Model):

@@ -33,32 +33,35 @@ def _image_url(image_id: int | None) -> str | None:
     return media_path(image) if image else None
 
 
-def _item(attempt: Attempt, index: int, lang: str, questions: dict, answers: dict) -> dict:
-    drawn = attempt.drawn[index]
-    question = questions[drawn["id"]]
+def _item(drawn: dict, number: int, question: dict, lang_content: dict, response: list | None) -> dict:
     qtype = get_type(question["type"])
-    lang_content = localized(question, lang)
     view = qtype.view(lang_content)  # the type's own fields (a scenario's case ...) pass through to its templates
     texts = view.get("options", {})
-    answer = answers.get(drawn["id"])
     return {
-        **view, "id": drawn["id"], "number": index + 1, "type": qtype,
+        **view, "id": drawn["id"], "number": number, "type": qtype,
         # The attempt's own option order; only ids and texts, nothing about which is right.
         "options": [(option_id, texts.get(option_id, "")) for option_id in drawn["options"]],
         "image_url": _image_url(question.get("image_id")),
-        "chosen": list(answer.response) if answer and answer.response else [],
-        "_question": question, "_lang_content": lang_content, "_answer": answer,
+        "chosen": list(response) if response else [],
     }
 
 
-def attempt_questions(attempt: Attempt, lang: str, indexes: list[int]) -> list[dict]:
-    questions = attempt.quiz_version.question_map()
-    answers = {a.question_id: a for a in attempt.answers}
-    items = [_item(attempt, i, lang, questions, answers) for i in indexes]
-    for item in items:  # the open-attempt page gets no handle on the key
-        for private in ("_question", "_lang_content", "_answer"):
-            item.pop(private)
+def open_questions(drawn: list[dict], questions: dict, responses: dict[int, list], lang: str,
+                   indexes: list[int]) -> list[dict]:
+    """The questions at `indexes` of an open attempt, as its page shows them: texts, the attempt's
+    option order and the saved choices, never the key. `drawn` is the attempt's, `questions` its
+    version's question map, `responses` its saved answers by question id."""
+    items = []
+    for index in indexes:
+        question = questions[drawn[index]["id"]]
+        items.append(_item(drawn[index], index + 1, question, localized(question, lang),
+                           responses.get(drawn[index]["id"])))
     return items
+
+
+def attempt_questions(attempt: Attempt, lang: str, indexes: list[int]) -> list[dict]:
+    return open_questions(attempt.drawn, attempt.quiz_version.question_map(),
+                          {a.question_id: a.response for a in attempt.answers}, lang, indexes)
 
 
 def build_review(attempt: Attempt, lang: str, attempts: list[Attempt]) -> dict:
@@ -78,9 +81,10 @@ def build_review(attempt: Attempt, lang: str, attempts: list[Attempt]) -> dict:
               "critical_failed": attempt.is_critical_failed, "when": settings["review_when"]}
     if mode == ReviewMode.NONE.value:
         return review
-    for index in range(len(attempt.drawn)):
-        item = _item(attempt, index, lang, questions, answers)
-        question, lang_content, answer = item.pop("_question"), item.pop("_lang_content"), item.pop("_answer")
+    for index, drawn in enumerate(attempt.drawn):
+        question = questions[drawn["id"]]
+        lang_content, answer = localized(question, lang), answers.get(drawn["id"])
+        item = _item(drawn, index + 1, question, lang_content, answer.response if answer else None)
         qtype = item["type"]
         score = answer.score if answer and answer.score is not None else 0.0
         item.update(score=score, is_right=score >= 1.0 - 1e-9, is_critical=question["critical"])

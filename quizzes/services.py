@@ -241,7 +241,12 @@ def has_unfrozen_changes(quiz: Quiz) -> bool:
     return latest.fingerprint != fingerprint(quiz.settings(), [q.snapshot() for q in bank(quiz.module_id)])
 
 
+def bank_size(module_id: int) -> int:
+    """How many active questions the module's bank holds (counted, not loaded)."""
+    return db.session.scalar(select(func.count(Question.id)).where(
+        Question.module_id == module_id, Question.is_archived.is_(False))) or 0
+
+
 def module_has_quiz(module_id: int) -> bool:
     """A module has a quiz when its bank holds at least one active question."""
-    return db.session.scalar(select(func.count(Question.id)).where(
-        Question.module_id == module_id, Question.is_archived.is_(False))) > 0
+    return bank_size(module_id) > 0

@@ -17,11 +17,11 @@ from core.reads import read
 from database import utcnow
 from extensions import db
 from quizzes import attempts as attempt_service
-from quizzes.attempts import GRACE, AttemptClosed, aware
+from quizzes.attempts import GRACE, AttemptClosed, aware, time_is_up
 from quizzes.forms import FinishForm, attempt_form
-from quizzes.models import Attempt, Layout, QuizVersion
-from quizzes.review import attempt_questions, build_review
-from quizzes.services import QuizError, bank, module_has_quiz, quiz_for_module
+from quizzes.models import Answer, Attempt, Layout, Quiz, QuizVersion, kept_question_map
+from quizzes.review import attempt_questions, build_review, open_questions
+from quizzes.services import QuizError, bank_size, quiz_for_module
 from quizzes.text import render as render_text
 from training import learning
 from training.i18n import pick
@@ -52,12 +52,15 @@ def _title_statement():
 
 
 def _load_quiz(module_id: int):
-    """A module learners may study, and its quiz; 404 for drafts, archived modules and empty banks."""
-    module = db.get_or_404(Module, module_id)
+    """A module learners may study, its quiz and the size of its bank; 404 for drafts, archived
+    modules and empty banks."""
+    # With its course: the studied version and the certification cycle both read it.
+    module = db.get_or_404(Module, module_id, options=[joinedload(Module.course)])
     quiz = quiz_for_module(module.id)
-    if quiz is None or not module_has_quiz(module.id) or learning.learner_version(current_user, module) is None:
+    size = bank_size(module.id) if quiz is not None else 0
+    if not size or learning.learner_version(current_user, module) is None:
         abort(404)
-    return module, quiz
+    return module, quiz, size
 
 
 def _load_attempt(attempt_id: int) -> Attempt:
@@ -83,7 +86,7 @@ def time_left(attempt: Attempt, now: datetime) -> dict | None:
 @login_required
 def intro(module_id: int):
     """Any signed-in person: the quiz of a module, their attempts, and a start button."""
-    module, quiz = _load_quiz(module_id)
+    module, quiz, size = _load_quiz(module_id)
     past = attempt_service.attempts_of(current_user.id, quiz.id)
     current = next((a for a in past if a.is_open), None)
     now = utcnow()
@@ -94,12 +97,12 @@ def intro(module_id: int):
                                         current=attempt_service.current_attempts(current_user.id, quiz, past))
     return render_template("quizzes/intro.html", module=module, quiz=quiz, title=module_title(module.id, _lang()),
                            attempts=[a for a in past if not a.is_open], current=current, check=check,
-                           form=EmptyForm(), count=_question_count(quiz))
+                           count=_question_count(quiz, size))
 
 
-def _question_count(quiz) -> int:
+def _question_count(quiz, total: int) -> int:
+    """How many questions an attempt draws from a bank of `total`."""
     per_tag = quiz.draw_per_tag or {}
-    total = len(bank(quiz.module_id))
     if per_tag:
         return sum(per_tag.values())
     return min(quiz.draw_count, total) if quiz.draw_count else total
@@ -109,7 +112,7 @@ def _question_count(quiz) -> int:
 @login_required
 def start(module_id: int):
     """Any signed-in person: start an attempt (or resume the open one)."""
-    _module, quiz = _load_quiz(module_id)
+    _module, quiz, _size = _load_quiz(module_id)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
@@ -133,6 +136,11 @@ def _closed_redirect(attempt: Attempt, message: str | None = None):
 @login_required
 def attempt(attempt_id: int):
     """The attempt's owner: all questions on one page, or a redirect to the page they were on."""
+    if request.method == "GET":
+        row = _read_attempt(attempt_id)
+        if row.settings["layout"] == Layout.ONE_PER_PAGE.value:
+            return redirect(url_for(".page", attempt_id=row.id, number=row.position + 1))
+        return _show_page(row, list(range(len(row.drawn))), number=None)
     attempt = _load_attempt(attempt_id)
     if attempt.quiz_version.settings["layout"] == Layout.ONE_PER_PAGE.value:
         return redirect(url_for(".page", attempt_id=attempt.id, number=attempt.position + 1))
@@ -143,10 +151,74 @@ def attempt(attempt_id: int):
 @login_required
 def page(attempt_id: int, number: int):
     """The attempt's owner: question `number` (from 1) of a one-question-per-page attempt."""
+    if request.method == "GET":
+        row = _read_attempt(attempt_id)
+        if not 1 <= number <= len(row.drawn):
+            abort(404)
+        return _show_page(row, [number - 1], number=number)
     attempt = _load_attempt(attempt_id)
     if not 1 <= number <= len(attempt.drawn):
         abort(404)
     return _answer_page(attempt, [number - 1], number=number)
+
+
+# Showing a page of an open attempt (GET) is the quiz's hottest request, so it reads plain rows
+# (core.reads): three statements after the BEGIN instead of four, and no mapped attempt, version, quiz and answers
+# (with the form written out in the template: 2.2 -> 1.5 ms of CPU a request in the test client,
+# README "Learner pages against bare Flask"). Saving answers (POST), and a page whose time is up,
+# which grades the attempt, go through the mapped Attempt and the services as before.
+
+@cache
+def _attempt_statement():
+    # The module's title comes in the same statement (module_title()'s order: published version first).
+    title = (select(ModuleVersion.title).where(ModuleVersion.module_id == Quiz.module_id)
+             .order_by((ModuleVersion.status == "published").desc(), ModuleVersion.number.desc())
+             .limit(1).correlate(Quiz).scalar_subquery())
+    return (select(Attempt.id, Attempt.user_id, Attempt.submitted_at, Attempt.deadline_at, Attempt.drawn,
+                   Attempt.position, Attempt.quiz_version_id, QuizVersion.fingerprint, QuizVersion.settings,
+                   Module.slug, Module.default_language, title.label("title"))
+            .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .join(Module, Module.id == Quiz.module_id)
+            .where(Attempt.id == bindparam("attempt_id")))
+
+
+@cache
+def _responses_statement():
+    return select(Answer.question_id, Answer.response).where(Answer.attempt_id == bindparam("attempt_id"))
+
+
+@cache
+def _questions_statement():
+    return select(QuizVersion.questions).where(QuizVersion.id == bindparam("version_id"))
+
+
+def _read_attempt(attempt_id: int):
+    """The attempt as a plain row, with its version's settings and its module's title; 404, then 403
+    for anyone but its owner, as _load_attempt()."""
+    row = read(_attempt_statement(), {"attempt_id": attempt_id}).first()
+    if row is None:
+        abort(404)
+    if row.user_id != current_user.id:
+        abort(403)
+    return row
+
+
+def _show_page(row, indexes: list[int], number: int | None):
+    """GET of an attempt page, from _read_attempt()'s row: the same checks and page as _answer_page()."""
+    now = utcnow()
+    if row.submitted_at is not None:
+        return redirect(url_for(".result", attempt_id=row.id))
+    if time_is_up(row, now):  # grading is a write: the mapped attempt and the services do it
+        return _answer_page(_load_attempt(row.id), indexes, number)
+    lang = _lang()
+    questions = kept_question_map(
+        row.fingerprint, lambda: read(_questions_statement(), {"version_id": row.quiz_version_id}).scalar_one())
+    responses = dict(read(_responses_statement(), {"attempt_id": row.id}).all())
+    items = open_questions(row.drawn, questions, responses, lang, indexes)
+    title = pick(row.title or {}, lang, row.default_language) or row.slug
+    return render_template("quizzes/attempt.html", items=items, number=number, title=title, total=len(row.drawn),
+                           time_left=time_left(row, now), grace=int(GRACE.total_seconds()))
 
 
 def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
@@ -189,10 +261,9 @@ def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
         flash(_("Your answers are saved."), "success")
         return redirect(url_for(".page", attempt_id=attempt.id, number=number) if number
                         else url_for(".attempt", attempt_id=attempt.id))
+    # A POST that did not validate (no CSRF token ...): the page again.
     items = attempt_questions(attempt, _lang(), indexes)
-    for item in items:
-        form[f"q{item['id']}"].data = item["chosen"]
-    return render_template("quizzes/attempt.html", attempt=attempt, items=items, form=form, number=number,
+    return render_template("quizzes/attempt.html", items=items, number=number,
                            title=module_title(attempt.quiz_version.quiz.module_id, _lang()),
                            total=len(attempt.drawn), time_left=time_left(attempt, now), grace=int(GRACE.total_seconds()))
 
@@ -229,7 +300,8 @@ def result(attempt_id: int):
         if not attempt_service.close_if_expired(attempt):
             return redirect(url_for(".attempt", attempt_id=attempt.id))
         db.session.commit()
-    module = db.session.get(Module, attempt.quiz_version.quiz.module_id)
+    # With its course, which current_attempts() reads for the certification cycle.
+    module = db.session.get(Module, attempt.quiz_version.quiz.module_id, options=[joinedload(Module.course)])
     quiz = attempt.quiz_version.quiz
     current = attempt_service.current_attempts(current_user.id, quiz)
     past = current
@@ -238,4 +310,4 @@ def result(attempt_id: int):
     review = build_review(attempt, _lang(), past)
     check = attempt_service.start_check(current_user, quiz, current=current)
     return render_template("quizzes/result.html", attempt=attempt, module=module, review=review, check=check,
-                           title=module_title(module.id, _lang()), form=EmptyForm())
+                           title=module_title(module.id, _lang()))

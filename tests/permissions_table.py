@@ -96,6 +96,8 @@ EXPECTED: dict[str, dict[str, Expect] | PerMission] = {
     "accounts.set_language": everyone(HOME),  # an empty choice changes nothing and goes home
     # accounts
     "accounts.sign_in": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},  # signed in: nothing to do here
+    # the same URL's POST (its own view, which carries the sign-in limits): an empty form is the form again
+    "accounts.sign_in_post": {"anonymous": 200, **dict.fromkeys(SIGNED_IN, HOME)},
     "accounts.sign_out": signed_in(Redirect("/sign-in")),  # the (CSRF-free here) empty form signs out
     "accounts.change_password": signed_in(200),
     "accounts.forgot_password": everyone(200),  # the same answer for everyone, whatever is typed

@@ -173,3 +173,15 @@ def test_sign_in_is_rate_limited_per_address(make_app, learner):
     codes = [client.post("/sign-in", data={"identifier": f"user{i}", "password": "bad"}).status_code for i in range(4)]
     assert codes == [200, 200, 200, 429]
     assert "Retry-After" in client.post("/sign-in", data={"identifier": "x", "password": "y"}).headers
+
+
+def test_the_sign_in_form_is_shown_whatever_the_limits(make_app, learner):
+    """The limits are on signing in (POST), not on showing the form: its GET is a view of its own."""
+    app = make_app(SIGNIN_LIMIT_PER_ACCOUNT="1 per minute", SIGNIN_LIMIT_PER_ADDRESS="2 per minute")
+    client = app.test_client()
+    assert [client.get("/sign-in").status_code for _ in range(5)] == [200] * 5
+    codes = [client.post("/sign-in", data={"identifier": learner.service_number, "password": "bad"}).status_code
+             for _ in range(3)]
+    assert codes == [200, 429, 429]
+    page = client.get("/sign-in?next=/training")
+    assert page.status_code == 200 and b'name="next" type="hidden" value="/training"' in page.data

@@ -43,3 +43,44 @@ def test_sign_out_without_token_keeps_session(make_app, learner):
     client.post("/sign-in", data={"identifier": learner.service_number, "password": PASSWORD, "csrf_token": token})
     assert client.post("/sign-out").status_code == 400
     assert client.get("/account/password").status_code == 200
+
+
+def test_quiz_pages_carry_the_token_their_forms_need(make_app, learner):
+    """The quiz pages write their CSRF token out (templates/quizzes): a save with it is kept, one
+    without it changes nothing."""
+    import re
+
+    from quizzes.models import Answer, Attempt
+    from tests import quiz_factories as qf
+
+    app, client = _csrf_client(make_app)
+    with app.app_context():
+        module = qf.make_module()
+        question = qf.choice_question(module, "token")
+        qf.make_quiz(module, layout="one_per_page", cooldown_minutes=0, attempt_limit=None)
+        db.session.commit()
+        # A wrong answer, so that the result page offers "Try again" (a form of its own).
+        module_id, question_id, option = module.id, question.id, qf.wrong_option(question)
+
+    def token(html: str) -> str:
+        return re.search(r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">', html).group(1)
+
+    page = client.get("/sign-in").get_data(as_text=True)
+    client.post("/sign-in", data={"identifier": learner.service_number, "password": PASSWORD, "csrf_token": token(page)})
+    intro = client.get(f"/quiz/module/{module_id}").get_data(as_text=True)
+    started = client.post(f"/quiz/module/{module_id}/start", data={"csrf_token": token(intro)})
+    assert started.status_code == 302
+    with app.app_context():
+        attempt_id = db.session.scalar(select(Attempt.id))
+    url = f"/quiz/attempts/{attempt_id}/q/1"
+    assert client.post(url, data={f"q{question_id}": option, "save": "1"}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Answer)) is None
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url, data={f"q{question_id}": option, "save": "1", "csrf_token": token(page)}).status_code == 302
+    finish = client.post(f"/quiz/attempts/{attempt_id}/finish", data={"csrf_token": token(page)})
+    assert finish.status_code == 302
+    result = client.get(finish.headers["Location"]).get_data(as_text=True)
+    assert "Try again" in result and token(result)
+    with app.app_context():
+        assert db.session.scalar(select(Answer.response)) == [option]

@@ -86,3 +86,21 @@ def test_start_writing_keeps_changes_already_flushed(app):
         db.session.commit()
     db.session.expire_all()
     assert db.session.get(User, user_id).name == "Flushed in this request"
+
+
+def test_start_writing_keeps_changes_flushed_before_a_savepoint(app):
+    """Releasing a savepoint (begin_nested) ends only the savepoint: what the request wrote before
+    it is still uncommitted, and start_writing() must keep it."""
+    user_id = factories.make_user(name="Before").id
+    db.session.commit()
+    with app.test_request_context("/quiz/attempts/1/q/1", method="GET"):  # grading an expired attempt
+        db.session.get(User, user_id).name = "Flushed before the savepoint"
+        db.session.flush()
+        with db.session.begin_nested():  # e.g. the completion a pass records
+            db.session.get(User, user_id).rank = "Written in the savepoint"
+            db.session.flush()
+        start_writing()
+        db.session.commit()
+    db.session.expire_all()
+    user = db.session.get(User, user_id)
+    assert (user.name, user.rank) == ("Flushed before the savepoint", "Written in the savepoint")

@@ -25,6 +25,9 @@ from tests import training_factories as tf
 from training.models import Completion, LessonView
 
 LIMIT = 12  # statements a learner page may send, session check included
+# Pages brought below it since (README "Learner pages against bare Flask"), SQLite's BEGIN included:
+# they must not grow back.
+AT_MOST = {"quiz intro": 9, "quiz question": 4, "result": 8}
 
 
 @dataclass
@@ -132,9 +135,10 @@ def measured(app, client, login, empty_tables):
 def test_learner_pages_send_a_fixed_number_of_statements(measured):
     small, large = measured
     report = {name: (small[name][0], large[name][0]) for name in small}
-    bad = {name: counts for name, counts in report.items() if counts[0] != counts[1] or counts[1] > LIMIT}
+    bad = {name: counts for name, counts in report.items()
+           if counts[0] != counts[1] or counts[1] > AT_MOST.get(name, LIMIT)}
     worst = max(bad, key=lambda name: report[name][1], default=None)
-    assert not bad, f"statements (small world, large world), limit {LIMIT}: {report}\n{worst}:\n" + \
+    assert not bad, f"statements (small world, large world), limit {LIMIT} ({AT_MOST}): {report}\n{worst}:\n" + \
         "\n".join(large[worst][1] if worst else [])
 
 

@@ -131,6 +131,28 @@ def test_someone_elses_attempt_is_refused(client, login, learner, quiz_setup, tr
     assert attempt.submitted_at is None and _count(Answer) == 0
 
 
+def test_question_page_checks_the_number_and_closed_attempts(client, login, learner, quiz_setup):
+    """The question page (GET, read as plain rows) answers as the answering path does."""
+    module, _quiz, (q1, _q2, _q3) = quiz_setup
+    login(client, learner)
+    attempt = _start(client, module)
+    client.post(f"/quiz/attempts/{attempt.id}/q/1", data={f"q{q1.id}": qf.right_option(q1), "save": "1"})
+    page = client.get(f"/quiz/attempts/{attempt.id}/q/1").get_data(as_text=True)
+    # The saved choice is ticked; the buttons the answering form reads are there (the token: test_csrf.py).
+    assert re.search(rf'value="{qf.right_option(q1)}"\s+checked', page)
+    assert '<input class="button-secondary" id="save" name="save" type="submit" value="Save">' in page
+    assert '<input class="button-primary" id="next" name="next" type="submit" value="Save and go on">' in page
+    assert 'id="previous"' not in page  # the first question has no way back
+    last = client.get(f"/quiz/attempts/{attempt.id}/q/3").get_data(as_text=True)
+    assert 'id="previous" name="previous"' in last and 'id="finish" name="finish"' in last and 'id="next"' not in last
+    for number in (0, 4):
+        assert client.get(f"/quiz/attempts/{attempt.id}/q/{number}").status_code == 404
+    assert client.get("/quiz/attempts/999999/q/1").status_code == 404
+    client.post(f"/quiz/attempts/{attempt.id}/finish")
+    assert client.get(f"/quiz/attempts/{attempt.id}/q/2").headers["Location"].endswith(
+        f"/quiz/attempts/{attempt.id}/result")
+
+
 def test_critical_question_wrong_fails_and_says_why(client, login, learner, app):
     module = qf.make_module()
     plain = [qf.choice_question(module, f"p{i}") for i in range(4)]

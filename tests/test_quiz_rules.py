@@ -6,6 +6,7 @@ import copy
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from quizzes import services
 from quizzes.attempts import GRACE
 from quizzes.models import Answer, Attempt, QuizVersion
 from tests import quiz_factories as qf
+from training.models import Completion
 
 START = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -125,6 +127,30 @@ def test_time_limit_is_enforced_on_every_write(client, login, learner, app):
         answers = {a.question_id: a.response for a in db.session.scalars(select(Answer))}
         assert answers[q2.id] == [qf.wrong_option(q2)]
         assert attempt.submitted_at is not None and attempt.score == 50.0  # graded on what was saved in time
+
+
+@pytest.mark.parametrize("right", [False, True], ids=["failed", "passed"])
+def test_opening_a_question_after_the_time_limit_grades_the_attempt(client, login, learner, app, right):
+    """A GET grades it; a pass also completes the module (in a savepoint) and is not rolled back
+    when the request then takes the write lock for the audit event (database.start_writing)."""
+    module = qf.make_module()
+    question = qf.choice_question(module, "open-late")
+    qf.make_quiz(module, time_limit_minutes=5, layout="one_per_page")
+    db.session.commit()
+    option = qf.right_option(question) if right else qf.wrong_option(question)
+    with freeze_time(START) as clock:
+        login(client, learner)
+        attempt = _start(client, module)
+        client.post(f"/quiz/attempts/{attempt.id}/q/1", data={f"q{question.id}": option, "save": "1"})
+        clock.move_to(START + timedelta(minutes=5) + GRACE + timedelta(seconds=1))
+        response = client.get(f"/quiz/attempts/{attempt.id}/q/1")
+        assert response.headers["Location"].endswith(f"/quiz/attempts/{attempt.id}/result")
+        assert "Time is up" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt.id)
+    assert attempt.submitted_at is not None and attempt.score == (100.0 if right else 0.0)
+    completions = db.session.scalar(select(func.count(Completion.id)).where(Completion.user_id == learner.id))
+    assert completions == (1 if right else 0)
 
 
 def test_a_late_submit_is_graded_on_what_was_saved_in_time(client, login, learner, app):
