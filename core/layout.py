@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -32,11 +32,19 @@ KEPT_FRAGMENTS = 2_000
 
 
 def _viewer() -> tuple:
-    """What of the person a part may show: signed in or not, roles, the missions they lead."""
-    user = current_user
+    """What of the person a part may show: signed in or not, roles, the missions they lead.
+    Worked out once per request while the grants read at the session check stand (a page asks
+    for three parts); afresh once they are loaded or changed (accounts.models.User.read_grants)."""
+    user = current_user._get_current_object()
     if not user.is_authenticated:
         return (False,)
-    return (True, frozenset(user.roles()), tuple(sorted(user.lead_mission_ids())))
+    grants = getattr(user, "read_grants", None)
+    kept = g.get("layout_viewer")
+    if kept is not None and grants is not None and kept[0] is grants:
+        return kept[1]
+    viewer = (True, frozenset(user.roles()), tuple(sorted(user.lead_mission_ids())))
+    g.layout_viewer = (grants, viewer)
+    return viewer
 
 
 def layout_part(template_name: str, *vary) -> Markup:
