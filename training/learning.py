@@ -127,6 +127,13 @@ def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
                            {module_id: outlines[row.id] for module_id, row in begun.items()})
 
 
+def lesson_ids(version: ModuleVersion) -> list[int]:
+    """The version's lesson ids in order, without loading its lessons (their texts in every
+    language); read once per process for a published version (training.frozen)."""
+    refs = frozen.remembered("lesson ids", [(version.id, version.published_at)], _lesson_refs)[version.id]
+    return [ref.id for ref in refs]
+
+
 def _lesson_refs(version_ids: list[int]) -> dict[int, tuple[LessonRef, ...]]:
     # Tuples: the same lists serve every request of the process.
     lessons: dict[int, list[LessonRef]] = {version_id: [] for version_id in version_ids}

@@ -168,7 +168,7 @@ def lesson_done(lesson_id: int):
     completion = progress.complete_module_if_done(current_user, version)
     # What the answer needs, read before the commit expires every object (reading them after it
     # loaded the person, the version and its lessons again: a third of this request).
-    lesson_ids = [item.id for item in version.lessons]
+    lesson_ids = learning.lesson_ids(version)
     following = lesson_ids.index(lesson.id) + 1
     module_id, user_id = module.id, current_user.id
     new_completion = completion is not None and (already is None or already.id != completion.id)
