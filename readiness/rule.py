@@ -42,6 +42,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from accounts.models import Mission, User
 from accounts.services import current_deployments
 from certificates.models import Certificate
+from core.reads import read
 from extensions import db
 from recognition.models import OutsideCertificate
 from training.models import Requirement
@@ -226,7 +227,8 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
     held: dict[int, tuple[datetime, str]] = {}
     recognised: dict[int, datetime] = {}
     if requirements:
-        found = db.session.execute(_held_statement(), {
+        # A plain-row read (core.reads): only My training and the course page ask, and they write nothing.
+        found = read(_held_statement(), {
             "user_id": user.id, "course_ids": sorted({r.course_id for r in requirements}),
             "requirement_ids": [r.id for r in requirements]})
         for is_recognition, key, expires_at, mode in found:
