@@ -11,7 +11,7 @@ from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core.reads import read, tracked
+from core.reads import labelled, read, tracked_from
 from core.roles import ROLES, Role
 from database import TimestampMixin, utcnow
 from extensions import db
@@ -165,24 +165,17 @@ class User(UserMixin, TimestampMixin, db.Model):
 def _deployments_of(user_id: int) -> list[Deployment]:
     deployments = []
     for row in read(_deployments_statement(), {"user_id": user_id}):
-        values = row._mapping
-        deployment = tracked(Deployment, {key: values[f"deployment_{key}"] for key, _ in _columns(Deployment)})
+        deployment = tracked_from(Deployment, row._mapping, "deployment_")
         if "mission" not in deployment.__dict__:  # as the relationship's joined load gives it
-            mission = tracked(Mission, {key: values[f"mission_{key}"] for key, _ in _columns(Mission)})
-            set_committed_value(deployment, "mission", mission)
+            set_committed_value(deployment, "mission", tracked_from(Mission, row._mapping, "mission_"))
         deployments.append(deployment)
     return deployments
-
-
-def _columns(model) -> list[tuple[str, object]]:
-    return [(attr.key, attr.columns[0]) for attr in model.__mapper__.column_attrs]
 
 
 @cache
 def _deployments_statement():
     # What User.deployments loads (with Deployment.mission joined), in the relationship's order.
-    return (select(*(column.label(f"deployment_{key}") for key, column in _columns(Deployment)),
-                   *(column.label(f"mission_{key}") for key, column in _columns(Mission)))
+    return (select(*labelled(Deployment, "deployment_"), *labelled(Mission, "mission_"))
             .join(Mission, Mission.id == Deployment.mission_id)
             .where(Deployment.user_id == bindparam("user_id"))
             .order_by(Deployment.arrival_on.desc(), Deployment.id.desc()))

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from accounts.models import RoleGrant, SignInSession, User
-from core.reads import read, tracked
+from core.reads import labelled, read, tracked_from
 from database import utcnow
 from extensions import db
 
@@ -39,14 +39,6 @@ def start_session(user: User, *, remember: bool, address: str) -> str:
 
 
 @cache
-def _user_columns() -> tuple:
-    """Every column of a person, as (attribute, column): the lookup builds the User from them.
-    Read on first use: asking the mapper at import time would configure every mapper before
-    all models are imported."""
-    return tuple((attr.key, attr.columns[0]) for attr in User.__mapper__.column_attrs)
-
-
-@cache
 def _by_token():
     # Built once: every request runs it, and building the statement cost as much as running it.
     # One row per role grant (or one with none): the person's columns, the session's expiry, and
@@ -54,7 +46,7 @@ def _by_token():
     # Plain rows, not ORM loading: the joined-eager User with RoleGrant, Deployment and Mission
     # objects was a third of a signed-in request's time. Deployments load when a page reads them
     # (My training, the course page, home), with their missions in the same statement.
-    return (select(*(column.label(f"user_{key}") for key, column in _user_columns()), SignInSession.expires_at,
+    return (select(*labelled(User, "user_"), SignInSession.expires_at,
                    RoleGrant.role.label("grant_role"), RoleGrant.mission_id.label("grant_mission"))
             .join(SignInSession, SignInSession.user_id == User.id)
             .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
@@ -68,7 +60,7 @@ def load_user_by_token(token: str) -> User | None:
     first = rows[0]
     if not first.user_is_active or _aware(first.expires_at) <= utcnow():
         return None
-    user = tracked(User, {key: first._mapping[f"user_{key}"] for key, _ in _user_columns()})
+    user = tracked_from(User, first._mapping, "user_")
     user.read_grants = tuple((row.grant_role, row.grant_mission) for row in rows if row.grant_role is not None)
     user.session_token = token
     return user

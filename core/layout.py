@@ -11,7 +11,8 @@ place of those three, and each request fills them in, escaped.
 A template rendered through `layout_part` may read only what is in the key (see `_viewer`) and
 the three values by their names `csrf_token()`, `return_path` and `viewer_id`: anything else of
 the request or the person would be frozen into the first rendering. tests/test_layout_parts.py
-checks the parts against a fresh rendering for every role.
+checks that each person gets their own token and id, and that roles, led missions, language and
+page each change what is shown.
 """
 
 from __future__ import annotations
@@ -49,21 +50,14 @@ def _viewer() -> tuple:
 
 def layout_part(template_name: str, *vary) -> Markup:
     """The rendered part for this request: kept per (part, language, endpoint, viewer, vary)."""
-    kept: dict = current_app.extensions["layout_parts"]
     key = (template_name, str(get_locale()), request.script_root, request.endpoint, _viewer(), *vary)
-    html = kept.get(key)
-    if html is None:
-        if len(kept) >= KEPT_PARTS:
-            kept.clear()
-        html = kept[key] = render_template(template_name, csrf_token=lambda: _CSRF, return_path=_RETURN,
-                                           viewer_id=_VIEWER, layout_vary=vary)
-    if _CSRF in html:
-        html = html.replace(_CSRF, str(escape(generate_csrf())))
+    html = _kept("layout_parts", KEPT_PARTS, key, lambda: render_template(
+        template_name, csrf_token=lambda: _CSRF, return_path=_RETURN, viewer_id=_VIEWER, layout_vary=vary))
     if _RETURN in html:
         html = html.replace(_RETURN, str(escape(request.full_path if request.query_string else request.path)))
     if _VIEWER in html:
         html = html.replace(_VIEWER, str(current_user.id) if current_user.is_authenticated else "")
-    return Markup(html)  # noqa: S704 (rendered by Jinja with autoescape; the values put in are escaped)
+    return _with_token(html)
 
 
 def kept_fragment(template_name: str, **context) -> Markup:
@@ -72,19 +66,29 @@ def kept_fragment(template_name: str, **context) -> Markup:
     For a page part built from plain values (rows as frozen dataclasses, dicts, tuples, sets,
     strings): the key is the context itself, frozen, with the language, the endpoint and the
     script root; csrf_token() is filled in per request as in layout_part. Freezing and hashing a
-    lesson's context costs about a tenth of rendering it. Never pass ORM objects: they compare by
-    identity, so each request would add a new entry.
+    lesson's context costs about a tenth of rendering it. ORM objects are refused: they compare
+    by identity, so each request would add a new entry.
     """
-    kept: dict = current_app.extensions["kept_fragments"]
     key = (template_name, str(get_locale()), request.script_root, request.endpoint, _frozen(context))
+    return _with_token(_kept("kept_fragments", KEPT_FRAGMENTS, key,
+                             lambda: render_template(template_name, **context, csrf_token=lambda: _CSRF)))
+
+
+def _kept(store: str, limit: int, key: tuple, render) -> str:
+    """What `render()` gave for `key`, rendered on first use; the store is forgotten all at once at `limit`."""
+    kept: dict = current_app.extensions[store]
     html = kept.get(key)
     if html is None:
-        if len(kept) >= KEPT_FRAGMENTS:
+        if len(kept) >= limit:
             kept.clear()
-        html = kept[key] = render_template(template_name, **context, csrf_token=lambda: _CSRF)
+        html = kept[key] = render()
+    return html
+
+
+def _with_token(html: str) -> Markup:
     if _CSRF in html:
         html = html.replace(_CSRF, str(escape(generate_csrf())))
-    return Markup(html)  # noqa: S704 (rendered by Jinja with autoescape; the token is escaped)
+    return Markup(html)  # noqa: S704 (rendered by Jinja with autoescape; every value put in is escaped)
 
 
 def _frozen(value):

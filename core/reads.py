@@ -13,6 +13,8 @@ service flushes what it adds, and GET views write nothing).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import CursorResult, Executable
@@ -27,6 +29,23 @@ Model = TypeVar("Model")
 
 def read(statement: Executable, params: dict | None = None) -> CursorResult:
     return db.session.connection().execute(statement, params or {})
+
+
+@cache
+def columns(model: type) -> tuple[tuple[str, object], ...]:
+    """Every column of a mapped class as (attribute name, column), read from the mapper on first
+    use (at import time it would configure every mapper before all models are imported)."""
+    return tuple((attr.key, attr.columns[0]) for attr in model.__mapper__.column_attrs)
+
+
+def labelled(model: type, prefix: str) -> list:
+    """Every column of `model` labelled `prefix + attribute`, to select it beside other tables'."""
+    return [column.label(f"{prefix}{key}") for key, column in columns(model)]
+
+
+def tracked_from(model: type[Model], row: Mapping, prefix: str) -> Model:
+    """tracked() from a row that selected `labelled(model, prefix)`."""
+    return tracked(model, {key: row[f"{prefix}{key}"] for key, _ in columns(model)})
 
 
 def tracked(model: type[Model], values: dict) -> Model:

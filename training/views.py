@@ -59,9 +59,9 @@ def _frozen_lesson(lesson_id: int) -> Lesson:
     return lesson
 
 
-def _quiz_url(module: Module) -> str | None:
+def _quiz_url(module_id: int) -> str | None:
     if "quizzes.intro" in current_app.view_functions:
-        return url_for("quizzes.intro", module_id=module.id)
+        return url_for("quizzes.intro", module_id=module_id)
     return None
 
 
@@ -114,7 +114,7 @@ def module(module_id: int):
     lang = learning.content_language(version, request.args.get("lang"), interface_language())
     next_step = learning.next_step(current_user, module.course, modules) if state.completed else None
     return render_template("training/module.html", module=module, version=version, state=state, lang=lang,
-                           langs=learning.version_languages(version), quiz_url=_quiz_url(module),
+                           langs=learning.version_languages(version), quiz_url=_quiz_url(module.id),
                            resume=learning.resume_lesson(version, state.viewed), pick=pick,
                            newer=state.published, next_step=next_step)
 
@@ -179,7 +179,7 @@ def lesson_done(lesson_id: int):
         flash(_("Module complete. Well done."), "success")
         if not course_was_complete and progress.course_complete(user_id, course, cycle):
             flash(_("You have completed the course. Your certificate is on the My certificates page."), "success")
-    elif completion is None and _quiz_url(module):
+    elif completion is None and _quiz_url(module_id):  # module_id: the commit expired `module`
         flash(_("You have read every lesson. Take the quiz to complete the module."), "success")
     return redirect(url_for(".module", module_id=module_id, lang=lang))
 
