@@ -6,7 +6,8 @@
 //   device" and which are "sent". Answers are stored per attempt and question, and the server
 //   upserts per attempt and question, so sending twice never counts twice;
 // - on lesson pages, "mark as read" while offline is kept and sent later (the same idempotent POST);
-// - everywhere, what is waiting is sent as soon as the connection returns.
+// - everywhere, what is waiting is sent as soon as the connection returns (and tried again
+//   every so often while it waits, since browsers do not always notice the link coming back).
 (function () {
   "use strict";
   var status = document.getElementById("offline-status");
@@ -55,8 +56,26 @@
       flushing = null;
       render();
       if (again) { again = false; return flush(); }
+      retryLater();
     });
     return flushing;
+  }
+
+  // The browser's "online" event is not enough: on a weak link the device can believe it is online
+  // while nothing gets through, and then no event comes when the link is back. What could not be
+  // sent is tried again after 2 s, then 4, 8... up to a minute, until it goes (or the browser says
+  // it is offline: its "online" event takes over).
+  var RETRY_FIRST = 2000;
+  var RETRY_MOST = 60000;
+  var retryDelay = RETRY_FIRST;
+  var retryTimer = null;
+
+  function retryLater() {
+    var waiting = pending();
+    if (!waiting.answers && !waiting.lessons) { retryDelay = RETRY_FIRST; return; }
+    if (retryTimer || !navigator.onLine) { return; }
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, RETRY_MOST);
   }
 
   async function sendAll() {
@@ -153,7 +172,12 @@
     if (attemptPage) { renderAnswers(attemptPage[1]); }
   }
 
-  window.addEventListener("online", function () { render(); flush(); });
+  window.addEventListener("online", function () {
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    retryDelay = RETRY_FIRST;
+    render();
+    flush();
+  });
   window.addEventListener("offline", render);
 
   // ---- quiz pages -------------------------------------------------------------------------------
