@@ -65,8 +65,9 @@ def kept_fragment(template_name: str, **context) -> Markup:
 
     For a page part built from plain values (rows as frozen dataclasses, dicts, tuples, sets,
     strings): the key is the context itself, frozen, with the language, the endpoint and the
-    script root; csrf_token() is filled in per request as in layout_part. Freezing and hashing a
-    lesson's context costs about a tenth of rendering it. ORM objects are refused: they compare
+    script root; csrf_token() is filled in per request as in layout_part. A value with a
+    `kept_key` (not None) is keyed by it alone: its class promises that nothing else about it can
+    change (training.player's rows of a published version). ORM objects are refused: they compare
     by identity, so each request would add a new entry.
     """
     key = (template_name, str(get_locale()), request.script_root, request.endpoint, _frozen(context))
@@ -94,6 +95,11 @@ def _with_token(html: str) -> Markup:
 def _frozen(value):
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    # A value that says what determines it (rows of a published module version, which never
+    # changes: training.player) is keyed by that, not walked through every language of its titles.
+    kept_key = getattr(value, "kept_key", None)
+    if kept_key is not None:
+        return type(value), kept_key
     if isinstance(value, dict):
         return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):

@@ -150,3 +150,24 @@ def test_kept_fragments_take_plain_values_only(app, learner):
     assert _frozen({"b": [1, {"x": "y"}], "a": {2, 3}}) == (("a", frozenset({2, 3})), ("b", (1, (("x", "y"),))))
     with pytest.raises(TypeError, match="ORM"):
         _frozen({"person": learner})
+
+
+def test_rows_of_a_published_version_are_keyed_by_the_version_and_a_drafts_by_their_content():
+    from datetime import datetime
+
+    from core.layout import _frozen
+    from training.player import LessonRow, Outline
+
+    published = (7, datetime(2026, 12, 1, 9, 30))
+    row = LessonRow(3, "intro", {"en": "Intro", "fr": "Intro"}, frozenset({"en", "fr"}), version=published)
+    assert _frozen(row) == (LessonRow, (published, 3))  # the titles are not walked
+    outline = Outline([row])
+    outline.kept_key = published
+    assert _frozen({"lessons": outline}) == (("lessons", (Outline, published)),)
+    # The same version published again (a database emptied under the process) is another key.
+    again = LessonRow(3, "intro", {"en": "Other"}, frozenset({"en"}), version=(7, datetime(2026, 12, 2)))
+    assert _frozen(again) != _frozen(row)
+    # A draft's rows say nothing of what they hold: their content is the key.
+    draft = LessonRow(3, "intro", {"en": "Intro"}, frozenset({"en"}))
+    assert _frozen(draft) == (LessonRow, (3, "intro", (("en", "Intro"),), frozenset({"en"}), None))
+    assert _frozen(Outline([draft])) == ((LessonRow, (3, "intro", (("en", "Intro"),), frozenset({"en"}), None)),)

@@ -11,7 +11,7 @@ under the author's hands) and goes through the same `_context()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
@@ -53,6 +53,19 @@ class LessonRow:
     key: str
     title: dict
     languages: frozenset[str]
+    # (version id, published at) of the published version it belongs to, which never changes:
+    # core.layout.kept_fragment keys the row by it instead of walking its title in every language.
+    version: tuple[int, datetime] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def kept_key(self) -> tuple | None:
+        return (self.version, self.id) if self.version else None
+
+
+class Outline(tuple):
+    """A published version's lessons in order; `kept_key` as for its rows (None for a draft)."""
+
+    kept_key: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -98,20 +111,23 @@ def _page_statement():
 def outline(page: LessonPage) -> tuple[LessonRow, ...]:
     """The page's version's lessons in order, each with the languages its title and text are
     written in; read once per process for a published version (training.frozen)."""
-    return frozen.remembered("outline", [(page.version_id, page.version_published_at)], _outlines)[page.version_id]
+    stamp = (page.version_id, page.version_published_at)
+    return frozen.remembered("outline", [stamp], lambda ids: {page.version_id: _outline(stamp)})[page.version_id]
 
 
-def _outlines(version_ids: list[int]) -> dict[int, tuple[LessonRow, ...]]:
-    # Tuples of frozen rows: the same outline serves every request of the process.
+def _outline(stamp: tuple[int, datetime | None]) -> Outline:
+    # A tuple of frozen rows: the same outline serves every request of the process.
+    version_id, published_at = stamp
+    kept = stamp if published_at is not None else None
     languages = current_app.config["LANGUAGES"]
-    outlines = {}
-    for version_id in version_ids:
-        rows = read(_outline_statement(tuple(languages)), {"version_id": version_id})
-        outlines[version_id] = tuple(
-            LessonRow(row.id, row.key, row.title,
-                      frozenset(available(row.title)) & {code for code in languages if row._mapping[f"has_{code}"]})
-            for row in rows)
-    return outlines
+    rows = read(_outline_statement(tuple(languages)), {"version_id": version_id})
+    outline = Outline(
+        LessonRow(row.id, row.key, row.title,
+                  frozenset(available(row.title)) & {code for code in languages if row._mapping[f"has_{code}"]},
+                  version=kept)
+        for row in rows)
+    outline.kept_key = kept
+    return outline
 
 
 @cache
@@ -124,12 +140,12 @@ def _outline_statement(languages: tuple[str, ...]):
             .where(Lesson.module_version_id == bindparam("version_id")).order_by(Lesson.position))
 
 
-def version_languages(page: LessonPage, lessons: tuple[LessonRow, ...]) -> list[str]:
+def version_languages(page: LessonPage, lessons: Outline) -> list[str]:
     """learning.version_languages() for the learner's page, from the outline's flags."""
     return learning.common_languages(page.version_title, [lesson.languages for lesson in lessons])
 
 
-def learner_context(page: LessonPage, lessons: tuple[LessonRow, ...], langs: list[str], lang: str,
+def learner_context(page: LessonPage, lessons: Outline, langs: list[str], lang: str,
                     viewed: set[int]) -> dict:
     current = next(item for item in lessons if item.id == page.lesson_id)
     # A frozen version's text never changes: render it once per process (markdown.render_frozen).
