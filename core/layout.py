@@ -18,6 +18,8 @@ page each change what is shown.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import get_locale
@@ -60,6 +62,19 @@ def layout_part(template_name: str, *vary) -> Markup:
     return _with_token(html)
 
 
+@dataclasses.dataclass(frozen=True)
+class Deferred:
+    """A value of a kept fragment's context worked out only if the fragment has to be rendered;
+    `key` stands for it in the fragment's key, so it must determine what `load()` gives."""
+
+    key: tuple
+    load: Callable[[], Any] = dataclasses.field(compare=False, repr=False)
+
+    @property
+    def kept_key(self) -> tuple:
+        return self.key
+
+
 def kept_fragment(template_name: str, **context) -> Markup:
     """A template that depends only on its context, rendered once per distinct context and language.
 
@@ -67,12 +82,14 @@ def kept_fragment(template_name: str, **context) -> Markup:
     strings): the key is the context itself, frozen, with the language, the endpoint and the
     script root; csrf_token() is filled in per request as in layout_part. A value with a
     `kept_key` (not None) is keyed by it alone: its class promises that nothing else about it can
-    change (training.player's rows of a published version). ORM objects are refused: they compare
-    by identity, so each request would add a new entry.
+    change (training.player's rows of a published version); a `Deferred` value is keyed so and
+    worked out only when the fragment is rendered. ORM objects are refused: they compare by
+    identity, so each request would add a new entry.
     """
     key = (template_name, str(get_locale()), request.script_root, request.endpoint, _frozen(context))
-    return _with_token(_kept("kept_fragments", KEPT_FRAGMENTS, key,
-                             lambda: render_template(template_name, **context, csrf_token=lambda: _CSRF)))
+    return _with_token(_kept("kept_fragments", KEPT_FRAGMENTS, key, lambda: render_template(
+        template_name, **{name: value.load() if isinstance(value, Deferred) else value for name, value in context.items()},
+        csrf_token=lambda: _CSRF)))
 
 
 def _kept(store: str, limit: int, key: tuple, render) -> str:

@@ -36,8 +36,9 @@ def test_the_lesson_outline_is_read_once_and_a_new_version_gets_its_own(app, cli
     login_as(client, learner)
     page, cold = _statements(client, f"/training/lessons/{first.id}")
     page, warm = _statements(client, f"/training/lessons/{first.id}")
-    assert len(warm) == len(cold) - 1 and "Lesson 3 (en)" in page
+    assert len(warm) == len(cold) - 2 and "Lesson 3 (en)" in page
     assert not [s for s in warm if "JSON_EXTRACT" in s or "->>" in s]  # the outline statement
+    assert [s for s in cold if "SELECT lessons.body" in s] and not [s for s in warm if "lessons.body" in s]  # the text
     assert client.post(f"/training/lessons/{first.id}/done").status_code == 302  # begun: they keep version 1
 
     # A new version (another learner begins it): its own outline, with its own lessons.
@@ -78,3 +79,24 @@ def test_kept_versions_are_forgotten_beyond_the_limit(app, monkeypatch):
     frozen.remembered("x", [(n, now) for n in range(3)], lambda ids: {i: i for i in ids})
     frozen.remembered("x", [(9, now)], lambda ids: {i: i for i in ids})
     assert len(app.extensions["frozen_versions"]) == 1
+
+
+def test_a_lessons_text_is_read_once_per_language_and_each_language_gets_its_own(app, client, learner, mission_a):
+    course = tf.make_course()
+    tf.make_requirement(course, mission=mission_a)
+    module = tf.make_module(course, lessons=2, langs=("en", "fr"))
+    first = module.versions[0].lessons[0]
+    db.session.commit()
+    login_as(client, learner)
+    url = f"/training/lessons/{first.id}"
+
+    def text_reads(seen):
+        return [s for s in seen if "SELECT lessons.body" in s]
+
+    page, seen = _statements(client, url + "?lang=en")
+    assert "Text of lesson 1 in en." in page and len(text_reads(seen)) == 1
+    page, seen = _statements(client, url + "?lang=fr")
+    assert "Text of lesson 1 in fr." in page and "in en." not in page and len(text_reads(seen)) == 1
+    for lang in ("en", "fr"):  # both kept now: neither is read again
+        page, seen = _statements(client, f"{url}?lang={lang}")
+        assert f"Text of lesson 1 in {lang}." in page and not text_reads(seen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -195,7 +196,7 @@ def test_a_frozen_lesson_is_rendered_once_and_again_under_a_new_policy(client, l
     lesson = version.lessons[0]
     lesson.body = {"en": "A **bold** rule for the frozen-lesson cache test."}
     db.session.flush()
-    version.status = "published"
+    version.status, version.published_at = "published", datetime(2026, 12, 1, 9, 0)
     db.session.commit()
     markdown._render_cached.cache_clear()
     calls = []

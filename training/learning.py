@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import String, bindparam, cast, func, or_, select
 from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
@@ -73,13 +73,34 @@ def _published_and_begun(rows) -> tuple[dict, dict]:
     return published, {module_id: version for module_id, (_, version) in begun.items()}
 
 
-def studied_version_id(user_id: int, module_id: int) -> int | None:
-    """The id of the version learner_version() would give, from plain rows (no ORM objects: the
-    lesson page needs only the id, and building version objects cost it more than the query)."""
-    rows = read(_studied_ids_statement(one_module=True), {"user_id": user_id, "module_id": module_id})
+@dataclass(frozen=True)
+class StudiedVersion:
+    id: int
+    viewed: frozenset[int]  # the version's lessons the person has read
+
+
+def studied_version(user_id: int, module_id: int) -> StudiedVersion | None:
+    """The version learner_version() would give, with the lessons of it the person has read, in
+    one statement of plain rows (the lesson page needs no ORM objects: building them cost it
+    more than the query)."""
+    rows = read(_studied_with_views_statement(), {"user_id": user_id, "module_id": module_id}).all()
     published, begun = _published_and_begun((row, row.first_view) for row in rows)
     version = begun.get(module_id) or published.get(module_id)
-    return version.id if version else None
+    if version is None:
+        return None
+    return StudiedVersion(version.id, frozenset(int(n) for n in (version.viewed or "").split(",") if n))
+
+
+@cache
+def _studied_with_views_statement():
+    # Each version row (one to three for a module) carries the ids of its lessons the person has
+    # read, as "3,5,8": one statement instead of two on every lesson page.
+    viewed = (select(func.aggregate_strings(cast(LessonView.lesson_id, String), ","))
+              .join(Lesson, Lesson.id == LessonView.lesson_id)
+              .where(LessonView.user_id == bindparam("user_id"), Lesson.module_version_id == ModuleVersion.id)
+              .scalar_subquery())
+    query = _studied_ids_statement(one_module=True)
+    return query.add_columns(viewed.label("viewed"))
 
 
 @cache

@@ -17,10 +17,12 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import bindparam, case, func, select
 
+from core.layout import Deferred
 from core.reads import read
-from training import frozen, learning
+from training import frozen, learning, markdown
 from training.i18n import available, pick
 from training.markdown import render as render_markdown
 from training.markdown import render_frozen
@@ -75,7 +77,6 @@ class LessonPage:
     lesson_id: int
     key: str
     title: dict
-    body: dict
     version_id: int
     version_title: dict
     version_published_at: datetime | None
@@ -88,7 +89,7 @@ def lesson_page(lesson_id: int) -> LessonPage | None:
     row = read(_page_statement(), {"lesson_id": lesson_id}).first()
     if row is None or row.status not in learning.FROZEN or row.module_archived or row.course_archived:
         return None
-    return LessonPage(row.id, row.key, row.title, row.body, row.module_version_id, row.version_title,
+    return LessonPage(row.id, row.key, row.title, row.module_version_id, row.version_title,
                       row.published_at, CourseRow(row.course_id, row.code, row.course_title, row.course_language),
                       ModuleRow(row.module_id, row.module_language))
 
@@ -96,7 +97,9 @@ def lesson_page(lesson_id: int) -> LessonPage | None:
 @cache
 def _page_statement():
     # Built once per process: building a statement costs about as much as running this one.
-    return (select(Lesson.id, Lesson.key, Lesson.title, Lesson.body, Lesson.module_version_id,
+    # Not the text (every language of it, tens of kilobytes of JSON to parse): once rendered, the
+    # page keeps it (learner_context), and it is read only when it has to be rendered.
+    return (select(Lesson.id, Lesson.key, Lesson.title, Lesson.module_version_id,
                    ModuleVersion.status, ModuleVersion.title.label("version_title"), ModuleVersion.published_at,
                    Module.id.label("module_id"), Module.is_archived.label("module_archived"),
                    Module.default_language.label("module_language"),
@@ -146,11 +149,24 @@ def version_languages(page: LessonPage, lessons: Outline) -> list[str]:
 
 
 def learner_context(page: LessonPage, lessons: Outline, langs: list[str], lang: str,
-                    viewed: set[int]) -> dict:
+                    viewed: frozenset[int]) -> dict:
     current = next(item for item in lessons if item.id == page.lesson_id)
-    # A frozen version's text never changes: render it once per process (markdown.render_frozen).
-    return _context(page.course, page.module, current, lessons, page.version_title,
-                    render_frozen(pick(page.body, lang, page.module.default_language)), langs, lang, viewed)
+    # A frozen version's text never changes: rendered once per process (markdown.render_frozen),
+    # and, for a published version, read only when the page's text is not kept already.
+    default = page.module.default_language
+
+    def text() -> Markup:
+        return render_frozen(pick(read(_body_statement(), {"lesson_id": page.lesson_id}).scalar(), lang, default))
+
+    stamp = (page.version_id, page.version_published_at) if page.version_published_at else None
+    policy = markdown.POLICY_VERSION  # a new sanitiser policy renders every text again
+    body = Deferred(("lesson text", stamp, page.lesson_id, lang, default, policy), text) if stamp else text()
+    return _context(page.course, page.module, current, lessons, page.version_title, body, langs, lang, viewed)
+
+
+@cache
+def _body_statement():
+    return select(Lesson.body).where(Lesson.id == bindparam("lesson_id"))
 
 
 def lesson_context(lesson: Lesson, lang: str, viewed: set[int]) -> dict:

@@ -126,19 +126,18 @@ def lesson(lesson_id: int):
     page = player.lesson_page(lesson_id)
     if page is None:
         abort(404)
-    mine = learning.studied_version_id(current_user.id, page.module.id)
+    mine = learning.studied_version(current_user.id, page.module.id)
     if mine is None:
         abort(404)
-    if mine != page.version_id:  # an old link, or a newer version: the same lesson in theirs
-        same = learning.lesson_in(db.session.get(ModuleVersion, mine), page.key)
+    if mine.id != page.version_id:  # an old link, or a newer version: the same lesson in theirs
+        same = learning.lesson_in(db.session.get(ModuleVersion, mine.id), page.key)
         target = url_for(".lesson", lesson_id=same.id) if same else url_for(".module", module_id=page.module.id)
         return redirect(target)
     lessons = player.outline(page)
     langs = player.version_languages(page, lessons)
     lang = learning.pick_language(langs, request.args.get("lang"), interface_language(), page.module.default_language)
-    viewed = progress.viewed_lesson_ids(current_user.id, mine, pending=False)
     # No form object: the page's one POST button carries csrf_token() itself (checked by CSRFProtect).
-    context = player.learner_context(page, lessons, langs, lang, viewed)
+    context = player.learner_context(page, lessons, langs, lang, mine.viewed)
     # Both parts are plain values: rendered once per distinct context and language (core.layout).
     # The text does not depend on what the person has read, so it is kept once for everybody.
     text = kept_fragment("training/_lesson_text.html", preview=False,
