@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from core.forms import EmptyForm
+from core.layout import kept_fragment
 from core.reads import read
 from database import utcnow
 from extensions import db
@@ -217,8 +218,10 @@ def _show_page(row, indexes: list[int], number: int | None):
     responses = dict(read(_responses_statement(), {"attempt_id": row.id}).all())
     items = open_questions(row.drawn, questions, responses, lang, indexes)
     title = pick(row.title or {}, lang, row.default_language) or row.slug
-    return render_template("quizzes/attempt.html", items=items, number=number, title=title, total=len(row.drawn),
-                           time_left=time_left(row, now), grace=int(GRACE.total_seconds()))
+    # The questions are plain values: rendered once per distinct question, order, choice and language.
+    questions_html = kept_fragment("quizzes/_questions.html", items=items, total=len(row.drawn))
+    return render_template("quizzes/attempt.html", questions_html=questions_html, number=number, title=title,
+                           total=len(row.drawn), time_left=time_left(row, now), grace=int(GRACE.total_seconds()))
 
 
 def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):

@@ -76,3 +76,39 @@ def test_new_quizzes_hold_the_right_answers_back_until_a_pass(client, login, lea
     assert "You passed." in page and "(right answer)" in page
     # Once passed, the earlier failed attempt's review shows everything too.
     assert "(right answer)" in client.get(f"/quiz/attempts/{failed.id}/result").get_data(as_text=True)
+
+
+def test_a_kept_question_shows_each_persons_own_choice_and_language(client, login, learner, app):
+    """The questions of an open attempt's page are rendered once per distinct question, order,
+    choice and language (core.layout.kept_fragment): nobody gets another's ticks."""
+    from tests import factories
+
+    module = qf.make_module()
+    question = qf.choice_question(module, "a", n_options=4)
+    qf.make_quiz(module)
+    colleague = factories.make_user(mission=learner.deployments[0].mission if learner.deployments else None)
+    db.session.commit()
+    login(client, learner)
+    attempt = _start(client, module)
+    url = f"/quiz/attempts/{attempt.id}/q/1"
+
+    def ticked(html):
+        return re.findall(rf'name="q{question.id}" value="([^"]+)"\s*checked', html)
+
+    assert ticked(client.get(url).get_data(as_text=True)) == []
+    chosen = qf.wrong_option(question)
+    client.post(url, data={f"q{question.id}": chosen, "save": "y"})
+    assert ticked(client.get(url).get_data(as_text=True)) == [chosen]
+    assert ticked(client.get(url).get_data(as_text=True)) == [chosen]  # kept, still theirs
+
+    other = app.test_client()
+    login(other, colleague)
+    theirs = _start(other, module)
+    page = other.get(f"/quiz/attempts/{theirs.id}/q/1").get_data(as_text=True)
+    assert ticked(page) == []  # the same question, not the first learner's choice
+    assert len([key for key in app.extensions["kept_fragments"] if key[0] == "quizzes/_questions.html"]) >= 2
+    # Their own choice, on the page kept for nobody yet or for the first learner alike.
+    client.post(url, data={f"q{question.id}": qf.right_option(question), "save": "y"})
+    other.post(f"/quiz/attempts/{theirs.id}/q/1", data={f"q{question.id}": chosen, "save": "y"})
+    assert ticked(client.get(url).get_data(as_text=True)) == [qf.right_option(question)]
+    assert ticked(other.get(f"/quiz/attempts/{theirs.id}/q/1").get_data(as_text=True)) == [chosen]
