@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, g, request, session
 from flask_login import current_user
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -41,3 +42,47 @@ def _signed_in() -> bool:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # no request user (e.g. the database is down on /healthz)
         return False
+
+
+
+# Signed CSRF tokens by (secret, the session's raw token); forgotten all at once beyond the limit.
+_SIGNED_TOKENS: dict[tuple[str, str], str] = {}
+SIGNED_TOKENS_KEPT = 20_000
+
+
+def _signed_token_key() -> tuple[str, str] | None:
+    """Where a session's signed token is kept, or None when it must be signed on each request:
+    the token carries no time limit here (WTF_CSRF_TIME_LIMIT = None, the sign-in session bounds
+    it), so the same signed value is as valid on every request; with a limit, Flask-WTF signs afresh."""
+    config = current_app.config
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token":
+        return None
+    raw = session.get("csrf_token")
+    return (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw) if isinstance(raw, str) else None
+
+
+def reuse_signed_csrf_token() -> None:
+    """Before the view: the session's token as signed before, where Flask-WTF keeps the request's
+    token, so its generate_csrf() (forms, templates) does not sign it again: signing was a
+    twentieth of a lesson page's time."""
+    key = _signed_token_key()
+    signed = _SIGNED_TOKENS.get(key) if key else None
+    if signed is not None:
+        g.csrf_token = signed
+
+
+def keep_signed_csrf_token(response: Response) -> Response:
+    """After the view: keep the token Flask-WTF signed for this session, if it is the session's
+    (a sign-in or sign-out may have replaced the session's token during the request)."""
+    signed = g.get("csrf_token")
+    key = _signed_token_key() if signed else None
+    if key and key not in _SIGNED_TOKENS:
+        try:
+            signed_raw = URLSafeTimedSerializer(key[0], salt="wtf-csrf-token").loads(signed)
+        except BadData:
+            signed_raw = None
+        if signed_raw == key[1]:
+            if len(_SIGNED_TOKENS) >= SIGNED_TOKENS_KEPT:
+                _SIGNED_TOKENS.clear()
+            _SIGNED_TOKENS[key] = signed
+    return response

@@ -84,3 +84,35 @@ def test_quiz_pages_carry_the_token_their_forms_need(make_app, learner):
     assert "Try again" in result and token(result)
     with app.app_context():
         assert db.session.scalar(select(Answer.response)) == [option]
+
+
+def test_a_sessions_token_is_signed_once_and_stays_valid_and_its_own(make_app, learner, monkeypatch):
+    """core.security.csrf_token: with no time limit on tokens, a session's token is signed once
+    per process; every page carries the same valid value, and another session gets its own."""
+    import re
+
+    from flask_wtf import csrf as flask_wtf_csrf
+
+    app, client = _csrf_client(make_app)
+    signings = []
+
+    class Counting(flask_wtf_csrf.URLSafeTimedSerializer):
+        def dumps(self, *args, **kwargs):
+            signings.append(1)
+            return super().dumps(*args, **kwargs)
+
+    monkeypatch.setattr(flask_wtf_csrf, "URLSafeTimedSerializer", Counting)  # Flask-WTF's signing only
+    tokens = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = tokens.search(page).group(1)
+    assert client.post("/sign-in", data={"identifier": learner.service_number, "password": PASSWORD,
+                                         "csrf_token": token}).status_code == 302
+    seen = set()
+    for path in ("/training", "/certificates", "/account/profile", "/training"):
+        seen |= set(tokens.findall(client.get(path).get_data(as_text=True)))
+    assert len(seen) == 1 and len(signings) <= 2  # the sign-in form's, then once for the session
+    # The kept value is a valid token: a form posted with it is taken.
+    assert client.post("/sign-out", data={"csrf_token": seen.pop()}).status_code == 302
+    assert client.get("/training").status_code == 302  # signed out
+    other = app.test_client()
+    assert tokens.search(other.get("/sign-in").get_data(as_text=True)).group(1) != token
