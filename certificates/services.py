@@ -15,6 +15,7 @@ from accounts.models import User
 from audit.services import record
 from certificates import keys, signing
 from certificates.models import BadgeSubject, Certificate, CertificateStatus
+from core.reads import rows
 from database import AUDIT_CHAIN_LOCK, advisory_lock, utcnow
 from extensions import db
 from training.i18n import pick
@@ -73,8 +74,7 @@ def certification_cycles(user_id: int, courses: list[Course], moment: datetime) 
     expiry or revocation), they start the next one. One statement: a person holds few certificates.
     """
     held: dict[int, list] = {}
-    for certificate in db.session.execute(_held_statement(),
-                                          {"user_id": user_id, "course_ids": [c.id for c in courses]}):
+    for certificate in rows(_held_statement(), {"user_id": user_id, "course_ids": [c.id for c in courses]}):
         held.setdefault(certificate.course_id, []).append(certificate)
     cycles = {}
     for course in courses:

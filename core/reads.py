@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Executable, bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.util import identity_key
@@ -29,6 +29,52 @@ Model = TypeVar("Model")
 
 def read(statement: Executable, params: dict | None = None) -> CursorResult:
     return db.session.connection().execute(statement, params or {})
+
+
+def pending() -> bool:
+    """Whether the session holds changes a query would flush first (read() does not flush)."""
+    session = db.session()
+    return bool(session.new or session.dirty or session.deleted)
+
+
+def rows(statement: Executable, params: dict | None = None):
+    """read() when nothing waits to be flushed, else the session's execute (which flushes first):
+    for code that pages call to read and services call in the middle of a change."""
+    return db.session.execute(statement, params or {}) if pending() else read(statement, params)
+
+
+def objects(model: type[Model], criteria, params: dict | None = None) -> list[Model]:
+    """The `model` objects that `criteria(select)` picks, in its order: made from plain rows as
+    tracked() objects, or loaded by the ORM when changes are pending (its autoflush sees them).
+    `criteria` is a module-level function (its statements are built once)."""
+    if pending():
+        return list(db.session.scalars(_orm_statement(model, criteria), params or {}))
+    return [tracked(model, dict(row._mapping)) for row in read(_row_statement(model, criteria), params)]
+
+
+def get(model: type[Model], ident: int) -> Model | None:
+    """db.session.get() for a read-only page: the object in the session, else one plain row made a
+    tracked() object (an ORM get cost several times as much as the row)."""
+    existing = db.session.identity_map.get(identity_key(model, ident))
+    if existing is not None or pending():
+        return existing if existing is not None else db.session.get(model, ident)
+    row = read(_get_statement(model), {"ident": ident}).first()
+    return tracked(model, dict(row._mapping)) if row is not None else None
+
+
+@cache
+def _orm_statement(model: type, criteria):
+    return criteria(select(model))
+
+
+@cache
+def _row_statement(model: type, criteria):
+    return criteria(select(*labelled(model, "")))
+
+
+@cache
+def _get_statement(model: type):
+    return select(*labelled(model, "")).where(model.__mapper__.primary_key[0] == bindparam("ident"))
 
 
 @cache

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
 from core import languages
-from core.reads import read
+from core.reads import objects, read, rows
 from extensions import db
 from training import frozen, progress
 from training.hooks import Standing, hooks
@@ -233,13 +233,11 @@ def live_modules(course: Course) -> list[Module]:
 
 def visible_courses() -> list[Course]:
     """Courses a learner may open: not archived, with at least one published module."""
-    return list(db.session.scalars(_visible_statement()))
+    return objects(Course, _visible)  # plain rows made tracked objects (core.reads): My training asks on every visit
 
 
-@cache
-def _visible_statement():
-    # Built once per process, like the other statements every learner page runs.
-    return select(Course).where(Course.is_archived.is_(False), Course.id.in_(_has_published())).order_by(Course.code)
+def _visible(query):
+    return query.where(Course.is_archived.is_(False), Course.id.in_(_has_published())).order_by(Course.code)
 
 
 def _has_published():
@@ -340,12 +338,11 @@ def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
     version_ids = [v.id for v in studied.values()]
     viewed: dict[int, set[int]] = {}
     if version_ids:
-        for lesson_id, version_id in db.session.execute(_viewed_statement(),
-                                                        {"user_id": user.id, "version_ids": version_ids}):
+        for lesson_id, version_id in rows(_viewed_statement(), {"user_id": user.id, "version_ids": version_ids}):
             viewed.setdefault(version_id, set()).add(lesson_id)
     completed: set[tuple[int, int]] = set()
     if modules:
-        completed = {(module_id, cycle) for module_id, cycle in db.session.execute(
+        completed = {(module_id, cycle) for module_id, cycle in rows(
             _completed_statement(), {"user_id": user.id, "module_ids": [m.id for m in modules]})}
     result = []
     for module in modules:
@@ -370,10 +367,9 @@ def _completed_statement():
                    Completion.module_id.in_(bindparam("module_ids", expanding=True))).distinct())
 
 
-@cache
-def _live_modules_statement():
-    return (select(Module).where(Module.course_id.in_(bindparam("course_ids", expanding=True)),
-                                 Module.is_archived.is_(False)).order_by(Module.course_id, Module.position))
+def _live_modules(query):
+    return (query.where(Module.course_id.in_(bindparam("course_ids", expanding=True)), Module.is_archived.is_(False))
+            .order_by(Module.course_id, Module.position))
 
 
 def courses_progress(user: User, courses: list[Course], *,
@@ -385,7 +381,7 @@ def courses_progress(user: User, courses: list[Course], *,
     if not courses:
         return {}
     cycles = progress.current_cycles(user.id, courses)
-    modules = list(db.session.scalars(_live_modules_statement(), {"course_ids": [c.id for c in courses]}))
+    modules = objects(Module, _live_modules, {"course_ids": [c.id for c in courses]})
     if outlines:
         versions = _outlines(user.id, [m.id for m in modules])  # archived modules and courses are left out above
     else:

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from core import reads
 from core.forms import EmptyForm
 from core.layout import kept_fragment
 from extensions import db
@@ -86,7 +87,7 @@ def my_training():
 @login_required
 def course(course_id: int):
     """Signed-in people: a course's modules, their progress in each, and where to continue."""
-    course = db.get_or_404(Course, course_id)
+    course = reads.get(Course, course_id) or abort(404)
     modules = learning.course_progress(current_user, course, outlines=True)
     if not modules:  # archived, or nothing published yet
         abort(404)
