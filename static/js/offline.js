@@ -1,13 +1,5 @@
-// Study with an interrupted connection. Every page works without this script; it only adds:
-// - on a course page, "Make available offline": installs the service worker (/sw.js) and saves
-//   the course's pages, images and static files on this device;
-// - on quiz pages, each answer is kept on this device (localStorage) as soon as it is chosen and
-//   sent to the server (JSON, CSRF header); the page says which answers are "saved on this
-//   device" and which are "sent". Answers are stored per attempt and question, and the server
-//   upserts per attempt and question, so sending twice never counts twice;
-// - on lesson pages, "mark as read" while offline is kept and sent later (the same idempotent POST);
-// - everywhere, what is waiting is sent as soon as the connection returns (and tried again
-//   every so often while it waits, since browsers do not always notice the link coming back).
+// Study with an interrupted connection: README "Offline study" says what this adds to pages that
+// work without it (courses saved on the device, quiz answers and lessons read kept and sent later).
 (function () {
   "use strict";
   var status = document.getElementById("offline-status");
@@ -61,21 +53,17 @@
     return flushing;
   }
 
-  // The browser's "online" event is not enough: on a weak link the device can believe it is online
-  // while nothing gets through, and then no event comes when the link is back. What could not be
-  // sent is tried again after 2 s, then 4, 8... up to a minute, until it goes (or the browser says
-  // it is offline: its "online" event takes over).
-  var RETRY_FIRST = 2000;
-  var RETRY_MOST = 60000;
-  var retryDelay = RETRY_FIRST;
+  // On a weak link the browser may think it is online and then never fire "online": what could
+  // not be sent is tried again after 2, 4, 8... s, up to a minute.
+  var retryDelay = 2000;
   var retryTimer = null;
 
   function retryLater() {
     var waiting = pending();
-    if (!waiting.answers && !waiting.lessons) { retryDelay = RETRY_FIRST; return; }
+    if (!waiting.answers && !waiting.lessons) { retryDelay = 2000; return; }
     if (retryTimer || !navigator.onLine) { return; }
     retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, RETRY_MOST);
+    retryDelay = Math.min(retryDelay * 2, 60000);
   }
 
   async function sendAll() {
@@ -102,7 +90,7 @@
     } catch (e) { return markRetry(attempt, answers, "offline"); }  // no connection: keep them
     var done = response.ok;
     var refused = response.status === 409 || response.status === 403 || response.status === 404;
-    // e.g. an old CSRF token or a server error: keep them (a fresh page or Save sends them), and say it failed
+    // e.g. an old CSRF token or a server error: keep them, and say it failed
     if (!done && !refused) { return markRetry(attempt, answers, "failed"); }
     var box = outbox();
     Object.keys(answers).forEach(function (question) {
@@ -114,9 +102,8 @@
     write(KEY, box);
   }
 
-  // Why an answer still waits: "offline" (the request never reached the server) or "failed" (the
-  // server answered with an error). Until a send has been tried, the answer is only "sending": the
-  // page must not say "saved on this device" while the send is on its way.
+  // Why an answer waits: "offline" (never reached the server) or "failed" (an error reply). Until a
+  // send is tried it is only "sending", not "saved on this device".
   function markRetry(attempt, answers, why) {
     var box = outbox();
     Object.keys(answers).forEach(function (question) {
@@ -173,8 +160,9 @@
   }
 
   window.addEventListener("online", function () {
-    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
-    retryDelay = RETRY_FIRST;
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    retryDelay = 2000;
     render();
     flush();
   });
@@ -182,9 +170,8 @@
 
   // ---- quiz pages -------------------------------------------------------------------------------
 
-  // The answer reader knows no question type: a type's learner snippet answers with form controls
-  // named q<question id> (it must post without JavaScript), and these read them as the form posts
-  // them: a ticked box or radio button gives its value, a text, number or select field what it holds.
+  // No question type is known here: a type's snippet posts form controls named q<question id>,
+  // read as the form posts them (ticked boxes and radios their value, other fields what they hold).
   var ANSWER_FIELDS = "input[name^=q], select[name^=q], textarea[name^=q]";
 
   function questionsOnPage(form) {
