@@ -6,10 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from urllib.parse import parse_qsl, urlencode
 
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_babel, get_locale
+from flask_babel import format_date, get_babel, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,7 +24,7 @@ from core.permissions import require, role_required
 from core.spreadsheet import Table, csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db
-from reports import charts, dashboard, exports, lists, notices, reminders
+from reports import charts, dashboard, exports, formats, lists, notices, reminders
 from reports import hq as hq_report
 from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
@@ -81,6 +79,7 @@ def mission(mission_id: int):
     mission = _mission_for(mission_id)
     board, form, filters = _board(mission)
     rtl = text_direction() == "rtl"
+    page_date, page_decimal = _page_formatters()
     overdue = lists.overdue_page(board, filters, progress=False)
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int), progress=False)
     lists.add_progress(board, [*overdue.items, *arrivals.items])  # one statement for both lists
@@ -90,7 +89,7 @@ def mission(mission_id: int):
     # The page's tables come from the definitions the downloads use (reports.exports).
     tables = {name: exports.mission_table(name, board, filters, category_names) for name in ("headline", "sessions")}
     tables["getting_in"] = exports.getting_in_table(_getting_in(board), may_print)
-    figures = {"sessions": charts.column_bars([(format_date(first, "MMM"), count) for first, count in board.sessions],
+    figures = {"sessions": charts.column_bars([(page_date(first, "MMM"), count) for first, count in board.sessions],
                                               rtl=rtl, title=_("In-person sessions held per month, last 12 months"))}
     if board.selected is not None:
         tables |= {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
@@ -107,7 +106,7 @@ def mission(mission_id: int):
                             value=f"{m.percent:.0f}%", part_labels={"done": _("Completed"), "not_done": _("Not yet")})
                  for m in board.modules], title=_("People who completed each module"), rtl=rtl,
                 colours=charts.PROGRESS_COLOURS, label_width=220),
-            "trend": charts.trend_line([(_short_date(start), count) for start, count in board.trend], rtl=rtl,
+            "trend": charts.trend_line([(page_date(start, "d MMM"), count) for start, count in board.trend], rtl=rtl,
                                        title=_("Course completions (certificates issued) per week, last 12 weeks")),
             "headline": charts.stacked_bars(
                 [charts.Bar(_short(line.course_title), dict(line.counts.by_status), part_labels=dict(STATUS_NAMES))
@@ -115,7 +114,6 @@ def mission(mission_id: int):
         }
     query = _filter_query()
     status_names, back = _status_names(), urlencode(request.args.to_dict())[:1500]
-    page_date, page_decimal = _page_formatters()
     screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=status_names,
                          token=generate_csrf(), remind_url=url_for(".remind", mission_id=mission.id), back=back,
                          slip_url=_url_per_person("slips.person_slip", mission_id=mission.id))
@@ -144,13 +142,13 @@ def _status_names() -> dict[str, Markup]:
 
 
 def _page_formatters() -> tuple[Callable, Callable]:
-    """flask_babel's format_date and format_decimal for one page, each value formatted once (the
-    lists repeat the same dates and the tables the same counts), and the locale and the default
-    date format looked up once rather than on every call, as flask_babel does. A datetime still
-    goes through flask_babel.format_date, which moves it to the user's time zone first."""
+    """flask_babel's format_date and format_decimal for one page: the locale and the default date
+    format looked up once rather than on every call, as flask_babel does, and each pattern made
+    into plain string work once per process (reports.formats). A datetime still goes through
+    flask_babel.format_date, which moves it to the user's time zone first."""
     locale, date_formats = get_locale(), get_babel().instance.date_formats
-    dates: dict = {}
-    numbers: dict = {}
+    day_formats: dict = {}
+    number_formats: dict = {}
 
     def date_pattern(pattern: str | None) -> str:  # as flask_babel's format_date looks it up
         pattern = date_formats["date"] if pattern is None else pattern
@@ -159,16 +157,16 @@ def _page_formatters() -> tuple[Callable, Callable]:
     def page_date(value, pattern: str | None = None) -> str:
         if isinstance(value, datetime) or value is None:
             return format_date(value, pattern)
-        key = (value, pattern)
-        if key not in dates:
-            dates[key] = babel_dates.format_date(value, date_pattern(pattern), locale=locale)
-        return dates[key]
+        formatter = day_formats.get(pattern)
+        if formatter is None:
+            formatter = day_formats[pattern] = formats.date_formatter(locale, date_pattern(pattern))
+        return formatter(value)
 
     def page_decimal(value, format: str | None = None) -> str:
-        key = (value, format)
-        if key not in numbers:
-            numbers[key] = babel_numbers.format_decimal(value, format=format, locale=locale)
-        return numbers[key]
+        formatter = number_formats.get(format)
+        if formatter is None:
+            formatter = number_formats[format] = formats.decimal_formatter(locale, format)
+        return formatter(value)
     return page_date, page_decimal
 
 
@@ -191,10 +189,6 @@ def _filter_query() -> dict[str, str]:
 def _short(text: str, length: int = 30) -> str:
     """A chart label that fits its column; the table beside the chart has the whole text."""
     return text if len(text) <= length else text[:length - 1].rstrip() + "…"
-
-
-def _short_date(day: date) -> str:
-    return format_date(day, "d MMM")
 
 
 @bp.get("/missions/<int:mission_id>/dashboard/export")
@@ -298,10 +292,11 @@ def hq():
         "%(mission)s: course completions per week, last 12 weeks", mission=row.mission.code))
         for rows in grouped.values() for row in rows}
     tables = {kind: exports.hq_screen_table(rows) for kind, rows in grouped.items()}
-    screen = ScreenCells(format_date=format_date, format_decimal=format_decimal, status_names=STATUS_NAMES)
+    page_date, page_decimal = _page_formatters()
+    screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=STATUS_NAMES)
     return render_template("reports/hq.html", tables=tables, sort=sort, kind_names=KIND_NAMES, sparks=sparks,
                            status_names=STATUS_NAMES, screen=screen, reveal_small=reveals_small_cells(current_user),
-                           sort_urls=_sort_urls(sort))
+                           sort_urls=_sort_urls(sort), format_date=page_date, format_decimal=page_decimal)
 
 
 def _sort_urls(sort: str) -> dict[str, str]:
