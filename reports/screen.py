@@ -17,10 +17,10 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from core.spreadsheet import Column, Table
+from reports.words import gettext as _
 from training.statuses import STATUS
 
 NUMERIC = ("number", "percent", "count")  # right-aligned, as the macro's header says

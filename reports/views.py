@@ -8,7 +8,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_babel, get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -29,6 +28,7 @@ from reports import hq as hq_report
 from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
 from reports.screen import ScreenCells
+from reports.words import gettext as _
 from training.player import interface_language
 from training.statuses import STATUS_LIST
 
@@ -58,9 +58,9 @@ def _board(mission: Mission) -> tuple[dashboard.MissionDashboard, DashboardFilte
     return board, form, filters
 
 
-def _bars(rows, label_of) -> list[charts.Bar]:
+def _bars(rows, label_of, names: dict[str, str]) -> list[charts.Bar]:
+    """`names`: the statuses' names, as text."""
     bars = []
-    names = {k: str(v) for k, v in STATUS_NAMES.items()}
     for row in rows:
         parts = {s: c.count for s, c in row.cells.items() if c.shown}
         hidden = sum(c.count for c in row.cells.values() if not c.shown)
@@ -80,6 +80,7 @@ def mission(mission_id: int):
     board, form, filters = _board(mission)
     rtl = text_direction() == "rtl"
     page_date, page_decimal = _page_formatters()
+    status_names = _status_names()
     overdue = lists.overdue_page(board, filters, progress=False)
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int), progress=False)
     lists.add_progress(board, [*overdue.items, *arrivals.items])  # one statement for both lists
@@ -96,24 +97,26 @@ def mission(mission_id: int):
         tables |= {name: exports.mission_table(name, board, filters, category_names, rows=page.items, actions=actions)
                    for name, page in (("overdue", overdue), ("arrivals", arrivals))}
         course = board.selected.course_title
+        names = {key: str(name) for key, name in status_names.items()}
+        module_parts = {"done": _("Completed"), "not_done": _("Not yet")}
         figures |= {
-            "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
+            "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit"), names), rtl=rtl,
                                          title=_("Readiness by unit: %(course)s", course=course)),
-            "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key)),
+            "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key), names),
                                               rtl=rtl, title=_("Readiness by category: %(course)s", course=course)),
             "modules": charts.stacked_bars(
                 [charts.Bar(_short(f"{m.position}. {m.title}"), {"done": m.people, "not_done": m.of - m.people},
-                            value=f"{m.percent:.0f}%", part_labels={"done": _("Completed"), "not_done": _("Not yet")})
+                            value=f"{m.percent:.0f}%", part_labels=module_parts)
                  for m in board.modules], title=_("People who completed each module"), rtl=rtl,
                 colours=charts.PROGRESS_COLOURS, label_width=220),
             "trend": charts.trend_line([(page_date(start, "d MMM"), count) for start, count in board.trend], rtl=rtl,
                                        title=_("Course completions (certificates issued) per week, last 12 weeks")),
             "headline": charts.stacked_bars(
-                [charts.Bar(_short(line.course_title), dict(line.counts.by_status), part_labels=dict(STATUS_NAMES))
+                [charts.Bar(_short(line.course_title), dict(line.counts.by_status), part_labels=status_names)
                  for line in board.requirements], title=_("Readiness per required course"), rtl=rtl, label_width=220),
         }
     query = _filter_query()
-    status_names, back = _status_names(), urlencode(request.args.to_dict())[:1500]
+    back = urlencode(request.args.to_dict())[:1500]
     screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=status_names,
                          token=generate_csrf(), remind_url=url_for(".remind", mission_id=mission.id), back=back,
                          slip_url=_url_per_person("slips.person_slip", mission_id=mission.id))
