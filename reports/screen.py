@@ -70,18 +70,28 @@ class ScreenCells:
                 attributes += f' data-label="{escape(column.heading)}"'
             opening, closing = ("<th scope=\"row\">", "</th>") if number == 0 else (f"<td{attributes}>", "</td>")
             drawers.append(self._plain(column, opening, closing))
-        out = []
+        cells = list(zip(drawers, columns, strict=True))
+        row_class = table.row_class
+        out: list[str] = []
+        append = out.append
         for row in table.rows:
-            row_class = table.row_class(row) if table.row_class else ""
-            out.append(f'\n  <tr class="{escape(row_class)}">' if row_class else "\n  <tr>")
-            out.extend([draw(column, row) for draw, column in zip(drawers, columns, strict=True)])
-            out.append("</tr>\n  ")
+            css = row_class(row) if row_class else ""
+            append(f'\n  <tr class="{escape(css)}">' if css else "\n  <tr>")
+            out += [draw(column, row) for draw, column in cells]
+            append("</tr>\n  ")
         return Markup("".join(out))  # noqa: S704 (every value above is escaped)
 
     def _plain(self, column: Column, opening: str, closing: str) -> Callable[[Column, Any], str]:
-        shown = self._formatter(column.kind)
-        if not column.link and not column.hint:  # most cells: no link, no hint
-            return lambda column, row: f"{opening}{shown(column.value(row))}{closing}"
+        shown, value, hint = self._formatter(column.kind), column.value, column.hint
+        if not column.link and not hint:  # most cells: no link, no hint
+            return lambda column, row: f"{opening}{shown(value(row))}{closing}"
+        if not column.link:  # a hint (the lists' names and courses)
+            def hinted(column: Column, row) -> str:
+                words = hint(row)
+                if words:
+                    return f'{opening}{shown(value(row))} <span class="hint-inline">{escape(words)}</span>{closing}'
+                return f"{opening}{shown(value(row))}{closing}"
+            return hinted
 
         def draw(column: Column, row) -> str:
             content = shown(column.value(row))
@@ -141,21 +151,35 @@ class ScreenCells:
         return f'<td class="status-{escape(row.status)}">{self.status_names[row.status]}</td>'
 
     def _status_since(self, column: Column, row) -> str:
-        since = self.words["since"]
+        # (The translations are written unescaped and the day is escaped already: plain % writes
+        # what Markup's % would, without escaping each argument again.)
+        since = str(self.words["since"])
         return (f'<td class="status-{escape(row.status)}">{self.status_names[row.status]} '
                 f'{since % {"day": self._date(row.since)}}</td>')
 
-    def _remind(self, column: Column, row) -> str:
-        label = self.words["remind_name"] % {"name": row.name}
-        missing = "" if row.has_email else f' <span class="hint-inline">{self.words["email_missing"]}</span>'
+    @cached_property
+    def _remind_parts(self) -> tuple[str, str, str, str, str]:
+        """The remind cell around its person's id and name, and the e-mail hint, for every row of the page."""
         return (f'<td>\n      <form method="post" action="{self.remind_url}" class="inline-form">\n'
                 f'        <input type="hidden" name="csrf_token" value="{self.token}"><input type="hidden" name="person" '
-                f'value="{escape(row.user_id)}"><input type="hidden" name="back" value="{self.back}">\n'
-                f'        <button type="submit" class="button-secondary small" aria-label="{label}">{self.words["remind"]}'
-                f'</button>\n      </form>{missing}</td>')
+                f'value="',
+                f'"><input type="hidden" name="back" value="{self.back}">\n'
+                f'        <button type="submit" class="button-secondary small" aria-label="',
+                f'">{self.words["remind"]}</button>\n      </form>',
+                str(self.words["remind_name"]),
+                f' <span class="hint-inline">{self.words["email_missing"]}</span>')
+
+    def _remind(self, column: Column, row) -> str:
+        opening, person, closing, label, missing = self._remind_parts
+        return (f'{opening}{escape(row.user_id)}{person}{label % {"name": escape(row.name)}}{closing}'
+                f'{"" if row.has_email else missing}</td>')
+
+    @cached_property
+    def _new_code_parts(self) -> tuple[str, str]:
+        return (f'" class="inline-form">\n  <input type="hidden" name="csrf_token" value="{self.token}">\n'
+                f'  <button type="submit" class="button-secondary small">{self.words["new_code"]}'
+                f'<span class="visually-hidden"> – ', '</span></button>\n</form></td>')
 
     def _new_code(self, column: Column, row) -> str:
-        return (f'<td><form method="post" action="{escape(self.slip_url(row.user_id))}" class="inline-form">\n'
-                f'  <input type="hidden" name="csrf_token" value="{self.token}">\n'
-                f'  <button type="submit" class="button-secondary small">{self.words["new_code"]}'
-                f'<span class="visually-hidden"> – {escape(row.name)}</span></button>\n</form></td>')
+        middle, closing = self._new_code_parts
+        return f'<td><form method="post" action="{escape(self.slip_url(row.user_id))}{middle}{escape(row.name)}{closing}'
