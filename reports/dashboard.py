@@ -11,8 +11,7 @@ from functools import lru_cache
 from sqlalchemy import Integer, String, and_, bindparam, select
 
 from accounts.models import Category, Mission
-from core.reads import read
-from extensions import db
+from core.reads import labelled, read, tracked_from
 from inperson.services import sessions_per_month
 from reports import mission_rows, queries
 from reports.queries import Moment
@@ -105,16 +104,22 @@ def now_moment(at: datetime | None = None) -> Moment:
 
 def applicable_requirements(mission: Mission, lang: str) -> list[tuple[Requirement, str, int]]:
     """The active requirements that can apply in the mission (its own and its kind's), with their
-    courses' titles and renewal windows (days)."""
-    found = db.session.execute(_applicable_requirements(), {"mission_id": mission.id, "kind": mission.kind})
-    return [(requirement, pick(course.title, lang, course.default_language) or course.code, course.renewal_window_days)
-            for requirement, course in found]
+    courses' titles and renewal windows (days). Read as plain rows, each requirement made the
+    session's object from its row (core.reads.tracked_from): loading both through the ORM cost
+    twice as much, on every dashboard request."""
+    found = read(_applicable_requirements(), {"mission_id": mission.id, "kind": mission.kind})
+    return [(tracked_from(Requirement, row, "requirement_"),
+             pick(row.course_title, lang, row.course_default_language) or row.course_code, row.course_renewal_window_days)
+            for row in found.mappings()]
 
 
 @lru_cache(maxsize=1)
 def _applicable_requirements():
-    """Built once per process; parameters mission_id and kind."""
-    return (select(Requirement, Course).join(Course, Course.id == Requirement.course_id)
+    """Built once per process (on first use: the mappers are configured by then); parameters mission_id and kind."""
+    return (select(*labelled(Requirement, "requirement_"), Course.title.label("course_title"),
+                   Course.default_language.label("course_default_language"), Course.code.label("course_code"),
+                   Course.renewal_window_days.label("course_renewal_window_days"))
+            .join(Course, Course.id == Requirement.course_id)
             .where(Requirement.is_active.is_(True), (Requirement.mission_id == bindparam("mission_id", type_=Integer))
                    | (Requirement.mission_kind == bindparam("kind", type_=String)))
             .order_by(Requirement.id))
@@ -135,7 +140,7 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     windows = {r.course_id: window for r, _t, window in candidates}
     statement, parameters = queries.mission_figures(moment, people_now, rows, chosen.id if chosen else None,
                                                     [m.id for m in modules], windows)
-    figures = db.session.execute(statement, parameters).all()
+    figures = read(statement, parameters).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)

@@ -83,12 +83,16 @@ def _date_formatter(locale_name: str, format: str) -> Callable[[date], str]:
     pattern = babel_dates.get_date_format(format, locale).pattern if format in ("full", "long", "medium", "short") \
         else format
     template = babel_dates.parse_pattern(pattern).format
-    fields = {name: _date_field(name, locale) for name in _FIELD.findall(template)}
-    if None in fields.values():
+    names = _FIELD.findall(template)
+    fields = tuple(_date_field(name, locale) for name in names)
+    if None in fields:
         return babel
+    # "%(MMM)s %(d)s, %(y)s" as "{0} {1}, {2}": the fields by position, no dict per day.
+    positional = _FIELD.sub(lambda _match, n=iter(range(len(names))): f"{{{next(n)}}}",
+                            template.replace("{", "{{").replace("}", "}}")) % ()
 
     def fast(day: date) -> str:
-        return template % {name: field(day) for name, field in fields.items()}
+        return positional.format(*[field(day) for field in fields])
 
     if any(fast(day) != babel(day) for day in DATE_SAMPLES):
         return babel
