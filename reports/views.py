@@ -11,7 +11,7 @@ from flask_babel import format_date, get_babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from accounts import activation
@@ -123,7 +123,32 @@ def mission(mission_id: int):
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
                            figures=figures, status_names=status_names, format_date=page_date,
                            format_decimal=page_decimal, may_remind=may_remind, back=back, screen=screen,
-                           query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
+                           query=query, reveal_small=reveals_small_cells(current_user), tables=tables,
+                           export_links=_export_links(mission.id, query))
+
+
+def _export_links(mission_id: int, query: dict[str, str]) -> Callable[[str], Markup]:
+    """The "Download this table: CSV · Excel (XLSX)" line under each of the page's nine tables,
+    its words translated once for the page (written as the templates write translations)."""
+    intro, csv, xlsx = (Markup(_(words)) for words in ("Download this table:", "CSV", "Excel (XLSX)"))  # noqa: S704 (our own catalogue)
+    csv_url, xlsx_url = (_url_per_value(".mission_export", "table", mission_id=mission_id, format=fmt, **query)
+                         for fmt in ("csv", "xlsx"))
+
+    def links(table: str) -> Markup:
+        return Markup(f'<p class="export-links no-print">{intro}\n  <a href="{escape(csv_url(table))}">{csv}</a> ·\n'  # noqa: S704 (escaped)
+                      f'  <a href="{escape(xlsx_url(table))}">{xlsx}</a>\n</p>')
+    return links
+
+
+def _url_per_value(endpoint: str, name: str, **values) -> Callable[[str], str]:
+    """url_for(endpoint, **{name: value}, **values) for each of a few plain values (letters, digits
+    and _), built once with a stand-in, as _url_per_person does for ids."""
+    stand_in = "standin918273645"
+    url = url_for(endpoint, **{name: stand_in}, **values)
+    if url.count(stand_in) != 1:
+        return lambda value: url_for(endpoint, **{name: value}, **values)
+    before, after = url.split(stand_in)
+    return lambda value: f"{before}{value}{after}" if value.isascii() and value.isidentifier() else url_for(endpoint, **{name: value}, **values)
 
 
 def _url_per_person(endpoint: str, **values) -> Callable[[int], str]:
