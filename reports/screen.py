@@ -1,11 +1,12 @@
-"""The rows of a dashboard table as HTML, drawn in Python for templates/reports/_table.html.
+"""A dashboard table as HTML (caption, header, rows), drawn in Python for templates/reports/_table.html.
 
 A mission dashboard's page has some 600 cells (50 names in the overdue list, 20 arrivals, the
 breakdowns): drawn by Jinja macros, one call and one captured block per cell, they took about a
 quarter of the page's CPU time at 10,000 people (issue #14). Here each cell is a few string
 joins; the words, the CSRF token and the URLs the cells repeat are looked up once per page.
 
-The HTML is the macro's, byte for byte (the header stays in the macro). A column with a snippet
+The HTML is what the macro drew, byte for byte (the header's sort links and swatches too: drawing
+the header in Jinja cost a third as much as all the rows). A column with a snippet
 is drawn by the Python snippet of that name below when there is one (the lists' cells, repeated
 on every row), otherwise by the macro of templates/reports/_cells.html (the headline's shares,
 the HQ cells: a few rows each).
@@ -19,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from core.spreadsheet import Column, Table
+from core.spreadsheet import ACTION, Column, Table
 from reports.words import gettext as _
 from training.statuses import STATUS
 
@@ -56,6 +57,44 @@ class ScreenCells:
             ("remind_name", _("Remind %(name)s", name="%(name)s")), ("new_code", _("New code")),
             ("email_missing", _("no e-mail: in the app only")), ("since", _("since %(day)s", day="%(day)s")),
             *((key, _(status.label)) for key, status in STATUS.items()))}
+
+    def table(self, table: Table, caption: Any, macros, *, css: str = "figures", caption_hidden: bool = False,
+              scroll: str = "", swatches: bool = True, labelled: bool = False, sort: str = "",
+              sort_urls: dict[str, str] | None = None) -> Markup:
+        """The whole table of templates/reports/_table.html's data_table, as that macro drew it
+        (its arguments, `css` for its `class`): caption, header and rows."""
+        columns = table.screen_columns()
+        head = []
+        for number, column in enumerate(columns):
+            head.append('<th scope="col" class="num">' if number and column.kind in NUMERIC else '<th scope="col">')
+            heading = escape(column.heading)
+            if column.kind == ACTION:
+                head.append(f'<span class="visually-hidden">{heading}</span>')
+            elif column.sort and sort_urls:
+                head.append(self._sort_link(column, heading, sort, sort_urls))
+            else:
+                if swatches and column.key in STATUS:
+                    head.append(f'<span class="swatch swatch-{escape(column.key)}" aria-hidden="true"></span>')
+                head.append(heading)
+            head.append("</th>")
+        scrolls = f" {escape(scroll)}" if scroll else ""
+        table_class = f' class="{escape(css)}"' if css else ""
+        caption_class = ' class="visually-hidden"' if caption_hidden else ""
+        return Markup(  # noqa: S704 (every value is escaped; the rows are Markup)
+            f'\n\n<div class="table-scroll{scrolls}" tabindex="0">\n<table{table_class}>\n'
+            f'  <caption{caption_class}>{escape(caption)}</caption>\n'
+            f'  <thead><tr>{"".join(head)}</tr></thead>\n  <tbody>\n  {self.rows(table, columns, macros, labelled)}\n'
+            f'  </tbody>\n</table>\n</div>')
+
+    def _sort_link(self, column: Column, heading: str, sort: str, sort_urls: dict[str, str]) -> str:
+        """A sortable column's header: a link to the other order, and which order is shown."""
+        link = f'<a href="{escape(sort_urls[column.sort])}"'
+        if sort.lstrip("-") != column.sort:
+            return f"{link}>{heading}</a>"
+        descending = sort.startswith("-")
+        order = _words(_("(sorted, descending)") if descending else _("(sorted, ascending)"))
+        return (f'{link} aria-current="true">{heading} <span aria-hidden="true">{"▼" if descending else "▲"}</span>'
+                f'<span class="visually-hidden">{order}</span></a>')
 
     def rows(self, table: Table, columns: list[Column], macros, labelled: bool = False) -> Markup:
         """The <tr> of every row of `table`, as the macro's loop drew them; `macros`: the
