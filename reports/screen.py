@@ -5,11 +5,11 @@ breakdowns): drawn by Jinja macros, one call and one captured block per cell, th
 quarter of the page's CPU time at 10,000 people (issue #14). Here each cell is a few string
 joins; the words, the CSRF token and the URLs the cells repeat are looked up once per page.
 
-The HTML is what the macro drew, byte for byte (the header's sort links and swatches too: drawing
-the header in Jinja cost a third as much as all the rows). A column with a snippet
-is drawn by the Python snippet of that name below when there is one (the lists' cells, repeated
-on every row), otherwise by the macro of templates/reports/_cells.html (the headline's shares,
-the HQ cells: a few rows each).
+The HTML is what the macros drew, byte for byte (the header's sort links and swatches too:
+drawing the header in Jinja cost a third as much as all the rows). A column with a snippet is
+drawn by the Python snippet of that name below when there is one (the lists' buttons, the
+headline's and the HQ table's shares: the HQ view's 75 figure cells took half its template time
+as macros), otherwise by the macro of templates/reports/_cells.html (the slips' forms).
 """
 
 from __future__ import annotations
@@ -39,15 +39,18 @@ class ScreenCells:
 
     def __init__(self, *, format_date: Callable, format_decimal: Callable, status_names: dict[str, Any],
                  token: str | None = None, remind_url: str | None = None,
-                 slip_url: Callable[[int], str] | None = None, back: str = "") -> None:
+                 slip_url: Callable[[int], str] | None = None, back: str = "",
+                 sparks: dict[int, Markup] | None = None) -> None:
         self.format_date, self.format_decimal = format_date, format_decimal
         self.status_names = {key: escape(name) for key, name in status_names.items()}
         self.token, self.remind_url, self.slip_url, self.back = escape(token or ""), escape(remind_url or ""), slip_url, escape(back)
         self._numbers: dict = {}
         self._dates: dict = {}
+        self.sparks = sparks or {}  # the HQ table's trend: each mission's sparkline (reports.charts)
         self.snippets: dict[str, Callable[[Column, Any], str]] = {
             "status": self._status, "status_since": self._status_since, "remind": self._remind,
-            "new_code": self._new_code}
+            "new_code": self._new_code, "share": self._share, "hq_share": self._hq_share,
+            "hq_figure": self._hq_figure, "hq_trend": self._hq_trend}
 
     @cached_property
     def words(self) -> dict[str, Markup]:
@@ -56,6 +59,11 @@ class ScreenCells:
             ("fewer_than_5", _("fewer than 5")), ("hidden", _("hidden")), ("remind", _("Remind")),
             ("remind_name", _("Remind %(name)s", name="%(name)s")), ("new_code", _("New code")),
             ("email_missing", _("no e-mail: in the app only")), ("since", _("since %(day)s", day="%(day)s")),
+            ("of_whom", _("of whom")), ("online", _("online")), ("in_person", _("in person")),
+            ("mixed", _("online and in person")), ("recognised", _("recognised")),
+            ("renewal_due", _("of whom %(num)s renewal due", num="%(num)s")),
+            ("no_course", _("No course required")),
+            ("weeks_before", _("%(before)s in the 4 weeks before", before="%(before)s")),
             *((key, _(status.label)) for key, status in STATUS.items()))}
 
     def table(self, table: Table, caption: Any, macros, *, css: str = "figures", caption_hidden: bool = False,
@@ -144,7 +152,7 @@ class ScreenCells:
         return draw
 
     def value(self, kind: str, value) -> str:
-        """A value of a column kind as templates/reports/_macros.html's cell() prints it."""
+        """A value of a column kind as the page writes it (a count hidden by the small-cell rule as its words)."""
         return self._formatter(kind)(value)
 
     def _formatter(self, kind: str) -> Callable[[Any], str]:
@@ -222,3 +230,56 @@ class ScreenCells:
     def _new_code(self, column: Column, row) -> str:
         middle, closing = self._new_code_parts
         return f'<td><form method="post" action="{escape(self.slip_url(row.user_id))}{middle}{escape(row.name)}{closing}'
+
+    # The figures with their shares: the mission headline's (a row per course) and the HQ table's
+    # (a row per mission), as the macros of templates/reports/_cells.html drew them.
+
+    def _cleared_by_line(self, split: dict[str, int]) -> str:
+        """How the cleared were cleared, each "mode count" pair isolated (bdi), so in Arabic the
+        pairs follow one another right to left and no number drifts to its neighbour's name."""
+        pairs = [f"<bdi>{self.words[mode]} {self._number(split[mode])}</bdi>"
+                 for mode in ("online", "in_person", "mixed", "recognised") if split.get(mode)]
+        return f'{self.words["of_whom"]} {" · ".join(pairs)}'
+
+    def _share(self, column: Column, row) -> str:
+        """A mission's readiness per course: the count, its percentage, and for cleared how (online,
+        in person, ...) where not all online, and the renewals due."""
+        counts = row.counts
+        out = f'<td class="num">{self._number(column.value(row))} <span class="pct">({self._percent(counts.percent(column.key))})</span>'
+        if column.key == "cleared" and counts.not_all_online:
+            out += f'<br><span class="hint-inline cleared-by">{self._cleared_by_line(counts.cleared_by)}</span>'
+        if column.key == "cleared" and counts.renewal_due:
+            renewals = str(self.words["renewal_due"]) % {"num": self._number(counts.renewal_due)}
+            out += f'<br><span class="hint-inline renewal-due">{renewals}</span>'
+        return out + "</td>"
+
+    def _hq_cell(self, column: Column, row, content: Callable[[], str]) -> str:
+        """An HQ figure: a mission with no required course has one cell, "No course required",
+        across the figures (drawn by the first of them, the others draw nothing)."""
+        if row.counts.total:
+            return f'<td class="num" data-label="{escape(column.heading)}">{content()}</td>'
+        if column.key == "cleared":
+            return f'<td colspan="5" class="no-course">{self.words["no_course"]}</td>'
+        return ""
+
+    def _hq_share(self, column: Column, row) -> str:
+        def content() -> str:
+            shown = self._percent(row.shown_percent(column.key))
+            out = f'{f"<strong>{shown}</strong>" if column.key == "cleared" else shown} ' \
+                  f'<span class="pct">({self._count(row.cells[column.key])})</span>'
+            if column.key == "cleared" and row.cells["cleared"].shown and row.counts.not_all_online:
+                out += f'<br><span class="hint-inline cleared-by">{self._cleared_by_line(row.counts.cleared_by)}</span>'
+            return out
+        return self._hq_cell(column, row, content)
+
+    def _hq_figure(self, column: Column, row) -> str:
+        return self._hq_cell(column, row, lambda: self.value(column.kind, column.value(row)))
+
+    def _hq_trend(self, column: Column, row) -> str:
+        change = row.change
+        arrow = (f' <span class="trend-up" aria-hidden="true">(▲ {self._number(change)})</span>' if change > 0 else
+                 f' <span class="trend-down" aria-hidden="true">(▼ {self._number(-change)})</span>' if change < 0 else "")
+        before = str(self.words["weeks_before"]) % {"before": self._number(row.before)}
+        return (f'<td class="trend-cell" data-label="{escape(column.heading)}">{self.sparks[row.mission.id]}\n'
+                f'      <span>{self._number(row.recent)}{arrow}</span>\n'
+                f'      <span class="visually-hidden">{before}</span></td>')

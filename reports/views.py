@@ -343,7 +343,7 @@ def hq():
         for rows in grouped.values() for row in rows}
     tables = {kind: exports.hq_screen_table(rows) for kind, rows in grouped.items()}
     page_date, page_decimal = _page_formatters()
-    screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=STATUS_NAMES)
+    screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=STATUS_NAMES, sparks=sparks)
     return render_template("reports/hq.html", tables=tables, sort=sort, kind_names=KIND_NAMES, sparks=sparks,
                            status_names=STATUS_NAMES, screen=screen, reveal_small=reveals_small_cells(current_user),
                            sort_urls=_sort_urls(sort), format_date=page_date, format_decimal=page_decimal)
