@@ -1,6 +1,6 @@
 """Every dashboard table defined once, column by column (core.spreadsheet.Column): the page draws
 its columns from the same definitions (templates/reports/_table.html, data_table; the cells that
-carry buttons or several figures by the snippets of templates/reports/_cells.html) and CSV and
+carry buttons or several figures by the snippets of reports.screen) and CSV and
 XLSX write them all (but the buttons), with the same filters and the same small-cell rule as the screen. Values
 keep their types (dates, numbers, None for empty): CSV writes them as text, XLSX as typed cells
 (core.spreadsheet keeps formula-like text inert)."""

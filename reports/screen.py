@@ -6,10 +6,10 @@ quarter of the page's CPU time at 10,000 people (issue #14). Here each cell is a
 joins; the words, the CSRF token and the URLs the cells repeat are looked up once per page.
 
 The HTML is what the macros drew, byte for byte (the header's sort links and swatches too:
-drawing the header in Jinja cost a third as much as all the rows). A column with a snippet is
-drawn by the Python snippet of that name below when there is one (the lists' buttons, the
-headline's and the HQ table's shares: the HQ view's 75 figure cells took half its template time
-as macros), otherwise by the macro of templates/reports/_cells.html (the slips' forms).
+drawing the header in Jinja cost a third as much as all the rows). A column with a snippet
+(core.spreadsheet.Column.snippet: buttons, a figure with its share) is drawn by the snippet of
+that name below: the lists' buttons, the slips' forms, the headline's and the HQ table's shares
+(the HQ view's 75 figure cells took half its template time as macros).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from core.spreadsheet import ACTION, Column, Table
 from reports.words import gettext as _
+from reports.words import ngettext
 from training.statuses import STATUS
 
 NUMERIC = ("number", "percent", "count")  # right-aligned, as the macro's header says
@@ -40,17 +41,18 @@ class ScreenCells:
     def __init__(self, *, format_date: Callable, format_decimal: Callable, status_names: dict[str, Any],
                  token: str | None = None, remind_url: str | None = None,
                  slip_url: Callable[[int], str] | None = None, back: str = "",
-                 sparks: dict[int, Markup] | None = None) -> None:
+                 sparks: dict[int, Markup] | None = None, slips_url: str = "") -> None:
         self.format_date, self.format_decimal = format_date, format_decimal
         self.status_names = {key: escape(name) for key, name in status_names.items()}
         self.token, self.remind_url, self.slip_url, self.back = escape(token or ""), escape(remind_url or ""), slip_url, escape(back)
         self._numbers: dict = {}
         self._dates: dict = {}
         self.sparks = sparks or {}  # the HQ table's trend: each mission's sparkline (reports.charts)
+        self.slips_url = escape(slips_url)  # where "Getting people in" prints a unit's slips
         self.snippets: dict[str, Callable[[Column, Any], str]] = {
             "status": self._status, "status_since": self._status_since, "remind": self._remind,
             "new_code": self._new_code, "share": self._share, "hq_share": self._hq_share,
-            "hq_figure": self._hq_figure, "hq_trend": self._hq_trend}
+            "hq_figure": self._hq_figure, "hq_trend": self._hq_trend, "slips": self._slips}
 
     @cached_property
     def words(self) -> dict[str, Markup]:
@@ -64,9 +66,10 @@ class ScreenCells:
             ("renewal_due", _("of whom %(num)s renewal due", num="%(num)s")),
             ("no_course", _("No course required")),
             ("weeks_before", _("%(before)s in the 4 weeks before", before="%(before)s")),
+            ("new_slips", _("New slips for everyone")),
             *((key, _(status.label)) for key, status in STATUS.items()))}
 
-    def table(self, table: Table, caption: Any, macros, *, css: str = "figures", caption_hidden: bool = False,
+    def table(self, table: Table, caption: Any, *, css: str = "figures", caption_hidden: bool = False,
               scroll: str = "", swatches: bool = True, labelled: bool = False, sort: str = "",
               sort_urls: dict[str, str] | None = None) -> Markup:
         """The whole table of templates/reports/_table.html's data_table, as that macro drew it
@@ -91,7 +94,7 @@ class ScreenCells:
         return Markup(  # noqa: S704 (every value is escaped; the rows are Markup)
             f'\n\n<div class="table-scroll{scrolls}" tabindex="0">\n<table{table_class}>\n'
             f'  <caption{caption_class}>{escape(caption)}</caption>\n'
-            f'  <thead><tr>{"".join(head)}</tr></thead>\n  <tbody>\n  {self.rows(table, columns, macros, labelled)}\n'
+            f'  <thead><tr>{"".join(head)}</tr></thead>\n  <tbody>\n  {self.rows(table, columns, labelled)}\n'
             f'  </tbody>\n</table>\n</div>')
 
     def _sort_link(self, column: Column, heading: str, sort: str, sort_urls: dict[str, str]) -> str:
@@ -104,13 +107,12 @@ class ScreenCells:
         return (f'{link} aria-current="true">{heading} <span aria-hidden="true">{"▼" if descending else "▲"}</span>'
                 f'<span class="visually-hidden">{order}</span></a>')
 
-    def rows(self, table: Table, columns: list[Column], macros, labelled: bool = False) -> Markup:
-        """The <tr> of every row of `table`, as the macro's loop drew them; `macros`: the
-        templates/reports/_cells.html module, for the snippets drawn there."""
+    def rows(self, table: Table, columns: list[Column], labelled: bool = False) -> Markup:
+        """The <tr> of every row of `table`, as the macro's loop drew them."""
         drawers = []
         for number, column in enumerate(columns):
             if column.snippet:
-                drawers.append(self.snippets.get(column.snippet) or getattr(macros, column.snippet))
+                drawers.append(self.snippets[column.snippet])
                 continue
             attributes = ' class="num"' if column.kind in NUMERIC else ""
             if labelled:
@@ -232,7 +234,7 @@ class ScreenCells:
         return f'<td><form method="post" action="{escape(self.slip_url(row.user_id))}{middle}{escape(row.name)}{closing}'
 
     # The figures with their shares: the mission headline's (a row per course) and the HQ table's
-    # (a row per mission), as the macros of templates/reports/_cells.html drew them.
+    # (a row per mission), as the macros of templates/reports/_cells.html drew them before.
 
     def _cleared_by_line(self, split: dict[str, int]) -> str:
         """How the cleared were cleared, each "mode count" pair isolated (bdi), so in Arabic the
@@ -283,3 +285,20 @@ class ScreenCells:
         return (f'<td class="trend-cell" data-label="{escape(column.heading)}">{self.sparks[row.mission.id]}\n'
                 f'      <span>{self._number(row.recent)}{arrow}</span>\n'
                 f'      <span class="visually-hidden">{before}</span></td>')
+
+    def _slips(self, column: Column, row) -> str:
+        """Getting people in: new activation slips for a unit's people (row: unit id, label, people,
+        never signed in; unit id 0 is the whole mission, -1 the people without a unit, who get no form)."""
+        unit_id, label, _people, never = row
+        if unit_id < 0:
+            return "<td></td>"
+        named = f'<span class="visually-hidden"> – {escape(label)}</span></button>'
+        print_never = ""
+        if never:
+            words = ngettext("Print %(num)s slip: never signed in", "Print %(num)s slips: never signed in", never)
+            print_never = f'<button type="submit" name="who" value="never" class="button-secondary small">{words}{named}'
+        return (f'<td>\n      <form method="post" action="{self.slips_url}" class="inline-form">\n'
+                f'        <input type="hidden" name="csrf_token" value="{self.token}"><input type="hidden" name="unit" '
+                f'value="{escape(unit_id)}">\n        {print_never}\n'
+                f'        <button type="submit" name="who" value="all" class="button-secondary small">'
+                f'{self.words["new_slips"]}{named}\n      </form></td>')

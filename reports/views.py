@@ -141,7 +141,8 @@ def mission(mission_id: int):
     back = urlencode(request.args.to_dict())[:1500]
     screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=status_names,
                          token=generate_csrf(), remind_url=url_for(".remind", mission_id=mission.id), back=back,
-                         slip_url=_url_per_person("slips.person_slip", mission_id=mission.id))
+                         slip_url=_url_per_person("slips.person_slip", mission_id=mission.id),
+                         slips_url=url_for("slips.print_slips", mission_id=mission.id))
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
                            figures=figures, status_names=status_names, format_date=page_date,
                            format_decimal=page_decimal, may_remind=may_remind, back=back, screen=screen,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import has_app_context
 from flask_babel import gettext as babel_gettext
+from flask_babel import ngettext as babel_ngettext
 
 from core.templating import _translations as request_catalogue
 
@@ -22,3 +23,11 @@ def gettext(string: str, **variables) -> str:
         return babel_gettext(string, **variables)
     translated = request_catalogue().ugettext(string)
     return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """flask_babel's ngettext likewise: the form for `num`, %-formatted with num and the variables."""
+    if not has_app_context():
+        return babel_ngettext(singular, plural, num, **variables)
+    variables.setdefault("num", num)
+    return request_catalogue().ungettext(singular, plural, num) % variables
