@@ -137,7 +137,7 @@ def requirement_rows(people, on: date, moment: datetime, requirements: list[Requ
     """readiness_from when the requirements are already known in Python: one SELECT per
     requirement with its course, due days and categories as constants, so no person is joined to
     the missions and requirements tables or matched against the category list with LIKE. For one
-    mission, `requirements` are those that apply there (reports.dashboard.applicable_requirements);
+    mission, `requirements` are those that apply there (reports.dashboard.applicable_and_recognised);
     for several, `missions_of` gives each requirement's missions (its own, or every mission of its
     kind). Same columns and rows as readiness_from (tests/test_reports_dashboard.py, test_reports_hq.py).
     Recognised outside certificates are joined only for the requirements that have any (one small

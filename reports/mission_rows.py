@@ -39,14 +39,18 @@ ROWS = Table(
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
-def fill(moment: Moment, mission_id: int, requirements: list[Requirement]) -> tuple[Table, Table]:
+def fill(moment: Moment, mission_id: int, requirements: list[Requirement],
+         recognised: set[int] | None = None) -> tuple[Table, Table]:
     """(PEOPLE, ROWS) filled for the mission at `moment`: one row per person deployed there now,
-    and one per person and requirement that applies to them (the columns of readiness_rows)."""
+    and one per person and requirement that applies to them (the columns of readiness_rows).
+    `recognised`: the requirements someone holds a recognised outside certificate for, when the
+    caller has asked already (readiness.report_sql.recognised_requirements)."""
     connection = db.session.connection()
     for statement in _recreate(connection.dialect):
         connection.exec_driver_sql(statement)
     connection.execute(_insert_people(), {"on": moment.on, "mission_id": mission_id})
-    recognised = recognised_requirements(requirements)
+    if recognised is None:
+        recognised = recognised_requirements(requirements)
     insert_rows = _insert_rows(tuple(RequirementTerms.of(r) for r in requirements),
                                frozenset(r.id for r in requirements if r.id in recognised))
     if insert_rows is not None:
