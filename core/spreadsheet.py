@@ -21,9 +21,8 @@ class Column:
     """One column, for the page and the download alike: header, value and kind come from here only.
 
     The fields after `kind` change the page only (a download writes `value`, nothing else): a hint
-    after the value, a link on it, another header, or a snippet (a macro of
-    templates/reports/_cells.html) that draws the whole cell where a plain value will not do
-    (buttons, a figure with its percentage)."""
+    after the value, a link on it, another header, or a snippet (one of reports.screen's) that
+    draws the whole cell where a plain value will not do (buttons, a figure with its percentage)."""
 
     key: str
     label: Any                      # the header: text or a lazy translation
@@ -31,7 +30,7 @@ class Column:
     kind: str = TEXT
     hint: Callable[[Any], Any] | None = None       # a row -> small text after the value (None: none)
     link: Callable[[Any], str | None] | None = None  # a row -> where the value links to (None: no link)
-    snippet: str | None = None      # the macro that draws the cell (<td> or <th> included)
+    snippet: str | None = None      # the snippet that draws the cell (<td> or <th> included)
     screen_label: Any = None        # the page's header, where it differs from the download's
     sort: str | None = None         # the sort its header links to, on a page sorted by column
     screen_only: bool = False       # never in a download (buttons; a figure drawn from exported columns)

@@ -12,10 +12,12 @@ tests/test_reports_readiness.py checks the two agree on generated data, on both 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Integer, and_, case, func, literal, null, or_, select, true, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, null, or_, select, true, union_all
+from sqlalchemy.sql.elements import ClauseElement
 
 from accounts.models import CATEGORIES, Deployment, Mission, User
 from certificates.models import Certificate
@@ -33,6 +35,33 @@ from recognition.models import OutsideCertificate
 from training.models import Requirement
 
 FAR_FUTURE = date(9999, 12, 31)
+# The day and the instant as bound parameters, for statements built once per process and shape
+# (reports.mission_rows, reports.queries.hq_figures): their values come with each execution.
+ON = bindparam("on", type_=Date)
+AT = bindparam("at", type_=Certificate.__table__.c.expires_at.type)
+
+
+@dataclass(frozen=True)
+class RequirementTerms:
+    """What requirement_rows and requirement_counts read of a requirement, hashable: a statement
+    built from them is kept per process (building and compiling it took a millisecond or more of
+    every dashboard request, issue #14), and a changed requirement makes a new one."""
+
+    id: int
+    course_id: int
+    due_days: int
+    satisfied_by: str
+    category_list: tuple[str, ...]
+
+    @classmethod
+    def of(cls, requirement: Requirement) -> RequirementTerms:
+        return cls(requirement.id, requirement.course_id, requirement.due_days, requirement.satisfied_by,
+                   tuple(requirement.category_list))
+
+
+def bound(value):
+    """`value` as a bound literal, or the bound parameter (ON, AT, ...) it already is."""
+    return value if isinstance(value, ClauseElement) else literal(value)
 
 
 def is_open(deployment, on: date):
@@ -65,7 +94,7 @@ def current_people(on: date, *, mission_ids=None):
 def status_of(people, certificate, on: date, moment: datetime, due_days=Requirement.due_days, outside=None):
     """The readiness CASE of readiness.rule.readiness_rows, over these columns (`outside`: the
     joined recognition, None when none is joined)."""
-    return status_case(certificate, outside, moment, days_since(people.c.arrival_on, literal(on)) <= due_days)
+    return status_case(certificate, outside, moment, days_since(people.c.arrival_on, bound(on)) <= due_days)
 
 
 def readiness_from(people, on: date, moment: datetime, *, requirement_id: int | None = None):
@@ -108,12 +137,13 @@ def requirement_rows(people, on: date, moment: datetime, requirements: list[Requ
     """readiness_from when the requirements are already known in Python: one SELECT per
     requirement with its course, due days and categories as constants, so no person is joined to
     the missions and requirements tables or matched against the category list with LIKE. For one
-    mission, `requirements` are those that apply there (reports.dashboard.applicable_requirements);
+    mission, `requirements` are those that apply there (reports.dashboard.applicable_and_recognised);
     for several, `missions_of` gives each requirement's missions (its own, or every mission of its
     kind). Same columns and rows as readiness_from (tests/test_reports_dashboard.py, test_reports_hq.py).
     Recognised outside certificates are joined only for the requirements that have any (one small
     look first; `recognised`, when the caller has looked already), so a requirement nobody is
-    recognised for costs what it did before them."""
+    recognised for costs what it did before them. For a statement built once, `on` and `moment`
+    may be ON and AT and `requirements` RequirementTerms (reports.mission_rows)."""
     parts = []
     if recognised is None:
         recognised = recognised_requirements(requirements)
@@ -156,12 +186,19 @@ def recognised_requirements(requirements: list[Requirement]) -> set[int]:
     """The ids of these requirements someone holds a recognised outside certificate for (one small look)."""
     if not requirements:
         return set()
-    return set(db.session.scalars(select(OutsideCertificate.requirement_id).distinct().where(
-        OutsideCertificate.removed_at.is_(None), OutsideCertificate.requirement_id.in_([r.id for r in requirements]))))
+    return set(db.session.scalars(_recognised(), {"ids": [r.id for r in requirements]}))
+
+
+@lru_cache(maxsize=1)
+def _recognised():
+    """Built once per process; parameter ids (a list)."""
+    return select(OutsideCertificate.requirement_id).distinct().where(
+        OutsideCertificate.removed_at.is_(None),
+        OutsideCertificate.requirement_id.in_(bindparam("ids", expanding=True, type_=Integer)))
 
 
 def requirement_counts(people, on: date, moment: datetime, requirements: list[Requirement],
-                       missions_of: dict[int, list[int]]):
+                       missions_of: dict[int, list[int]], *, recognised: set[int] | None = None):
     """requirement_rows counted, for many missions at once: a SELECT of (mission_id, status,
     cleared_by, people) whose rows, added up per (mission_id, status, cleared_by), give the number
     of requirement_rows in each (a group can come in several rows). None when no requirement applies.
@@ -176,13 +213,16 @@ def requirement_counts(people, on: date, moment: datetime, requirements: list[Re
     those of its missions and categories. Requirements someone holds a recognised outside
     certificate for (rare) keep requirement_rows, grouped, since the recognition is per person.
     Each further course or way of earning it costs one more join: of everyone when its
-    requirements apply in every mission that has one, else of the people of their missions."""
+    requirements apply in every mission that has one, else of the people of their missions.
+    `on` and `moment` may be ON and AT, `requirements` RequirementTerms, and `recognised` the
+    requirements someone is recognised for when the caller has looked already."""
     applicable = [r for r in requirements if missions_of.get(r.id)]
-    recognised = recognised_requirements(applicable)
+    if recognised is None:
+        recognised = recognised_requirements(applicable)
     parts = []
     plain = [r for r in applicable if r.id not in recognised]
     periods = sorted({r.due_days for r in plain})
-    days_in = days_since(people.c.arrival_on, literal(on))
+    days_in = days_since(people.c.arrival_on, bound(on))
     # The smallest period the person is still within (NULL: past them all). A requirement with
     # `due_days` finds the person due exactly when that period is at most its own.
     within = case(*((days_in <= days, literal(days, Integer)) for days in periods), else_=null()) if periods else null()

@@ -11,9 +11,9 @@ from functools import lru_cache
 from sqlalchemy import Integer, String, and_, bindparam, select
 
 from accounts.models import Category, Mission
-from core.reads import read
-from extensions import db
+from core.reads import labelled, read, tracked_from
 from inperson.services import sessions_per_month
+from recognition.models import OutsideCertificate
 from reports import mission_rows, queries
 from reports.queries import Moment
 from reports.smallcells import Cell, mask_table
@@ -103,18 +103,30 @@ def now_moment(at: datetime | None = None) -> Moment:
     return Moment(on=at.date(), at=at)
 
 
-def applicable_requirements(mission: Mission, lang: str) -> list[tuple[Requirement, str, int]]:
+def applicable_and_recognised(mission: Mission, lang: str) -> tuple[list[tuple[Requirement, str, int]], set[int]]:
     """The active requirements that can apply in the mission (its own and its kind's), with their
-    courses' titles and renewal windows (days)."""
-    found = db.session.execute(_applicable_requirements(), {"mission_id": mission.id, "kind": mission.kind})
-    return [(requirement, pick(course.title, lang, course.default_language) or course.code, course.renewal_window_days)
-            for requirement, course in found]
+    courses' titles and renewal windows (days); and the ids of those someone holds a recognised
+    outside certificate for (readiness.report_sql.recognised_requirements, asked in the same
+    statement: one statement fewer on every dashboard request). Read as plain
+    rows, each requirement made the session's object from its row (core.reads.tracked_from):
+    loading both through the ORM cost twice as much, on every dashboard request."""
+    found = read(_applicable_requirements(), {"mission_id": mission.id, "kind": mission.kind}).mappings().all()
+    return ([(tracked_from(Requirement, row, "requirement_"),
+              pick(row.course_title, lang, row.course_default_language) or row.course_code,
+              row.course_renewal_window_days) for row in found],
+            {row.requirement_id for row in found if row.someone_recognised})
 
 
 @lru_cache(maxsize=1)
 def _applicable_requirements():
-    """Built once per process; parameters mission_id and kind."""
-    return (select(Requirement, Course).join(Course, Course.id == Requirement.course_id)
+    """Built once per process (on first use: the mappers are configured by then); parameters mission_id and kind."""
+    recognised = select(OutsideCertificate.id).where(OutsideCertificate.requirement_id == Requirement.id,
+                                                     OutsideCertificate.removed_at.is_(None)).exists()
+    return (select(*labelled(Requirement, "requirement_"), Course.title.label("course_title"),
+                   Course.default_language.label("course_default_language"), Course.code.label("course_code"),
+                   Course.renewal_window_days.label("course_renewal_window_days"),
+                   recognised.label("someone_recognised"))
+            .join(Course, Course.id == Requirement.course_id)
             .where(Requirement.is_active.is_(True), (Requirement.mission_id == bindparam("mission_id", type_=Integer))
                    | (Requirement.mission_kind == bindparam("kind", type_=String)))
             .order_by(Requirement.id))
@@ -126,16 +138,16 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     (reports.mission_rows), then one SQL statement over them (queries.mission_figures). The lists
     (reports.lists) read the same tables, so they must run in the same transaction."""
     moment = moment or now_moment()
-    candidates = applicable_requirements(mission, lang)
+    candidates, recognised = applicable_and_recognised(mission, lang)
     chosen = next((r for r, _t, _w in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
     unit_rows = read(queries.units_of(), {"mission_id": mission.id}).all()
     units = [(row.id, row.code) for row in unit_rows]
     modules = course_modules(chosen.course_id, lang) if chosen else []
-    people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t, _w in candidates])
+    people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t, _w in candidates], recognised)
     windows = {r.course_id: window for r, _t, window in candidates}
     statement, parameters = queries.mission_figures(moment, people_now, rows, chosen.id if chosen else None,
                                                     [m.id for m in modules], windows)
-    figures = db.session.execute(statement, parameters).all()
+    figures = read(statement, parameters).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)

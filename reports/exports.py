@@ -1,6 +1,6 @@
 """Every dashboard table defined once, column by column (core.spreadsheet.Column): the page draws
 its columns from the same definitions (templates/reports/_table.html, data_table; the cells that
-carry buttons or several figures by the snippets of templates/reports/_cells.html) and CSV and
+carry buttons or several figures by the snippets of reports.screen) and CSV and
 XLSX write them all (but the buttons), with the same filters and the same small-cell rule as the screen. Values
 keep their types (dates, numbers, None for empty): CSV writes them as text, XLSX as typed cells
 (core.spreadsheet keeps formula-like text inert)."""
@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from core.spreadsheet import ACTION, DATE, NUMBER, PERCENT, TEXT, Column, Table
 from readiness.rule import CLEARED_BY
@@ -20,7 +18,8 @@ from reports import lists
 from reports.dashboard import BreakdownRow, MissionDashboard
 from reports.hq import MissionRow
 from reports.smallcells import SMALL, Cell
-from training.statuses import STATUS, STATUS_LIST
+from reports.words import gettext as _
+from training.statuses import N_, STATUS, STATUS_LIST
 
 MISSION_TABLES = ("headline", "delivery", "units", "categories", "modules", "trend", "sessions", "overdue", "arrivals")
 FORMATS = ("csv", "xlsx")
@@ -33,8 +32,9 @@ ACTION_COLUMNS = ("remind", "new_code")  # the lists' buttons: remind the person
 
 
 # How the last reminder reached the person (lists.ListedPerson.reached_by; None: in the app, not seen yet)
-REACHED_BY = {"both": _l("by e-mail and in the app"), "email": _l("by e-mail"), "app": _l("in the app"),
-              None: _l("in the app, not seen yet")}
+# (Messages, translated where shown: a lazy string would go through flask_babel's gettext, reports.words.)
+REACHED_BY = {"both": N_("by e-mail and in the app"), "email": N_("by e-mail"), "app": N_("in the app"),
+              None: N_("in the app, not seen yet")}
 
 
 def status_label(status: str) -> str:
@@ -66,13 +66,13 @@ def export_value(column: Column, value):
 
 
 # How a cleared person was cleared (readiness.rule.CLEARED_BY), as the tables head it.
-DELIVERY_LABELS = {"online": _l("Cleared online"), "in_person": _l("Cleared in person"),
-                   "mixed": _l("Cleared online and in person"), "recognised": _l("Cleared (recognised)")}
+DELIVERY_LABELS = {"online": N_("Cleared online"), "in_person": N_("Cleared in person"),
+                   "mixed": N_("Cleared online and in person"), "recognised": N_("Cleared (recognised)")}
 
 
 def delivery_label(mode: str) -> str:
     """(Translates the one label asked for: a page heads some 16 columns with these.)"""
-    return str(DELIVERY_LABELS[mode])
+    return _(DELIVERY_LABELS[mode])
 
 
 def _delivery_columns(count: Callable, kind: str) -> list[Column]:
@@ -186,7 +186,7 @@ def _overdue(board: MissionDashboard, category_names: dict[str, str], rows: list
     buttons = _action_columns(actions)
     # Translated once for the list, filled in per row (a page lists 50 people).
     modules_done = _("%(done)s of %(all)s modules done", done="%(done)s", all=modules)
-    reached_by = {key: str(words) for key, words in REACHED_BY.items()}
+    reached_by = {key: _(words) for key, words in REACHED_BY.items()}
     columns = (*person,
                Column("course", _("Course"), lambda p: course, screen_label=_("Missing"),
                       hint=lambda p: modules_done % {"done": p.modules_done}),

@@ -75,7 +75,7 @@ def hq_rows(moment: Moment, *, reveal_small: bool, sort: str = "mission") -> dic
     missions = db.session.scalars(queries.all_missions()).all()
     rows = {m.id: MissionRow(m, 0, Counts()) for m in missions}
     requirements, missions_of = requirement_scopes()
-    for figure in db.session.execute(queries.hq_figures(moment, requirements, missions_of)):
+    for figure in db.session.execute(*queries.hq_figures(moment, requirements, missions_of)):
         row = rows.get(figure.number)
         if row is None:
             continue

@@ -20,7 +20,7 @@ from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.schema import CreateTable
 
 from extensions import db
-from readiness.report_sql import current_people, requirement_rows
+from readiness.report_sql import AT, ON, RequirementTerms, current_people, recognised_requirements, requirement_rows
 from reports.queries import Moment
 from training.models import Requirement
 
@@ -39,17 +39,32 @@ ROWS = Table(
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
-def fill(moment: Moment, mission_id: int, requirements: list[Requirement]) -> tuple[Table, Table]:
+def fill(moment: Moment, mission_id: int, requirements: list[Requirement],
+         recognised: set[int] | None = None) -> tuple[Table, Table]:
     """(PEOPLE, ROWS) filled for the mission at `moment`: one row per person deployed there now,
-    and one per person and requirement that applies to them (the columns of readiness_rows)."""
+    and one per person and requirement that applies to them (the columns of readiness_rows).
+    `recognised`: the requirements someone holds a recognised outside certificate for, when the
+    caller has asked already (readiness.report_sql.recognised_requirements)."""
     connection = db.session.connection()
     for statement in _recreate(connection.dialect):
         connection.exec_driver_sql(statement)
     connection.execute(_insert_people(), {"on": moment.on, "mission_id": mission_id})
-    rows = requirement_rows(PEOPLE, moment.on, moment.at, requirements)
-    if rows is not None:
-        connection.execute(_insert(ROWS, rows))
+    if recognised is None:
+        recognised = recognised_requirements(requirements)
+    insert_rows = _insert_rows(tuple(RequirementTerms.of(r) for r in requirements),
+                               frozenset(r.id for r in requirements if r.id in recognised))
+    if insert_rows is not None:
+        connection.execute(insert_rows, {"on": moment.on, "at": moment.at})
     return PEOPLE, ROWS
+
+
+@lru_cache(maxsize=64)
+def _insert_rows(requirements: tuple[RequirementTerms, ...], recognised: frozenset[int]):
+    """INSERT INTO ROWS, built once per process for each set of requirements (and those someone is
+    recognised for): the day and the instant are its parameters. Building it on every request
+    took about a millisecond (issue #14). None when no requirement applies."""
+    rows = requirement_rows(PEOPLE, ON, AT, list(requirements), recognised=set(recognised))
+    return None if rows is None else _insert(ROWS, rows)
 
 
 @lru_cache(maxsize=4)

@@ -21,7 +21,16 @@ from sqlalchemy.sql.selectable import CompoundSelect
 
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
-from readiness.report_sql import category_keys, current_people, in_scope, requirement_counts
+from readiness.report_sql import (
+    AT,
+    ON,
+    RequirementTerms,
+    category_keys,
+    current_people,
+    in_scope,
+    recognised_requirements,
+    requirement_counts,
+)
 from reports.models import Reminder
 from training.models import Completion, Module
 
@@ -201,26 +210,42 @@ def _week_part(rows, mine):
             .where(mine).group_by(week))
 
 
-def hq_figures(moment: Moment, requirements: list, missions_of: dict[int, list[int]]):
-    """Every mission's numbers in one statement. Rows (figure, number = mission id, text, status, people):
-    people (deployed now), status (person x requirement counts), cleared_by (of the cleared rows,
-    text = what cleared them, readiness.rule.CLEARED_BY), week (number = mission id,
-    text = week 0..11 as text, people = certificates issued that week). `requirements` are the
-    active ones, `missions_of` each one's missions (reports.hq.requirement_scopes).
+def hq_figures(moment: Moment, requirements: list, missions_of: dict[int, list[int]]) -> tuple[CompoundSelect, dict]:
+    """Every mission's numbers in one statement, as (statement, parameters). Rows (figure, number =
+    mission id, text, status, people): people (deployed now), status (person x requirement counts),
+    cleared_by (of the cleared rows, text = what cleared them, readiness.rule.CLEARED_BY), week
+    (number = mission id, text = week 0..11 as text, people = certificates issued that week).
+    `requirements` are the active ones, `missions_of` each one's missions (reports.hq.requirement_scopes).
 
     The people are read once into a CTE. Every join to them reads the whole CTE and groups the
     result into a few hundred rows (requirement_counts, _weekly); only then does each requirement
     pick its missions and categories. A CTE's columns have no statistics, so a condition on them
-    before a join made PostgreSQL expect a few hundred people where there are tens of thousands."""
-    people = current_people(moment.on).cte("people").prefix_with("MATERIALIZED")
+    before a join made PostgreSQL expect a few hundred people where there are tens of thousands.
+
+    The statement is built once per process for each set of requirements, their missions and those
+    someone is recognised for (one small look first): building and compiling it took about a
+    quarter of the HQ view's time at 10,000 people (issue #14). The day and instants are its parameters."""
+    recognised = recognised_requirements([r for r in requirements if missions_of.get(r.id)])
+    statement = _hq_figures(tuple(RequirementTerms.of(r) for r in requirements),
+                            tuple((r.id, tuple(missions_of.get(r.id) or ())) for r in requirements),
+                            frozenset(recognised))
+    return statement, {"on": moment.on, "at": moment.at, "trend_start": moment.trend_start,
+                       "trend_from": _start_of(moment.trend_start, moment)}
+
+
+@lru_cache(maxsize=16)
+def _hq_figures(requirements: tuple[RequirementTerms, ...], scopes: tuple[tuple[int, tuple[int, ...]], ...],
+                recognised: frozenset[int]):
+    missions_of = dict(scopes)
+    people = current_people(ON).cte("people").prefix_with("MATERIALIZED")
     count = func.count()
     people_part = select(*_figure("people", people.c.mission_id, people=count)).group_by(people.c.mission_id)
-    counted = requirement_counts(people, moment.on, moment.at, requirements, missions_of)
+    counted = requirement_counts(people, ON, AT, list(requirements), missions_of, recognised=set(recognised))
     if counted is None:
         return people_part
     counts = counted.subquery("counted")
     total = cast(func.sum(counts.c.people), Integer)
-    weekly = _weekly(people, moment, [r for r in requirements if missions_of.get(r.id)], missions_of)
+    weekly = _weekly(people, [r for r in requirements if missions_of.get(r.id)], missions_of)
     return union_all(
         people_part,
         select(*_figure("status", counts.c.mission_id, status=counts.c.status, people=total))
@@ -233,21 +258,21 @@ def hq_figures(moment: Moment, requirements: list, missions_of: dict[int, list[i
     )
 
 
-def _weekly(people, moment: Moment, requirements: list, missions_of: dict[int, list[int]]):
+def _weekly(people, requirements: list, missions_of: dict[int, list[int]]):
     """(mission_id, week, certificates): each requirement's people's certificates of its course
-    issued in the TREND_WEEKS weeks, per week (rows to add up). The certificates are joined to
-    everyone once and grouped by mission, category, course and week; each requirement then adds up
-    the groups of its course, missions and categories."""
+    issued in the TREND_WEEKS weeks (parameters trend_start, its first instant trend_from, and at),
+    per week (rows to add up). The certificates are joined to everyone once and grouped by mission,
+    category, course and week; each requirement then adds up the groups of its course, missions and categories."""
     issued = Certificate.__table__.alias("issued")
-    week = ((day_number(issued.c.issued_at) - day_number(literal(moment.trend_start))) // 7)
+    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // 7)
     by_category = category_keys(people, requirements)
     groups = (select(people.c.mission_id, *by_category, issued.c.course_id, week.label("week"),
                      func.count().label("certificates"))
               .select_from(people)
               .join(issued, and_(issued.c.user_id == people.c.user_id,
                                  issued.c.course_id.in_(sorted({r.course_id for r in requirements})),
-                                 issued.c.issued_at >= _start_of(moment.trend_start, moment),
-                                 issued.c.issued_at <= moment.at))
+                                 issued.c.issued_at >= bindparam("trend_from", type_=issued.c.issued_at.type),
+                                 issued.c.issued_at <= AT))
               .group_by(people.c.mission_id, *by_category, issued.c.course_id, week)
               .cte("issued_weekly").prefix_with("MATERIALIZED"))
     parts = [select(groups.c.mission_id, groups.c.week, groups.c.certificates)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_babel, get_locale
-from flask_babel import gettext as _
+from flask_babel import format_date, get_babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
-from sqlalchemy import select
+from markupsafe import Markup, escape
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.orm.util import identity_key
 
 from accounts import activation
 from accounts.models import Mission
@@ -23,14 +22,16 @@ from audit.services import record
 from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
 from core.permissions import require, role_required
+from core.reads import columns, read, tracked
 from core.spreadsheet import Table, csv_stream, xlsx_bytes
 from core.templating import text_direction
 from extensions import db
-from reports import charts, dashboard, exports, lists, notices, reminders
+from reports import charts, dashboard, exports, formats, lists, notices, reminders
 from reports import hq as hq_report
 from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
 from reports.screen import ScreenCells
+from reports.words import gettext as _
 from training.player import interface_language
 from training.statuses import STATUS_LIST
 
@@ -43,9 +44,28 @@ STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hid
 
 
 def _mission_for(mission_id: int) -> Mission:
-    mission = db.get_or_404(Mission, mission_id)
+    mission = _mission(mission_id)
+    if mission is None:
+        abort(404)
     require(can_view_dashboard(current_user, mission))
     return mission
+
+
+def _mission(mission_id: int) -> Mission | None:
+    """The mission as db.session.get finds it: the session's own when it holds it, else read as a
+    plain row and made the session's object (core.reads.tracked), half the cost of an ORM load."""
+    held = db.session.identity_map.get(identity_key(Mission, mission_id))
+    if held is not None:
+        return held
+    row = read(_mission_row(), {"id": mission_id}).mappings().first()
+    return None if row is None else tracked(Mission, dict(row))
+
+
+@lru_cache(maxsize=1)
+def _mission_row():
+    """Every column of a mission (parameter id), by attribute name; built on first use (mappers configured)."""
+    return select(*(column.label(key) for key, column in columns(Mission))).where(
+        Mission.id == bindparam("id", type_=Integer))
 
 
 def _board(mission: Mission) -> tuple[dashboard.MissionDashboard, DashboardFilterForm, dict]:
@@ -60,9 +80,9 @@ def _board(mission: Mission) -> tuple[dashboard.MissionDashboard, DashboardFilte
     return board, form, filters
 
 
-def _bars(rows, label_of) -> list[charts.Bar]:
+def _bars(rows, label_of, names: dict[str, str]) -> list[charts.Bar]:
+    """`names`: the statuses' names, as text."""
     bars = []
-    names = {k: str(v) for k, v in STATUS_NAMES.items()}
     for row in rows:
         parts = {s: c.count for s, c in row.cells.items() if c.shown}
         hidden = sum(c.count for c in row.cells.values() if not c.shown)
@@ -81,6 +101,8 @@ def mission(mission_id: int):
     mission = _mission_for(mission_id)
     board, form, filters = _board(mission)
     rtl = text_direction() == "rtl"
+    page_date, page_decimal = _page_formatters()
+    status_names = _status_names()
     overdue = lists.overdue_page(board, filters, progress=False)
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int), progress=False)
     lists.add_progress(board, [*overdue.items, *arrivals.items])  # one statement for both lists
@@ -90,39 +112,66 @@ def mission(mission_id: int):
     # The page's tables come from the definitions the downloads use (reports.exports).
     tables = {name: exports.mission_table(name, board, filters, category_names) for name in ("headline", "sessions")}
     tables["getting_in"] = exports.getting_in_table(_getting_in(board), may_print)
-    figures = {"sessions": charts.column_bars([(format_date(first, "MMM"), count) for first, count in board.sessions],
+    figures = {"sessions": charts.column_bars([(page_date(first, "MMM"), count) for first, count in board.sessions],
                                               rtl=rtl, title=_("In-person sessions held per month, last 12 months"))}
     if board.selected is not None:
         tables |= {name: exports.mission_table(name, board, filters, category_names) for name in SCREEN_TABLES}
         tables |= {name: exports.mission_table(name, board, filters, category_names, rows=page.items, actions=actions)
                    for name, page in (("overdue", overdue), ("arrivals", arrivals))}
         course = board.selected.course_title
+        names = {key: str(name) for key, name in status_names.items()}
+        module_parts = {"done": _("Completed"), "not_done": _("Not yet")}
         figures |= {
-            "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit")), rtl=rtl,
+            "units": charts.stacked_bars(_bars(board.by_unit, lambda r: r.label or _("No unit"), names), rtl=rtl,
                                          title=_("Readiness by unit: %(course)s", course=course)),
-            "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key)),
+            "categories": charts.stacked_bars(_bars(board.by_category, lambda r: category_names.get(r.key, r.key), names),
                                               rtl=rtl, title=_("Readiness by category: %(course)s", course=course)),
             "modules": charts.stacked_bars(
                 [charts.Bar(_short(f"{m.position}. {m.title}"), {"done": m.people, "not_done": m.of - m.people},
-                            value=f"{m.percent:.0f}%", part_labels={"done": _("Completed"), "not_done": _("Not yet")})
+                            value=f"{m.percent:.0f}%", part_labels=module_parts)
                  for m in board.modules], title=_("People who completed each module"), rtl=rtl,
                 colours=charts.PROGRESS_COLOURS, label_width=220),
-            "trend": charts.trend_line([(_short_date(start), count) for start, count in board.trend], rtl=rtl,
+            "trend": charts.trend_line([(page_date(start, "d MMM"), count) for start, count in board.trend], rtl=rtl,
                                        title=_("Course completions (certificates issued) per week, last 12 weeks")),
             "headline": charts.stacked_bars(
-                [charts.Bar(_short(line.course_title), dict(line.counts.by_status), part_labels=dict(STATUS_NAMES))
+                [charts.Bar(_short(line.course_title), dict(line.counts.by_status), part_labels=status_names)
                  for line in board.requirements], title=_("Readiness per required course"), rtl=rtl, label_width=220),
         }
     query = _filter_query()
-    status_names, back = _status_names(), urlencode(request.args.to_dict())[:1500]
-    page_date, page_decimal = _page_formatters()
+    back = urlencode(request.args.to_dict())[:1500]
     screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=status_names,
                          token=generate_csrf(), remind_url=url_for(".remind", mission_id=mission.id), back=back,
-                         slip_url=_url_per_person("slips.person_slip", mission_id=mission.id))
+                         slip_url=_url_per_person("slips.person_slip", mission_id=mission.id),
+                         slips_url=url_for("slips.print_slips", mission_id=mission.id))
     return render_template("reports/mission.html", board=board, form=form, overdue=overdue, arrivals=arrivals,
                            figures=figures, status_names=status_names, format_date=page_date,
                            format_decimal=page_decimal, may_remind=may_remind, back=back, screen=screen,
-                           query=query, reveal_small=reveals_small_cells(current_user), tables=tables)
+                           query=query, reveal_small=reveals_small_cells(current_user), tables=tables,
+                           export_links=_export_links(mission.id, query))
+
+
+def _export_links(mission_id: int, query: dict[str, str]) -> Callable[[str], Markup]:
+    """The "Download this table: CSV · Excel (XLSX)" line under each of the page's nine tables,
+    its words translated once for the page (written as the templates write translations)."""
+    intro, csv, xlsx = (Markup(_(words)) for words in ("Download this table:", "CSV", "Excel (XLSX)"))  # noqa: S704 (our own catalogue)
+    csv_url, xlsx_url = (_url_per_value(".mission_export", "table", mission_id=mission_id, format=fmt, **query)
+                         for fmt in ("csv", "xlsx"))
+
+    def links(table: str) -> Markup:
+        return Markup(f'<p class="export-links no-print">{intro}\n  <a href="{escape(csv_url(table))}">{csv}</a> ·\n'  # noqa: S704 (escaped)
+                      f'  <a href="{escape(xlsx_url(table))}">{xlsx}</a>\n</p>')
+    return links
+
+
+def _url_per_value(endpoint: str, name: str, **values) -> Callable[[str], str]:
+    """url_for(endpoint, **{name: value}, **values) for each of a few plain values (letters, digits
+    and _), built once with a stand-in, as _url_per_person does for ids."""
+    stand_in = "standin918273645"
+    url = url_for(endpoint, **{name: stand_in}, **values)
+    if url.count(stand_in) != 1:
+        return lambda value: url_for(endpoint, **{name: value}, **values)
+    before, after = url.split(stand_in)
+    return lambda value: f"{before}{value}{after}" if value.isascii() and value.isidentifier() else url_for(endpoint, **{name: value}, **values)
 
 
 def _url_per_person(endpoint: str, **values) -> Callable[[int], str]:
@@ -144,13 +193,13 @@ def _status_names() -> dict[str, Markup]:
 
 
 def _page_formatters() -> tuple[Callable, Callable]:
-    """flask_babel's format_date and format_decimal for one page, each value formatted once (the
-    lists repeat the same dates and the tables the same counts), and the locale and the default
-    date format looked up once rather than on every call, as flask_babel does. A datetime still
-    goes through flask_babel.format_date, which moves it to the user's time zone first."""
+    """flask_babel's format_date and format_decimal for one page: the locale and the default date
+    format looked up once rather than on every call, as flask_babel does, and each pattern made
+    into plain string work once per process (reports.formats). A datetime still goes through
+    flask_babel.format_date, which moves it to the user's time zone first."""
     locale, date_formats = get_locale(), get_babel().instance.date_formats
-    dates: dict = {}
-    numbers: dict = {}
+    day_formats: dict = {}
+    number_formats: dict = {}
 
     def date_pattern(pattern: str | None) -> str:  # as flask_babel's format_date looks it up
         pattern = date_formats["date"] if pattern is None else pattern
@@ -159,16 +208,16 @@ def _page_formatters() -> tuple[Callable, Callable]:
     def page_date(value, pattern: str | None = None) -> str:
         if isinstance(value, datetime) or value is None:
             return format_date(value, pattern)
-        key = (value, pattern)
-        if key not in dates:
-            dates[key] = babel_dates.format_date(value, date_pattern(pattern), locale=locale)
-        return dates[key]
+        formatter = day_formats.get(pattern)
+        if formatter is None:
+            formatter = day_formats[pattern] = formats.date_formatter(locale, date_pattern(pattern))
+        return formatter(value)
 
     def page_decimal(value, format: str | None = None) -> str:
-        key = (value, format)
-        if key not in numbers:
-            numbers[key] = babel_numbers.format_decimal(value, format=format, locale=locale)
-        return numbers[key]
+        formatter = number_formats.get(format)
+        if formatter is None:
+            formatter = number_formats[format] = formats.decimal_formatter(locale, format)
+        return formatter(value)
     return page_date, page_decimal
 
 
@@ -191,10 +240,6 @@ def _filter_query() -> dict[str, str]:
 def _short(text: str, length: int = 30) -> str:
     """A chart label that fits its column; the table beside the chart has the whole text."""
     return text if len(text) <= length else text[:length - 1].rstrip() + "…"
-
-
-def _short_date(day: date) -> str:
-    return format_date(day, "d MMM")
 
 
 @bp.get("/missions/<int:mission_id>/dashboard/export")
@@ -298,10 +343,11 @@ def hq():
         "%(mission)s: course completions per week, last 12 weeks", mission=row.mission.code))
         for rows in grouped.values() for row in rows}
     tables = {kind: exports.hq_screen_table(rows) for kind, rows in grouped.items()}
-    screen = ScreenCells(format_date=format_date, format_decimal=format_decimal, status_names=STATUS_NAMES)
+    page_date, page_decimal = _page_formatters()
+    screen = ScreenCells(format_date=page_date, format_decimal=page_decimal, status_names=STATUS_NAMES, sparks=sparks)
     return render_template("reports/hq.html", tables=tables, sort=sort, kind_names=KIND_NAMES, sparks=sparks,
                            status_names=STATUS_NAMES, screen=screen, reveal_small=reveals_small_cells(current_user),
-                           sort_urls=_sort_urls(sort))
+                           sort_urls=_sort_urls(sort), format_date=page_date, format_decimal=page_decimal)
 
 
 def _sort_urls(sort: str) -> dict[str, str]:

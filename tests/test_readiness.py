@@ -208,7 +208,7 @@ def test_hq_grouped_figures_equal_the_rows_on_generated_data(app, seed):
                 expected[key] = expected.get(key, 0) + 1
     assert any(key[0] == "week" for key in expected)
     figures = {(f.figure, f.number, f.text, f.status): f.people
-               for f in db.session.execute(hq_figures(moment, active, missions_of)) if f.figure != "people"}
+               for f in db.session.execute(*hq_figures(moment, active, missions_of)) if f.figure != "people"}
     assert figures == expected
 
 
