@@ -44,7 +44,6 @@ def _signed_in() -> bool:
         return False
 
 
-
 # Signed CSRF tokens by (secret, the session's raw token); forgotten all at once beyond the limit.
 _SIGNED_TOKENS: dict[tuple[str, str], str] = {}
 SIGNED_TOKENS_KEPT = 20_000
