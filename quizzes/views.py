@@ -141,10 +141,10 @@ def attempt(attempt_id: int):
         if row.settings["layout"] == Layout.ONE_PER_PAGE.value:
             return redirect(url_for(".page", attempt_id=row.id, number=row.position + 1))
         return _show_page(row, list(range(len(row.drawn))), number=None)
-    attempt = _load_attempt(attempt_id)
-    if attempt.quiz_version.settings["layout"] == Layout.ONE_PER_PAGE.value:
-        return redirect(url_for(".page", attempt_id=attempt.id, number=attempt.position + 1))
-    return _answer_page(attempt, list(range(len(attempt.drawn))), number=None)
+    row = _read_for_saving(attempt_id)
+    if row.settings["layout"] == Layout.ONE_PER_PAGE.value:
+        return redirect(url_for(".page", attempt_id=row.id, number=row.position + 1))
+    return _save_page(row, list(range(len(row.drawn))), number=None)
 
 
 @bp.route("/attempts/<int:attempt_id>/q/<int:number>", methods=["GET", "POST"])
@@ -156,10 +156,10 @@ def page(attempt_id: int, number: int):
         if not 1 <= number <= len(row.drawn):
             abort(404)
         return _show_page(row, [number - 1], number=number)
-    attempt = _load_attempt(attempt_id)
-    if not 1 <= number <= len(attempt.drawn):
+    row = _read_for_saving(attempt_id)
+    if not 1 <= number <= len(row.drawn):
         abort(404)
-    return _answer_page(attempt, [number - 1], number=number)
+    return _save_page(row, [number - 1], number=number)
 
 
 # Showing a page of an open attempt (GET) is the quiz's hottest request, so it reads plain rows
@@ -221,47 +221,84 @@ def _show_page(row, indexes: list[int], number: int | None):
                            time_left=time_left(row, now), grace=int(GRACE.total_seconds()))
 
 
+# Saving a page (POST) reads the attempt as a plain row too, and writes with two statements
+# (quizzes.attempts.save_responses): the mapped attempt, its answers and the flush cost half of
+# this request. A page whose time is up, or a post that does not validate, goes to
+# _answer_page() with the mapped attempt, which grades or shows the page again.
+
+@cache
+def _saving_statement():
+    return (select(Attempt.id, Attempt.user_id, Attempt.quiz_id, Attempt.submitted_at, Attempt.deadline_at,
+                   Attempt.drawn, Attempt.position, Attempt.quiz_version_id, QuizVersion.fingerprint,
+                   QuizVersion.settings)
+            .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+            .where(Attempt.id == bindparam("attempt_id")))
+
+
+def _read_for_saving(attempt_id: int):
+    """The attempt as a plain row with its version's settings; 404, then 403 for anyone but its owner."""
+    row = read(_saving_statement(), {"attempt_id": attempt_id}).first()
+    if row is None:
+        abort(404)
+    if row.user_id != current_user.id:
+        abort(403)
+    return row
+
+
+def _save_page(row, indexes: list[int], number: int | None):
+    """POST of an attempt page, from _read_for_saving()'s row: save the answers, then go where the
+    button said (the next or previous question, one of the navigation, the finish page) or stay."""
+    now = utcnow()
+    if row.submitted_at is not None:
+        return redirect(url_for(".result", attempt_id=row.id))
+    ids = [row.drawn[i]["id"] for i in indexes]
+    form = attempt_form(ids)
+    if time_is_up(row, now) or not form.validate_on_submit():
+        return _answer_page(_load_attempt(row.id), indexes, number)
+    responses = {qid: form[f"q{qid}"].data or [] for qid in ids}
+    total = len(row.drawn)
+    target = None  # the question number to go to; "finish"; None: stay, with "saved"
+    go = request.form.get("go", type=int)  # a question number of the navigation, saved like Next
+    if form.finish.data:
+        target = "finish"
+    elif number is not None and go is not None and 1 <= go <= total:
+        target = go
+    elif number is not None and (form.next.data or form.previous.data):
+        following = number + (1 if form.next.data else -1)
+        if 1 <= following <= total:
+            target = following
+        elif form.next.data:
+            target = "finish"
+    questions = kept_question_map(
+        row.fingerprint, lambda: read(_questions_statement(), {"version_id": row.quiz_version_id}).scalar_one())
+    position = target - 1 if isinstance(target, int) else indexes[0]
+    try:
+        attempt_service.save_responses(row, responses, questions, position=position, now=now)
+    except AttemptClosed as error:
+        db.session.rollback()
+        attempt = _load_attempt(row.id)
+        attempt_service.close_if_expired(attempt, now)
+        db.session.commit()
+        return _closed_redirect(attempt, _(str(error)))
+    db.session.commit()
+    if target == "finish":
+        return redirect(url_for(".finish", attempt_id=row.id))
+    if target is not None:
+        return redirect(url_for(".page", attempt_id=row.id, number=target))
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for(".page", attempt_id=row.id, number=number) if number
+                    else url_for(".attempt", attempt_id=row.id))
+
+
 def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
+    """An attempt page whose time is up (graded now), or a post that did not validate (no CSRF
+    token ...): the page again."""
     now = utcnow()
     if attempt.submitted_at is not None:
         return _closed_redirect(attempt)
     if attempt_service.close_if_expired(attempt, now):
         db.session.commit()
         return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
-    ids = [attempt.drawn[i]["id"] for i in indexes]
-    form = attempt_form(ids)
-    if form.validate_on_submit():
-        responses = {qid: form[f"q{qid}"].data or [] for qid in ids}
-        position = indexes[0]
-        try:
-            attempt_service.save_answers(attempt, responses, now=now, position=position)
-        except AttemptClosed as error:
-            db.session.rollback()
-            attempt_service.close_if_expired(attempt, now)
-            db.session.commit()
-            return _closed_redirect(attempt, _(str(error)))
-        if form.finish.data:
-            db.session.commit()
-            return redirect(url_for(".finish", attempt_id=attempt.id))
-        go = request.form.get("go", type=int)  # a question number of the navigation, saved like Next
-        if number is not None and go is not None and 1 <= go <= len(attempt.drawn):
-            attempt.position = go - 1
-            db.session.commit()
-            return redirect(url_for(".page", attempt_id=attempt.id, number=go))
-        if number is not None and (form.next.data or form.previous.data):
-            target = number + (1 if form.next.data else -1)
-            if 1 <= target <= len(attempt.drawn):
-                attempt.position = target - 1
-                db.session.commit()
-                return redirect(url_for(".page", attempt_id=attempt.id, number=target))
-            if form.next.data:
-                db.session.commit()
-                return redirect(url_for(".finish", attempt_id=attempt.id))
-        db.session.commit()
-        flash(_("Your answers are saved."), "success")
-        return redirect(url_for(".page", attempt_id=attempt.id, number=number) if number
-                        else url_for(".attempt", attempt_id=attempt.id))
-    # A POST that did not validate (no CSRF token ...): the page again.
     items = attempt_questions(attempt, _lang(), indexes)
     return render_template("quizzes/attempt.html", items=items, number=number,
                            title=module_title(attempt.quiz_version.quiz.module_id, _lang()),
