@@ -130,7 +130,7 @@ START_MESSAGES = {
 
 def draw(version: QuizVersion) -> list[dict]:
     """Choose and order the questions (and their options) an attempt shows."""
-    settings, pool = version.settings, list(version.questions)
+    settings, pool = version.settings, list(version.question_map().values())  # in bank order
     per_tag = settings.get("draw_per_tag") or {}
     if per_tag:
         chosen, taken = [], set()
@@ -173,14 +173,14 @@ def start_attempt(user: User, quiz: Quiz, *, language: str, module_version_id: i
         if not time_is_up(existing, now):
             return existing
         submit(existing, now=now)
-    check = start_check(user, quiz, now)
+    past = attempts_of(user.id, quiz.id)  # read after the lock: every attempt, for the check and the number
+    check = start_check(user, quiz, now, current=current_attempts(user.id, quiz, past))
     if not check.allowed:
         raise QuizError(START_MESSAGES[check.reason])
     version = current_version(quiz, actor=user)
-    if not version.questions:
+    if not version.question_map():
         raise QuizError(START_MESSAGES["empty"])
-    number = (db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)) or 0) + 1
+    number = max((a.number for a in past), default=0) + 1
     limit = version.settings.get("time_limit_minutes")
     if module_version_id is None:  # the version this person studies; passing completes that one
         studied = learning.learner_version(user, db.session.get(Module, quiz.module_id))

@@ -52,15 +52,19 @@ def _title_statement():
 
 
 def _load_quiz(module_id: int):
-    """A module learners may study, its quiz and the size of its bank; 404 for drafts, archived
-    modules and empty banks."""
-    # With its course: the studied version and the certification cycle both read it.
+    """A module learners may study, its quiz, the size of its bank and the id of the version the
+    person studies; 404 for drafts, archived modules and empty banks."""
+    # With its course: the certification cycle reads it.
     module = db.get_or_404(Module, module_id, options=[joinedload(Module.course)])
     quiz = quiz_for_module(module.id)
     size = bank_size(module.id) if quiz is not None else 0
-    if not size or learning.learner_version(current_user, module) is None:
+    if not size or module.is_archived or module.course.is_archived:
         abort(404)
-    return module, quiz, size
+    # learner_version()'s choice from plain rows: only its id is needed.
+    version_id = learning.studied_version_id(current_user.id, module.id)
+    if version_id is None:
+        abort(404)
+    return module, quiz, size, version_id
 
 
 def _load_attempt(attempt_id: int) -> Attempt:
@@ -86,7 +90,7 @@ def time_left(attempt: Attempt, now: datetime) -> dict | None:
 @login_required
 def intro(module_id: int):
     """Any signed-in person: the quiz of a module, their attempts, and a start button."""
-    module, quiz, size = _load_quiz(module_id)
+    module, quiz, size, _version_id = _load_quiz(module_id)
     past = attempt_service.attempts_of(current_user.id, quiz.id)
     current = next((a for a in past if a.is_open), None)
     now = utcnow()
@@ -112,24 +116,27 @@ def _question_count(quiz, total: int) -> int:
 @login_required
 def start(module_id: int):
     """Any signed-in person: start an attempt (or resume the open one)."""
-    _module, quiz, _size = _load_quiz(module_id)
+    _module, quiz, _size, version_id = _load_quiz(module_id)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        attempt = attempt_service.start_attempt(current_user, quiz, language=_lang())
+        attempt = attempt_service.start_attempt(current_user, quiz, language=_lang(), module_version_id=version_id)
     except QuizError as error:
         db.session.rollback()
         flash(_(str(error)), "error")
         return redirect(url_for(".intro", module_id=module_id))
+    attempt_id = attempt.id  # before the commit expires it (asking after loaded it again)
     db.session.commit()
-    return redirect(url_for(".attempt", attempt_id=attempt.id))
+    return redirect(url_for(".attempt", attempt_id=attempt_id))
 
 
-def _closed_redirect(attempt: Attempt, message: str | None = None):
+def _closed_redirect(attempt_id: int, message: str | None = None):
+    # By id: after the commit, asking the attempt for its id loaded it again, in a second
+    # transaction (on SQLite a second write lock for a form post).
     if message:
         flash(message, "error")
-    return redirect(url_for(".result", attempt_id=attempt.id))
+    return redirect(url_for(".result", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
@@ -279,7 +286,7 @@ def _save_page(row, indexes: list[int], number: int | None):
         attempt = _load_attempt(row.id)
         attempt_service.close_if_expired(attempt, now)
         db.session.commit()
-        return _closed_redirect(attempt, _(str(error)))
+        return _closed_redirect(row.id, _(str(error)))
     db.session.commit()
     if target == "finish":
         return redirect(url_for(".finish", attempt_id=row.id))
@@ -294,11 +301,12 @@ def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
     """An attempt page whose time is up (graded now), or a post that did not validate (no CSRF
     token ...): the page again."""
     now = utcnow()
+    attempt_id = attempt.id
     if attempt.submitted_at is not None:
-        return _closed_redirect(attempt)
+        return _closed_redirect(attempt_id)
     if attempt_service.close_if_expired(attempt, now):
         db.session.commit()
-        return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
+        return _closed_redirect(attempt_id, _("Time is up. Your attempt was submitted with the answers you had saved."))
     items = attempt_questions(attempt, _lang(), indexes)
     return render_template("quizzes/attempt.html", items=items, number=number,
                            title=module_title(attempt.quiz_version.quiz.module_id, _lang()),
@@ -312,15 +320,15 @@ def finish(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     if attempt.submitted_at is not None:
-        return _closed_redirect(attempt)
+        return _closed_redirect(attempt_id)
     form = FinishForm()
     if form.validate_on_submit():
         attempt_service.submit(attempt, now=now)
         db.session.commit()
-        return redirect(url_for(".result", attempt_id=attempt.id))
+        return redirect(url_for(".result", attempt_id=attempt_id))
     if attempt_service.close_if_expired(attempt, now):
         db.session.commit()
-        return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
+        return _closed_redirect(attempt_id, _("Time is up. Your attempt was submitted with the answers you had saved."))
     answered = {a.question_id for a in attempt.answers if a.response}
     unanswered = [i + 1 for i, d in enumerate(attempt.drawn) if d["id"] not in answered]
     return render_template("quizzes/finish.html", attempt=attempt, form=form, unanswered=unanswered,
