@@ -120,9 +120,13 @@ def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[in
     """Mark a lesson of the version the person studies read (`lesson_ids`: the version's lessons in
     order) and complete the module if that, and its gates, make it complete. While a lesson is
     unread no completion can be recorded, so, except at the version's `last` lesson (whose answer
-    tells what became of the module), nothing more is asked: two statements."""
-    record_view(user.id, lesson_id)
-    lessons_read = len(viewed_lesson_ids(user.id, version_id)) >= len(lesson_ids)
+    tells what became of the module), nothing more is asked: two statements, one when the lesson
+    was read before."""
+    viewed = viewed_lesson_ids(user.id, version_id)
+    if lesson_id not in viewed:
+        record_view(user.id, lesson_id)  # a request that recorded it meanwhile: the insert does nothing
+        viewed.add(lesson_id)
+    lessons_read = len(viewed) >= len(lesson_ids)
     if not lessons_read and not last:
         return LessonRead(None)
     # With its module and course, which the cycle and the gates read.
