@@ -15,6 +15,7 @@ from functools import cache
 from sqlalchemy import Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from audit.services import record
@@ -331,7 +332,9 @@ def _grade(attempt: Attempt) -> None:
 
 def _complete_module(user: User, attempt: Attempt) -> None:
     """Passing completes the module (and maybe the course and its certificate) in this transaction."""
-    module_version = db.session.get(ModuleVersion, attempt.module_version_id) if attempt.module_version_id else None
+    # With its module and course in the same statement: the cycle and the completion read both.
+    module_version = db.session.get(ModuleVersion, attempt.module_version_id, options=[
+        joinedload(ModuleVersion.module).joinedload(Module.course)]) if attempt.module_version_id else None
     if module_version is not None:
         progress.complete_module_if_done(user, module_version, attempt_id=attempt.id)
 
