@@ -10,9 +10,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, bindparam, cast, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from audit.services import record
@@ -128,7 +131,7 @@ START_MESSAGES = {
 
 def draw(version: QuizVersion) -> list[dict]:
     """Choose and order the questions (and their options) an attempt shows."""
-    settings, pool = version.settings, list(version.questions)
+    settings, pool = version.settings, list(version.question_map().values())  # in bank order
     per_tag = settings.get("draw_per_tag") or {}
     if per_tag:
         chosen, taken = [], set()
@@ -171,14 +174,14 @@ def start_attempt(user: User, quiz: Quiz, *, language: str, module_version_id: i
         if not time_is_up(existing, now):
             return existing
         submit(existing, now=now)
-    check = start_check(user, quiz, now)
+    past = attempts_of(user.id, quiz.id)  # read after the lock: every attempt, for the check and the number
+    check = start_check(user, quiz, now, current=current_attempts(user.id, quiz, past))
     if not check.allowed:
         raise QuizError(START_MESSAGES[check.reason])
     version = current_version(quiz, actor=user)
-    if not version.questions:
+    if not version.question_map():
         raise QuizError(START_MESSAGES["empty"])
-    number = (db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)) or 0) + 1
+    number = max((a.number for a in past), default=0) + 1
     limit = version.settings.get("time_limit_minutes")
     if module_version_id is None:  # the version this person studies; passing completes that one
         studied = learning.learner_version(user, db.session.get(Module, quiz.module_id))
@@ -233,6 +236,50 @@ def save_answers(attempt: Attempt, responses: dict[int, list[str]], *, now: date
     db.session.flush()
 
 
+def save_responses(attempt, responses: dict[int, list[str]], questions: dict[int, dict], *, position: int,
+                   now: datetime | None = None) -> None:
+    """save_answers() for an attempt read as a plain row (quizzes.views: its id, user_id, quiz_id,
+    deadline_at and drawn), with its version's `questions` by id, and the page the person goes to
+    (`position`, from 0). Raises AttemptClosed as save_answers() does.
+
+    After the lock, two statements: the position set where the attempt is still open (no row: it
+    was submitted meanwhile), then one insert per answer that updates the row already there when
+    the response differs (the unique index on attempt and question decides). save_answers()
+    loaded the attempt again, its answers and their objects, then flushed them: 4-5 statements."""
+    now = now or utcnow()
+    lock(attempt.user_id, attempt.quiz_id)
+    position = max(0, min(position, len(attempt.drawn) - 1))
+    if db.session.execute(_position_update(), {"attempt_id": attempt.id, "position": position}).rowcount != 1:
+        raise AttemptClosed(N_("This attempt has already been submitted."))
+    if time_is_up(attempt, now):
+        raise AttemptClosed(N_("Time is up: your answers saved before the end were kept."))
+    drawn = {d["id"]: d["options"] for d in attempt.drawn}
+    rows = [{"attempt_id": attempt.id, "question_id": question_id, "saved_at": now,
+             "response": get_type(questions[question_id]["type"]).read_response(list(values), drawn[question_id])}
+            for question_id, values in responses.items() if question_id in drawn]  # others: not this attempt's
+    if rows:
+        db.session.execute(_answer_upsert(db.session.get_bind().dialect.name), rows)
+
+
+@cache
+def _position_update():
+    return (update(Attempt.__table__).where(Attempt.__table__.c.id == bindparam("attempt_id"),
+                                            Attempt.__table__.c.submitted_at.is_(None))
+            .values(position=bindparam("position")))
+
+
+@cache
+def _answer_upsert(dialect: str):
+    table = Answer.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    # Compared as text: PostgreSQL's json has no equality; both hold what the same serializer wrote.
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at},
+        where=cast(table.c.response, Text) != cast(statement.excluded.response, Text))
+
+
 # -- submitting and grading --------------------------------------------------------------------
 
 def submit(attempt: Attempt, *, now: datetime | None = None, responses: dict[int, list[str]] | None = None) -> bool:
@@ -285,7 +332,9 @@ def _grade(attempt: Attempt) -> None:
 
 def _complete_module(user: User, attempt: Attempt) -> None:
     """Passing completes the module (and maybe the course and its certificate) in this transaction."""
-    module_version = db.session.get(ModuleVersion, attempt.module_version_id) if attempt.module_version_id else None
+    # With its module and course in the same statement: the cycle and the completion read both.
+    module_version = db.session.get(ModuleVersion, attempt.module_version_id, options=[
+        joinedload(ModuleVersion.module).joinedload(Module.course)]) if attempt.module_version_id else None
     if module_version is not None:
         progress.complete_module_if_done(user, module_version, attempt_id=attempt.id)
 

@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from audit.services import record
 from extensions import db
@@ -208,8 +209,10 @@ def fingerprint(settings: dict, questions: list[dict]) -> str:
 
 
 def latest_version(quiz: Quiz) -> QuizVersion | None:
+    # Its questions stay in the database until read: starting an attempt compares fingerprints and
+    # draws from QuizVersion.question_map()'s per-process copy (75-90 KB of JSON a version).
     return db.session.scalar(select(QuizVersion).where(QuizVersion.quiz_id == quiz.id)
-                             .order_by(QuizVersion.number.desc()).limit(1))
+                             .order_by(QuizVersion.number.desc()).limit(1).options(defer(QuizVersion.questions)))
 
 
 def current_version(quiz: Quiz, *, actor=None) -> QuizVersion:

@@ -53,15 +53,19 @@ def _title_statement():
 
 
 def _load_quiz(module_id: int):
-    """A module learners may study, its quiz and the size of its bank; 404 for drafts, archived
-    modules and empty banks."""
-    # With its course: the studied version and the certification cycle both read it.
+    """A module learners may study, its quiz, the size of its bank and the id of the version the
+    person studies; 404 for drafts, archived modules and empty banks."""
+    # With its course: the certification cycle reads it.
     module = db.get_or_404(Module, module_id, options=[joinedload(Module.course)])
     quiz = quiz_for_module(module.id)
     size = bank_size(module.id) if quiz is not None else 0
-    if not size or learning.learner_version(current_user, module) is None:
+    if not size or module.is_archived or module.course.is_archived:
         abort(404)
-    return module, quiz, size
+    # learner_version()'s choice from plain rows: only its id is needed.
+    version_id = learning.studied_version_id(current_user.id, module.id)
+    if version_id is None:
+        abort(404)
+    return module, quiz, size, version_id
 
 
 def _load_attempt(attempt_id: int) -> Attempt:
@@ -87,7 +91,7 @@ def time_left(attempt: Attempt, now: datetime) -> dict | None:
 @login_required
 def intro(module_id: int):
     """Any signed-in person: the quiz of a module, their attempts, and a start button."""
-    module, quiz, size = _load_quiz(module_id)
+    module, quiz, size, _version_id = _load_quiz(module_id)
     past = attempt_service.attempts_of(current_user.id, quiz.id)
     current = next((a for a in past if a.is_open), None)
     now = utcnow()
@@ -113,24 +117,27 @@ def _question_count(quiz, total: int) -> int:
 @login_required
 def start(module_id: int):
     """Any signed-in person: start an attempt (or resume the open one)."""
-    _module, quiz, _size = _load_quiz(module_id)
+    _module, quiz, _size, version_id = _load_quiz(module_id)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        attempt = attempt_service.start_attempt(current_user, quiz, language=_lang())
+        attempt = attempt_service.start_attempt(current_user, quiz, language=_lang(), module_version_id=version_id)
     except QuizError as error:
         db.session.rollback()
         flash(_(str(error)), "error")
         return redirect(url_for(".intro", module_id=module_id))
+    attempt_id = attempt.id  # before the commit expires it (asking after loaded it again)
     db.session.commit()
-    return redirect(url_for(".attempt", attempt_id=attempt.id))
+    return redirect(url_for(".attempt", attempt_id=attempt_id))
 
 
-def _closed_redirect(attempt: Attempt, message: str | None = None):
+def _closed_redirect(attempt_id: int, message: str | None = None):
+    # By id: after the commit, asking the attempt for its id loaded it again, in a second
+    # transaction (on SQLite a second write lock for a form post).
     if message:
         flash(message, "error")
-    return redirect(url_for(".result", attempt_id=attempt.id))
+    return redirect(url_for(".result", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
@@ -142,10 +149,10 @@ def attempt(attempt_id: int):
         if row.settings["layout"] == Layout.ONE_PER_PAGE.value:
             return redirect(url_for(".page", attempt_id=row.id, number=row.position + 1))
         return _show_page(row, list(range(len(row.drawn))), number=None)
-    attempt = _load_attempt(attempt_id)
-    if attempt.quiz_version.settings["layout"] == Layout.ONE_PER_PAGE.value:
-        return redirect(url_for(".page", attempt_id=attempt.id, number=attempt.position + 1))
-    return _answer_page(attempt, list(range(len(attempt.drawn))), number=None)
+    row = _read_for_saving(attempt_id)
+    if row.settings["layout"] == Layout.ONE_PER_PAGE.value:
+        return redirect(url_for(".page", attempt_id=row.id, number=row.position + 1))
+    return _save_page(row, list(range(len(row.drawn))), number=None)
 
 
 @bp.route("/attempts/<int:attempt_id>/q/<int:number>", methods=["GET", "POST"])
@@ -157,10 +164,10 @@ def page(attempt_id: int, number: int):
         if not 1 <= number <= len(row.drawn):
             abort(404)
         return _show_page(row, [number - 1], number=number)
-    attempt = _load_attempt(attempt_id)
-    if not 1 <= number <= len(attempt.drawn):
+    row = _read_for_saving(attempt_id)
+    if not 1 <= number <= len(row.drawn):
         abort(404)
-    return _answer_page(attempt, [number - 1], number=number)
+    return _save_page(row, [number - 1], number=number)
 
 
 # Showing a page of an open attempt (GET) is the quiz's hottest request, so it reads plain rows
@@ -224,47 +231,85 @@ def _show_page(row, indexes: list[int], number: int | None):
                            total=len(row.drawn), time_left=time_left(row, now), grace=int(GRACE.total_seconds()))
 
 
-def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
+# Saving a page (POST) reads the attempt as a plain row too, and writes with two statements
+# (quizzes.attempts.save_responses): the mapped attempt, its answers and the flush cost half of
+# this request. A page whose time is up, or a post that does not validate, goes to
+# _answer_page() with the mapped attempt, which grades or shows the page again.
+
+@cache
+def _saving_statement():
+    return (select(Attempt.id, Attempt.user_id, Attempt.quiz_id, Attempt.submitted_at, Attempt.deadline_at,
+                   Attempt.drawn, Attempt.position, Attempt.quiz_version_id, QuizVersion.fingerprint,
+                   QuizVersion.settings)
+            .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
+            .where(Attempt.id == bindparam("attempt_id")))
+
+
+def _read_for_saving(attempt_id: int):
+    """The attempt as a plain row with its version's settings; 404, then 403 for anyone but its owner."""
+    row = read(_saving_statement(), {"attempt_id": attempt_id}).first()
+    if row is None:
+        abort(404)
+    if row.user_id != current_user.id:
+        abort(403)
+    return row
+
+
+def _save_page(row, indexes: list[int], number: int | None):
+    """POST of an attempt page, from _read_for_saving()'s row: save the answers, then go where the
+    button said (the next or previous question, one of the navigation, the finish page) or stay."""
     now = utcnow()
+    if row.submitted_at is not None:
+        return redirect(url_for(".result", attempt_id=row.id))
+    ids = [row.drawn[i]["id"] for i in indexes]
+    form = attempt_form(ids)
+    if time_is_up(row, now) or not form.validate_on_submit():
+        return _answer_page(_load_attempt(row.id), indexes, number)
+    responses = {qid: form[f"q{qid}"].data or [] for qid in ids}
+    total = len(row.drawn)
+    target = None  # the question number to go to; "finish"; None: stay, with "saved"
+    go = request.form.get("go", type=int)  # a question number of the navigation, saved like Next
+    if form.finish.data:
+        target = "finish"
+    elif number is not None and go is not None and 1 <= go <= total:
+        target = go
+    elif number is not None and (form.next.data or form.previous.data):
+        following = number + (1 if form.next.data else -1)
+        if 1 <= following <= total:
+            target = following
+        elif form.next.data:
+            target = "finish"
+    questions = kept_question_map(
+        row.fingerprint, lambda: read(_questions_statement(), {"version_id": row.quiz_version_id}).scalar_one())
+    position = target - 1 if isinstance(target, int) else indexes[0]
+    try:
+        attempt_service.save_responses(row, responses, questions, position=position, now=now)
+    except AttemptClosed as error:
+        db.session.rollback()
+        attempt = _load_attempt(row.id)
+        attempt_service.close_if_expired(attempt, now)
+        db.session.commit()
+        return _closed_redirect(row.id, _(str(error)))
+    db.session.commit()
+    if target == "finish":
+        return redirect(url_for(".finish", attempt_id=row.id))
+    if target is not None:
+        return redirect(url_for(".page", attempt_id=row.id, number=target))
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for(".page", attempt_id=row.id, number=number) if number
+                    else url_for(".attempt", attempt_id=row.id))
+
+
+def _answer_page(attempt: Attempt, indexes: list[int], number: int | None):
+    """An attempt page whose time is up (graded now), or a post that did not validate (no CSRF
+    token ...): the page again."""
+    now = utcnow()
+    attempt_id = attempt.id
     if attempt.submitted_at is not None:
-        return _closed_redirect(attempt)
+        return _closed_redirect(attempt_id)
     if attempt_service.close_if_expired(attempt, now):
         db.session.commit()
-        return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
-    ids = [attempt.drawn[i]["id"] for i in indexes]
-    form = attempt_form(ids)
-    if form.validate_on_submit():
-        responses = {qid: form[f"q{qid}"].data or [] for qid in ids}
-        position = indexes[0]
-        try:
-            attempt_service.save_answers(attempt, responses, now=now, position=position)
-        except AttemptClosed as error:
-            db.session.rollback()
-            attempt_service.close_if_expired(attempt, now)
-            db.session.commit()
-            return _closed_redirect(attempt, _(str(error)))
-        if form.finish.data:
-            db.session.commit()
-            return redirect(url_for(".finish", attempt_id=attempt.id))
-        go = request.form.get("go", type=int)  # a question number of the navigation, saved like Next
-        if number is not None and go is not None and 1 <= go <= len(attempt.drawn):
-            attempt.position = go - 1
-            db.session.commit()
-            return redirect(url_for(".page", attempt_id=attempt.id, number=go))
-        if number is not None and (form.next.data or form.previous.data):
-            target = number + (1 if form.next.data else -1)
-            if 1 <= target <= len(attempt.drawn):
-                attempt.position = target - 1
-                db.session.commit()
-                return redirect(url_for(".page", attempt_id=attempt.id, number=target))
-            if form.next.data:
-                db.session.commit()
-                return redirect(url_for(".finish", attempt_id=attempt.id))
-        db.session.commit()
-        flash(_("Your answers are saved."), "success")
-        return redirect(url_for(".page", attempt_id=attempt.id, number=number) if number
-                        else url_for(".attempt", attempt_id=attempt.id))
-    # A POST that did not validate (no CSRF token ...): the page again.
+        return _closed_redirect(attempt_id, _("Time is up. Your attempt was submitted with the answers you had saved."))
     items = attempt_questions(attempt, _lang(), indexes)
     return render_template("quizzes/attempt.html", items=items, number=number,
                            title=module_title(attempt.quiz_version.quiz.module_id, _lang()),
@@ -278,15 +323,15 @@ def finish(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     if attempt.submitted_at is not None:
-        return _closed_redirect(attempt)
+        return _closed_redirect(attempt_id)
     form = FinishForm()
     if form.validate_on_submit():
         attempt_service.submit(attempt, now=now)
         db.session.commit()
-        return redirect(url_for(".result", attempt_id=attempt.id))
+        return redirect(url_for(".result", attempt_id=attempt_id))
     if attempt_service.close_if_expired(attempt, now):
         db.session.commit()
-        return _closed_redirect(attempt, _("Time is up. Your attempt was submitted with the answers you had saved."))
+        return _closed_redirect(attempt_id, _("Time is up. Your attempt was submitted with the answers you had saved."))
     answered = {a.question_id for a in attempt.answers if a.response}
     unanswered = [i + 1 for i, d in enumerate(attempt.drawn) if d["id"] not in answered]
     return render_template("quizzes/finish.html", attempt=attempt, form=form, unanswered=unanswered,

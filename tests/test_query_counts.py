@@ -151,3 +151,55 @@ def test_progress_is_still_right_in_the_large_world(app, client, login):
     assert "1 of 3 lessons read" in page
     assert page.count('class="badge status-cleared">Complete<') == 2
     assert f'/training/lessons/{world.lesson_id}"' in page  # "Continue where you stopped" points at lesson 2
+
+
+# The two form posts learners send most (marking a lesson read, saving an answer and going on),
+# SQLite's BEGIN included: a fixed number too, whatever the course or history.
+POSTS_AT_MOST = {"lesson read": 6, "lesson read again": 5, "answer saved": 5}
+
+
+def _measure_posts(client, login, world: World) -> dict[str, tuple[int, list[str]]]:
+    from quizzes.models import Answer, Attempt
+    from training.models import Lesson
+
+    login(client, world.user)
+    client.get("/training")
+    lesson = db.session.get(Lesson, world.lesson_id)
+    first = db.session.scalar(db.select(Lesson.id).where(Lesson.module_version_id == lesson.module_version_id)
+                              .order_by(Lesson.position).limit(1))
+    drawn = db.session.get(Attempt, world.attempt_id).drawn[0]
+    posts = {
+        "lesson read": (f"/training/lessons/{world.lesson_id}/done", {}),  # not read before, not the last
+        "lesson read again": (f"/training/lessons/{first}/done", {}),
+        "answer saved": (f"/quiz/attempts/{world.attempt_id}/q/1", {f"q{drawn['id']}": drawn["options"][0],
+                                                                    "next": "y"}),
+    }
+    counts = {}
+    for name, (url, data) in posts.items():
+        db.session.commit()
+        with _counting(db.engine) as statements:
+            response = client.post(url, data=data)
+        assert response.status_code == 302 and "/sign-in" not in response.headers["Location"], name
+        counts[name] = (len(statements), statements)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(LessonView.id)).where(
+        LessonView.user_id == world.user.id, LessonView.lesson_id == world.lesson_id)) == 1
+    assert db.session.scalar(db.select(Answer.response).where(
+        Answer.attempt_id == world.attempt_id, Answer.question_id == drawn["id"])) == [drawn["options"][0]]
+    return counts
+
+
+def test_learner_posts_send_a_fixed_number_of_statements(app, client, login, empty_tables):
+    # Even lesson counts: the first unread lesson (half are read) is not the module's last.
+    small = _measure_posts(client, login, _build(modules=3, lessons=4, questions=2, attempts=1, certificates=1))
+    client.get("/sign-out")
+    empty_tables()
+    db.session.remove()
+    large = _measure_posts(app.test_client(), login, _build(modules=30, lessons=8, questions=8, attempts=20,
+                                                            certificates=6))
+    report = {name: (small[name][0], large[name][0]) for name in small}
+    bad = {name: counts for name, counts in report.items()
+           if counts[0] != counts[1] or counts[1] > POSTS_AT_MOST[name]}
+    worst = max(bad, key=lambda name: report[name][1], default=None)
+    assert not bad, f"statements (small world, large world), at most {POSTS_AT_MOST}: {report}\n{worst}:\n" + \
+        "\n".join(large[worst][1] if worst else [])

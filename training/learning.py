@@ -10,7 +10,7 @@ version until they do. When several such versions exist, the one they started fi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import String, bindparam, cast, func, or_, select
@@ -148,11 +148,42 @@ def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
                            {module_id: outlines[row.id] for module_id, row in begun.items()})
 
 
-def lesson_ids(version: ModuleVersion) -> list[int]:
-    """The version's lesson ids in order, without loading its lessons (their texts in every
-    language); read once per process for a published version (training.frozen)."""
-    refs = frozen.remembered("lesson ids", [(version.id, version.published_at)], _lesson_refs)[version.id]
+def lesson_ids(version_id: int, published_at: datetime | None) -> list[int]:
+    """A version's lesson ids in order, without loading its lessons (their texts in every
+    language); read once per process for a published version (training.frozen), hence the
+    version's publication instant beside its id."""
+    refs = frozen.remembered("lesson ids", [(version_id, published_at)], _lesson_refs)[version_id]
     return [ref.id for ref in refs]
+
+
+@dataclass(frozen=True)
+class LessonPlace:
+    """Where a lesson learners may study sits: its version (with the instant it was published) and module."""
+
+    lesson_id: int
+    version_id: int
+    published_at: datetime | None
+    module_id: int
+
+
+def lesson_place(lesson_id: int) -> LessonPlace | None:
+    """The lesson's place if learners may study it: of a frozen version, module and course not
+    archived; else None. One plain row (core.reads), none of the texts."""
+    row = read(_place_statement(), {"lesson_id": lesson_id}).first()
+    if row is None or row.status not in FROZEN or row.module_archived or row.course_archived:
+        return None
+    return LessonPlace(row.id, row.module_version_id, row.published_at, row.module_id)
+
+
+@cache
+def _place_statement():
+    return (select(Lesson.id, Lesson.module_version_id, ModuleVersion.status, ModuleVersion.published_at,
+                   ModuleVersion.module_id, Module.is_archived.label("module_archived"),
+                   Course.is_archived.label("course_archived"))
+            .join(ModuleVersion, ModuleVersion.id == Lesson.module_version_id)
+            .join(Module, Module.id == ModuleVersion.module_id)
+            .join(Course, Course.id == Module.course_id)
+            .where(Lesson.id == bindparam("lesson_id")))
 
 
 def _lesson_refs(version_ids: list[int]) -> dict[int, tuple[LessonRef, ...]]:

@@ -8,11 +8,14 @@ hooks (certificates issues the certificate) in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from audit.services import record
@@ -20,21 +23,30 @@ from core.reads import read
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
-from training.models import Completion, Course, DeliveryMode, Lesson, LessonView, ModuleVersion
+from training.models import Completion, Course, DeliveryMode, Lesson, LessonView, Module, ModuleVersion
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> bool:
     """Mark a lesson studied. Returns True the first time; a repeat records nothing."""
-    exists = db.session.scalar(select(LessonView.id).filter_by(user_id=user.id, lesson_id=lesson.id))
-    if exists:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add(LessonView(user_id=user.id, lesson_id=lesson.id))
-            db.session.flush()
-    except IntegrityError:  # the same request arrived twice at once
-        return False
-    return True
+    return record_view(user.id, lesson.id)
+
+
+def record_view(user_id: int, lesson_id: int) -> bool:
+    """record_lesson_view() by ids: one statement, an insert that does nothing when the row is
+    there (a repeat, or the same request twice at once: the unique index decides), where a
+    look-up, a savepoint, the insert and its release were four."""
+    db.session.flush()  # a Core statement skips the autoflush: what the caller added goes first
+    statement = _view_insert(db.session.get_bind().dialect.name)
+    params = {"user_id": user_id, "lesson_id": lesson_id, "viewed_at": utcnow()}
+    return db.session.execute(statement, params).first() is not None  # the new row's id, or nothing
+
+
+@cache
+def _view_insert(dialect: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(LessonView.__table__)
+            .values(user_id=bindparam("user_id"), lesson_id=bindparam("lesson_id"), viewed_at=bindparam("viewed_at"))
+            .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"]).returning(LessonView.__table__.c.id))
 
 
 def viewed_lesson_ids(user_id: int, module_version_id: int, *, pending: bool = True) -> set[int]:
@@ -58,12 +70,6 @@ def lessons_done(user: User, module_version: ModuleVersion) -> bool:
     return len(viewed_lesson_ids(user.id, module_version.id)) >= (total or 0)
 
 
-def completion_for(user_id: int, module_id: int) -> Completion | None:
-    """The person's latest completion of any version of the module."""
-    return db.session.scalar(select(Completion).where(Completion.user_id == user_id, Completion.module_id == module_id)
-                             .order_by(Completion.completed_at.desc()).limit(1))
-
-
 def current_cycle(user_id: int, course: Course, moment: datetime | None = None) -> int:
     """Which certification cycle completions count toward now (the cycles hook answers:
     certificates.services.certification_cycles has the rule)."""
@@ -80,16 +86,59 @@ def complete_module_if_done(user: User, module_version: ModuleVersion, *, attemp
     """Record the completion when lessons and gates are done (idempotent per cycle), and tell the
     course_completed hooks when this completes the course (certificates issues the certificate),
     all in the caller's transaction."""
+    return _complete_if_done(user, module_version, attempt_id=attempt_id, moment=moment)[0]
+
+
+def _complete_if_done(user: User, module_version: ModuleVersion, *, attempt_id: int | None = None,
+                      moment: datetime | None = None, lessons_read: bool | None = None) -> tuple[Completion | None, bool]:
+    """complete_module_if_done(), and whether this call recorded the completion. `lessons_read`:
+    whether every lesson is read, when the caller knows."""
     moment = moment or utcnow()
     course = db.session.get(Course, module_version.module.course_id)
     cycle = current_cycle(user.id, course, moment)
     existing = _completion_in_cycle(user.id, module_version.id, cycle)
     if existing is not None:
-        return existing
-    if not lessons_done(user, module_version) or not all(gate(user, module_version) for gate in hooks().module_gates):
-        return None
+        return existing, False
+    if lessons_read is None:
+        lessons_read = lessons_done(user, module_version)
+    if not lessons_read or not all(gate(user, module_version) for gate in hooks().module_gates):
+        return None, False
     return _record_completion(user, module_version, course, cycle, moment, attempt_id=attempt_id,
                               delivery_mode=DeliveryMode.ONLINE)
+
+
+@dataclass(frozen=True)
+class LessonRead:
+    """What marking a lesson read did to the module (and its course)."""
+
+    completion: Completion | None  # the module's completion in this cycle (None: not complete, or not asked)
+    module_completed: bool = False  # recorded by this request
+    course_completed: bool = False  # and that completed the course
+
+
+def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[int], *, last: bool) -> LessonRead:
+    """Mark a lesson of the version the person studies read (`lesson_ids`: the version's lessons in
+    order) and complete the module if that, and its gates, make it complete. While a lesson is
+    unread no completion can be recorded, so, except at the version's `last` lesson (whose answer
+    tells what became of the module), nothing more is asked: two statements, one when the lesson
+    was read before."""
+    viewed = viewed_lesson_ids(user.id, version_id)
+    if lesson_id not in viewed:
+        record_view(user.id, lesson_id)  # a request that recorded it meanwhile: the insert does nothing
+        viewed.add(lesson_id)
+    lessons_read = len(viewed) >= len(lesson_ids)
+    if not lessons_read and not last:
+        return LessonRead(None)
+    # With its module and course, which the cycle and the gates read.
+    version = db.session.get(ModuleVersion, version_id,
+                             options=[joinedload(ModuleVersion.module).joinedload(Module.course)])
+    completion, created = _complete_if_done(user, version, lessons_read=lessons_read)
+    if not created:
+        return LessonRead(completion)
+    course = version.module.course
+    course_now = (course_complete(user.id, course, completion.cycle)
+                  and not course_complete(user.id, course, completion.cycle, without=completion.id))
+    return LessonRead(completion, module_completed=True, course_completed=course_now)
 
 
 def record_completion(user: User, module_version: ModuleVersion, *, delivery_mode: str,
@@ -103,7 +152,8 @@ def record_completion(user: User, module_version: ModuleVersion, *, delivery_mod
     existing = _completion_in_cycle(user.id, module_version.id, cycle)
     if existing is not None:
         return existing
-    return _record_completion(user, module_version, course, cycle, moment, delivery_mode=delivery_mode, actor=actor)
+    return _record_completion(user, module_version, course, cycle, moment, delivery_mode=delivery_mode,
+                              actor=actor)[0]
 
 
 def _completion_in_cycle(user_id: int, module_version_id: int, cycle: int) -> Completion | None:
@@ -112,7 +162,9 @@ def _completion_in_cycle(user_id: int, module_version_id: int, cycle: int) -> Co
 
 
 def _record_completion(user: User, module_version: ModuleVersion, course: Course, cycle: int, moment: datetime, *,
-                       delivery_mode: str, attempt_id: int | None = None, actor: User | None = None) -> Completion:
+                       delivery_mode: str, attempt_id: int | None = None,
+                       actor: User | None = None) -> tuple[Completion, bool]:
+    """The completion and True, or, when a parallel request recorded it first, that one and False."""
     try:
         with db.session.begin_nested():
             completion = Completion(user_id=user.id, module_id=module_version.module_id, cycle=cycle,
@@ -121,21 +173,24 @@ def _record_completion(user: User, module_version: ModuleVersion, course: Course
             db.session.add(completion)
             db.session.flush()
     except IntegrityError:  # a parallel request completed it first
-        return _completion_in_cycle(user.id, module_version.id, cycle)
+        return _completion_in_cycle(user.id, module_version.id, cycle), False
     details = {} if delivery_mode == DeliveryMode.ONLINE else {"delivery_mode": delivery_mode, "for": f"user:{user.id}"}
     record("module_completed", actor=actor or user, target=f"module:{module_version.module_id}",
            version=module_version.number, cycle=cycle, **details)
     if course_complete(user.id, course, cycle):
         for announce in hooks().course_completed:
             announce(user, course, moment)
-    return completion
+    return completion, True
 
 
-def course_complete(user_id: int, course: Course, cycle: int) -> bool:
-    """Every live module of the course has a completion (any version) in this cycle."""
+def course_complete(user_id: int, course: Course, cycle: int, *, without: int | None = None) -> bool:
+    """Every live module of the course has a completion (any version) in this cycle; `without`:
+    not counting that completion (was the course complete before it?)."""
     module_ids = [m.id for m in course.modules if not m.is_archived]
     if not module_ids:
         return False
-    done = db.session.scalar(select(func.count(func.distinct(Completion.module_id))).where(
-        Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle))
-    return (done or 0) == len(module_ids)
+    query = select(func.count(func.distinct(Completion.module_id))).where(
+        Completion.user_id == user_id, Completion.module_id.in_(module_ids), Completion.cycle == cycle)
+    if without is not None:
+        query = query.where(Completion.id != without)
+    return (db.session.scalar(query) or 0) == len(module_ids)

@@ -6,13 +6,10 @@ idempotent (a repeated post records nothing twice).
 
 from __future__ import annotations
 
-from functools import cache
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from core import reads
 from core.forms import EmptyForm
@@ -22,7 +19,7 @@ from training import learning, player, progress
 from training.hooks import hooks
 from training.i18n import pick
 from training.markdown import render_frozen
-from training.models import Course, Lesson, LessonImage, Module, ModuleVersion
+from training.models import Course, LessonImage, Module, ModuleVersion
 from training.player import interface_language
 from training.statuses import STATUS, STATUS_LIST
 
@@ -40,24 +37,6 @@ def _studied_module(module_id: int) -> tuple[Module, ModuleVersion]:
     if version is None:
         abort(404)
     return module, version
-
-
-@cache
-def _lesson_statement():
-    # Version, module and course come with the lesson: every lesson page reads all three.
-    # Built once: building the statement cost as much as running it.
-    return select(Lesson).where(Lesson.id == bindparam("lesson_id")).options(
-        joinedload(Lesson.module_version).joinedload(ModuleVersion.module).joinedload(Module.course))
-
-
-def _frozen_lesson(lesson_id: int) -> Lesson:
-    lesson = db.session.scalar(_lesson_statement(), {"lesson_id": lesson_id})
-    if lesson is None:
-        abort(404)
-    version = lesson.module_version
-    if version.status not in learning.FROZEN or version.module.is_archived or version.module.course.is_archived:
-        abort(404)
-    return lesson
 
 
 def _quiz_url(module_id: int) -> str | None:
@@ -152,34 +131,30 @@ def lesson(lesson_id: int):
 @login_required
 def lesson_done(lesson_id: int):
     """Signed-in people: mark a lesson of their version as read, complete the module if it is, go on."""
-    lesson = _frozen_lesson(lesson_id)
-    version = lesson.module_version
-    module, course = version.module, version.module.course
-    mine = learning.learner_version(current_user, module)
-    lang = request.args.get("lang")
-    if mine is None or mine.id != version.id:
-        return redirect(url_for(".module", module_id=module.id))
+    # Plain rows, as the lesson page reads them: the lesson, its version, module and course as
+    # mapped objects, and the version the person studies as one, cost a third of this request,
+    # and only ids are needed until the module may be complete (training.progress.lesson_read).
+    place = learning.lesson_place(lesson_id)
+    if place is None:
+        abort(404)
+    module_id = place.module_id
+    if learning.studied_version_id(current_user.id, module_id) != place.version_id:
+        return redirect(url_for(".module", module_id=module_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
-    cycle = progress.current_cycle(current_user.id, course)
-    course_was_complete = progress.course_complete(current_user.id, course, cycle)
-    already = progress.completion_for(current_user.id, module.id)
-    progress.record_lesson_view(current_user, lesson)
-    completion = progress.complete_module_if_done(current_user, version)
-    # What the answer needs, read before the commit expires every object (reading them after it
-    # loaded the person, the version and its lessons again: a third of this request).
-    lesson_ids = learning.lesson_ids(version)
-    following = lesson_ids.index(lesson.id) + 1
-    module_id, user_id = module.id, current_user.id
-    new_completion = completion is not None and (already is None or already.id != completion.id)
+    lang = request.args.get("lang")
+    lesson_ids = learning.lesson_ids(place.version_id, place.published_at)
+    following = lesson_ids.index(lesson_id) + 1
+    done = progress.lesson_read(current_user, lesson_id, place.version_id, lesson_ids,
+                                last=following == len(lesson_ids))
     db.session.commit()
     if following < len(lesson_ids):
         return redirect(url_for(".lesson", lesson_id=lesson_ids[following], lang=lang))
-    if new_completion:
+    if done.module_completed:
         flash(_("Module complete. Well done."), "success")
-        if not course_was_complete and progress.course_complete(user_id, course, cycle):
+        if done.course_completed:
             flash(_("You have completed the course. Your certificate is on the My certificates page."), "success")
-    elif completion is None and _quiz_url(module_id):  # module_id: the commit expired `module`
+    elif done.completion is None and _quiz_url(module_id):
         flash(_("You have read every lesson. Take the quiz to complete the module."), "success")
     return redirect(url_for(".module", module_id=module_id, lang=lang))
 
