@@ -73,6 +73,14 @@ def _published_and_begun(rows) -> tuple[dict, dict]:
     return published, {module_id: version for module_id, (_, version) in begun.items()}
 
 
+def studied_version_id(user_id: int, module_id: int) -> int | None:
+    """The id of the version learner_version() would give, from plain rows (no ORM objects)."""
+    rows = read(_studied_ids_statement(one_module=True), {"user_id": user_id, "module_id": module_id})
+    published, begun = _published_and_begun((row, row.first_view) for row in rows)
+    version = begun.get(module_id) or published.get(module_id)
+    return version.id if version else None
+
+
 @dataclass(frozen=True)
 class StudiedVersion:
     id: int
