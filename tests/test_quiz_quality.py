@@ -223,6 +223,7 @@ def test_product_draw_matches_the_probability_model(app):
     pool = [{"id": i, "type": "true_false", "critical": i < 3, "tags": [], "content": {}, "answer": {"value": True}}
             for i in range(6)]
     version.settings, version.questions = {"draw_count": 3, "min_critical": 1, "shuffle_questions": False}, pool
+    version.question_map = lambda: {question["id"]: question for question in pool}  # as QuizVersion's, in bank order
     counts: dict[int, int] = {}
     runs = 6000
     for _ in range(runs):
