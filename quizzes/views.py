@@ -204,7 +204,12 @@ def _questions_statement():
 def _read_attempt(attempt_id: int):
     """The attempt as a plain row, with its version's settings and its module's title; 404, then 403
     for anyone but its owner, as _load_attempt()."""
-    row = read(_attempt_statement(), {"attempt_id": attempt_id}).first()
+    return _owned_row(_attempt_statement(), attempt_id)
+
+
+def _owned_row(statement, attempt_id: int):
+    """`statement`'s row for the attempt: 404 if there is none, 403 for anyone but its owner."""
+    row = read(statement, {"attempt_id": attempt_id}).first()
     if row is None:
         abort(404)
     if row.user_id != current_user.id:
@@ -247,12 +252,7 @@ def _saving_statement():
 
 def _read_for_saving(attempt_id: int):
     """The attempt as a plain row with its version's settings; 404, then 403 for anyone but its owner."""
-    row = read(_saving_statement(), {"attempt_id": attempt_id}).first()
-    if row is None:
-        abort(404)
-    if row.user_id != current_user.id:
-        abort(403)
-    return row
+    return _owned_row(_saving_statement(), attempt_id)
 
 
 def _save_page(row, indexes: list[int], number: int | None):

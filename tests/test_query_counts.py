@@ -121,15 +121,20 @@ def _measure(client, login, world: World) -> dict[str, tuple[int, list[str]]]:
     return counts
 
 
-@pytest.fixture
-def measured(app, client, login, empty_tables):
-    small = _measure(client, login, _build(modules=3, lessons=2, questions=2, attempts=1, certificates=1))
+def _small_and_large(app, client, login, empty_tables, measure, *, lessons: tuple[int, int]):
+    """`measure` in a small world (3 modules, 1 attempt), then, emptied, in a large one (30, 20)."""
+    small = measure(client, login, _build(modules=3, lessons=lessons[0], questions=2, attempts=1, certificates=1))
     client.get("/sign-out")
     empty_tables()
     db.session.remove()
-    large = _measure(app.test_client(), login, _build(modules=30, lessons=6, questions=8, attempts=20,
-                                                      certificates=6))
+    large = measure(app.test_client(), login, _build(modules=30, lessons=lessons[1], questions=8, attempts=20,
+                                                     certificates=6))
     return small, large
+
+
+@pytest.fixture
+def measured(app, client, login, empty_tables):
+    return _small_and_large(app, client, login, empty_tables, _measure, lessons=(2, 6))
 
 
 def test_learner_pages_send_a_fixed_number_of_statements(measured):
@@ -191,12 +196,7 @@ def _measure_posts(client, login, world: World) -> dict[str, tuple[int, list[str
 
 def test_learner_posts_send_a_fixed_number_of_statements(app, client, login, empty_tables):
     # Even lesson counts: the first unread lesson (half are read) is not the module's last.
-    small = _measure_posts(client, login, _build(modules=3, lessons=4, questions=2, attempts=1, certificates=1))
-    client.get("/sign-out")
-    empty_tables()
-    db.session.remove()
-    large = _measure_posts(app.test_client(), login, _build(modules=30, lessons=8, questions=8, attempts=20,
-                                                            certificates=6))
+    small, large = _small_and_large(app, client, login, empty_tables, _measure_posts, lessons=(4, 8))
     report = {name: (small[name][0], large[name][0]) for name in small}
     bad = {name: counts for name, counts in report.items()
            if counts[0] != counts[1] or counts[1] > POSTS_AT_MOST[name]}

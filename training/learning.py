@@ -75,10 +75,15 @@ def _published_and_begun(rows) -> tuple[dict, dict]:
 
 def studied_version_id(user_id: int, module_id: int) -> int | None:
     """The id of the version learner_version() would give, from plain rows (no ORM objects)."""
-    rows = read(_studied_ids_statement(one_module=True), {"user_id": user_id, "module_id": module_id})
-    published, begun = _published_and_begun((row, row.first_view) for row in rows)
-    version = begun.get(module_id) or published.get(module_id)
+    version = _studied_row(_studied_ids_statement(one_module=True), user_id, module_id)
     return version.id if version else None
+
+
+def _studied_row(statement, user_id: int, module_id: int):
+    """The row of the version learner_version() would give, from `statement`'s version rows."""
+    rows = read(statement, {"user_id": user_id, "module_id": module_id})
+    published, begun = _published_and_begun((row, row.first_view) for row in rows)
+    return begun.get(module_id) or published.get(module_id)
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,7 @@ def studied_version(user_id: int, module_id: int) -> StudiedVersion | None:
     """The version learner_version() would give, with the lessons of it the person has read, in
     one statement of plain rows (the lesson page needs no ORM objects: building them cost it
     more than the query)."""
-    rows = read(_studied_with_views_statement(), {"user_id": user_id, "module_id": module_id}).all()
-    published, begun = _published_and_begun((row, row.first_view) for row in rows)
-    version = begun.get(module_id) or published.get(module_id)
+    version = _studied_row(_studied_with_views_statement(), user_id, module_id)
     if version is None:
         return None
     return StudiedVersion(version.id, frozenset(int(n) for n in (version.viewed or "").split(",") if n))
@@ -162,36 +165,6 @@ def lesson_ids(version_id: int, published_at: datetime | None) -> list[int]:
     version's publication instant beside its id."""
     refs = frozen.remembered("lesson ids", [(version_id, published_at)], _lesson_refs)[version_id]
     return [ref.id for ref in refs]
-
-
-@dataclass(frozen=True)
-class LessonPlace:
-    """Where a lesson learners may study sits: its version (with the instant it was published) and module."""
-
-    lesson_id: int
-    version_id: int
-    published_at: datetime | None
-    module_id: int
-
-
-def lesson_place(lesson_id: int) -> LessonPlace | None:
-    """The lesson's place if learners may study it: of a frozen version, module and course not
-    archived; else None. One plain row (core.reads), none of the texts."""
-    row = read(_place_statement(), {"lesson_id": lesson_id}).first()
-    if row is None or row.status not in FROZEN or row.module_archived or row.course_archived:
-        return None
-    return LessonPlace(row.id, row.module_version_id, row.published_at, row.module_id)
-
-
-@cache
-def _place_statement():
-    return (select(Lesson.id, Lesson.module_version_id, ModuleVersion.status, ModuleVersion.published_at,
-                   ModuleVersion.module_id, Module.is_archived.label("module_archived"),
-                   Course.is_archived.label("course_archived"))
-            .join(ModuleVersion, ModuleVersion.id == Lesson.module_version_id)
-            .join(Module, Module.id == ModuleVersion.module_id)
-            .join(Course, Course.id == Module.course_id)
-            .where(Lesson.id == bindparam("lesson_id")))
 
 
 def _lesson_refs(version_ids: list[int]) -> dict[int, tuple[LessonRef, ...]]:

@@ -131,19 +131,20 @@ def lesson(lesson_id: int):
 @login_required
 def lesson_done(lesson_id: int):
     """Signed-in people: mark a lesson of their version as read, complete the module if it is, go on."""
-    # Plain rows, as the lesson page reads them: the lesson, its version, module and course as
-    # mapped objects, and the version the person studies as one, cost a third of this request,
-    # and only ids are needed until the module may be complete (training.progress.lesson_read).
-    place = learning.lesson_place(lesson_id)
+    # Plain rows, as the lesson page reads them (the same row): the lesson, its version, module
+    # and course as mapped objects, and the version the person studies as one, cost a third of
+    # this request, and only ids are needed until the module may be complete
+    # (training.progress.lesson_read).
+    place = player.lesson_page(lesson_id)
     if place is None:
         abort(404)
-    module_id = place.module_id
+    module_id = place.module.id
     if learning.studied_version_id(current_user.id, module_id) != place.version_id:
         return redirect(url_for(".module", module_id=module_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
     lang = request.args.get("lang")
-    lesson_ids = learning.lesson_ids(place.version_id, place.published_at)
+    lesson_ids = learning.lesson_ids(place.version_id, place.version_published_at)
     following = lesson_ids.index(lesson_id) + 1
     done = progress.lesson_read(current_user, lesson_id, place.version_id, lesson_ids,
                                 last=following == len(lesson_ids))
