@@ -59,7 +59,7 @@ def text_direction() -> str:
     return languages.direction(str(get_locale()))
 
 
-def _translations():
+def request_translations():
     """This request's catalogue, looked up once per request and locale.
 
     Flask-Babel's template gettext finds the domain, the locale and the catalogue again for each
@@ -84,7 +84,7 @@ def _translations():
 def _newstyle_gettext(eval_context, string: str, **variables) -> str:
     """Jinja's newstyle gettext (jinja2.ext._make_new_gettext) in one call: translated, marked
     safe where the template escapes, and always %-formatted (so "%%" reads as "%")."""
-    translated = _translations().ugettext(string)
+    translated = request_translations().ugettext(string)
     if eval_context.autoescape:
         translated = Markup(translated)  # noqa: S704 (as Jinja does: the catalogue is ours; values are escaped by %)
     return translated % variables
@@ -110,10 +110,10 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     # After Flask-Babel's init_app, which installed its own (same behaviour, slower).
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
     # Then the two every page calls 20-40 times, as one function each: Jinja's newstyle `_` goes

@@ -15,7 +15,7 @@ from flask import has_app_context
 from flask_babel import gettext as babel_gettext
 from flask_babel import ngettext as babel_ngettext
 
-from core.templating import _translations as request_catalogue
+from core.templating import request_translations as request_catalogue
 
 
 def gettext(string: str, **variables) -> str:
