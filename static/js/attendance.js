@@ -77,8 +77,22 @@
       flushing = null;
       render();
       if (again) { again = false; return flush(); }
+      retryLater();
     });
     return flushing;
+  }
+
+  // As in offline.js: the browser may think it is online and never fire "online", so what could
+  // not be sent is tried again after 2, 4, 8... s, up to a minute.
+  var retryDelay = 2000;
+  var retryTimer = null;
+
+  function retryLater() {
+    var waiting = outbox().some(function (m) { return !refused[m.person]; });
+    if (!waiting) { retryDelay = 2000; return; }
+    if (retryTimer || !navigator.onLine) { return; }
+    retryTimer = setTimeout(function () { retryTimer = null; flush(); }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 60000);
   }
 
   async function send() {
@@ -232,7 +246,13 @@
       flush().then(function () { signOut.submit(); });
     });
   }
-  window.addEventListener("online", function () { render(); flush(); });
+  window.addEventListener("online", function () {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    retryDelay = 2000;
+    render();
+    flush();
+  });
   window.addEventListener("offline", render);
   render();
   keepPage();

@@ -19,7 +19,7 @@ from extensions import db
 from inperson.models import Attendance, AttendanceMark, TrainingSession
 from tests import factories
 from tests.browser.conftest import sign_in
-from tests.browser.test_offline import cut_network, restore_network
+from tests.browser.test_offline import SENT_AGAIN_WITHIN, cut_network, restore_network
 from tests.inperson_factories import make_course, make_session
 from tests.training_factories import make_requirement
 from training.models import Completion
@@ -120,7 +120,7 @@ def test_a_session_taken_offline_syncs_once_and_certifies_who_passed(phone_page,
     screenshot(page, "offline-25-marked")
 
     restore_network(page.context)
-    expect(state).to_contain_text("Sent: the server has every mark made on this device.", timeout=20_000)
+    expect(state).to_contain_text("Sent: the server has every mark made on this device.", timeout=SENT_AGAIN_WITHIN)
     assert _count(select(func.count(AttendanceMark.id))) == ATTENDEES
     assert _count(select(func.count(Attendance.id)).where(Attendance.is_present)) == ATTENDEES
     # Ids, not User objects: Flask-Login's UserMixin compares people by their sign-in token.

@@ -27,8 +27,9 @@ OFFLINE = "You are offline."
 ON_DEVICE = "Saved on this device. It will be sent when the connection returns."
 ALL_SENT = "Sent: everything saved on this device has reached the server."
 # Chromium does not always tell a freshly opened page that it went offline, and then no "online"
-# event comes when the link is back: the page's own retry (2 s, 4 s, 8 s...) sends what waits.
-SENT_AGAIN_WITHIN = 20_000
+# event comes when the link is back: the page's own retry (2 s, 4 s, 8 s... up to a minute)
+# sends what waits, at worst a minute after the link is back.
+SENT_AGAIN_WITHIN = 65_000
 
 CACHED_URLS = """async () => {
     const urls = [];
