@@ -33,19 +33,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, null, or_, select, true, union_all
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, null, or_, select, true
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from accounts.models import Mission, User
 from accounts.services import current_deployments
 from certificates.models import Certificate
-from core.reads import read
-from extensions import db
+from core.reads import labelled, rows, tracked_from
 from recognition.models import OutsideCertificate
-from training.models import Requirement
+from training.models import Course, Requirement
 
 # What a cleared person was cleared by (Readiness.cleared_by, the `cleared_by` column of the SQL
 # rows): a certificate's delivery mode, or a recognised outside certificate. Issue #18.
@@ -219,57 +218,51 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
     if deployment is None or not user.is_active:
         return []
     mission = deployment.mission
-    requirements = [requirement for requirement in db.session.scalars(
-        _requirements_statement(), {"mission_id": mission.id, "mission_kind": mission.kind})
-        if user.category in requirement.category_list]
     moment = datetime.now(timezone.utc) if on == date.today() else datetime.combine(on, datetime.min.time(), timezone.utc)
-    # The valid certificates (by course) and the recognitions in force (by requirement), in one statement.
-    held: dict[int, tuple[datetime, str]] = {}
-    recognised: dict[int, datetime] = {}
-    if requirements:
-        # A plain-row read (core.reads): only My training and the course page ask, and they write nothing.
-        found = read(_held_statement(), {
-            "user_id": user.id, "course_ids": sorted({r.course_id for r in requirements}),
-            "requirement_ids": [r.id for r in requirements]})
-        for is_recognition, key, expires_at, mode in found:
-            if is_recognition:
-                recognised[key] = expires_at
-            else:
-                held[key] = (expires_at, mode)
     result = []
-    for requirement in requirements:
-        expires_at, mode = held.get(requirement.course_id, (None, "online"))
+    # The requirements with their courses, the person's valid certificate of each course and the
+    # recognition in force for each requirement, in one statement of plain rows (core.reads):
+    # My training and the course page ask on every visit, and loading them through the ORM cost
+    # as much as the rest of the readiness together.
+    for row in rows(_requirements_statement(), {"mission_id": mission.id, "mission_kind": mission.kind,
+                                                "user_id": user.id}):
+        values = row._mapping
+        requirement = tracked_from(Requirement, values, "requirement_")
+        if user.category not in requirement.category_list:
+            continue
+        if "course" not in requirement.__dict__:  # as the relationship would load it
+            set_committed_value(requirement, "course", tracked_from(Course, values, "course_"))
+        expires_at, mode = values["certificate_expires_at"], values["certificate_mode"] or "online"
         if expires_at is not None and not certificate_counts(requirement.satisfied_by, mode):
             expires_at = None
         result.append((requirement, readiness_of(
             deployment.arrival_on, requirement.due_days, expires_at, moment, requirement.course.renewal_window_days,
-            certificate_mode=mode, recognised_expires_at=recognised.get(requirement.id))))
+            certificate_mode=mode, recognised_expires_at=values["recognised_expires_at"])))
     return result
 
 
 @cache
 def _requirements_statement():
-    # Built once per process (My training and the course page run it for every request).
-    return (select(Requirement).options(joinedload(Requirement.course))
+    # Built once per process. A person holds at most one valid certificate of a course (a new one
+    # supersedes the old) and one recognition in force for a requirement (a unique index); the
+    # LIMIT only makes the choice certain should that ever not hold.
+    user_id = bindparam("user_id")
+    valid = (select(Certificate.expires_at, Certificate.delivery_mode)
+             .where(Certificate.user_id == user_id, Certificate.course_id == Requirement.course_id,
+                    Certificate.status == "valid")
+             .order_by(Certificate.expires_at.desc()).limit(1))
+    recognised = (select(func.max(OutsideCertificate.expires_at))
+                  .where(OutsideCertificate.user_id == user_id, OutsideCertificate.removed_at.is_(None),
+                         OutsideCertificate.requirement_id == Requirement.id))
+    return (select(*labelled(Requirement, "requirement_"), *labelled(Course, "course_"),
+                   valid.with_only_columns(Certificate.expires_at).scalar_subquery().label("certificate_expires_at"),
+                   valid.with_only_columns(Certificate.delivery_mode).scalar_subquery().label("certificate_mode"),
+                   recognised.scalar_subquery().label("recognised_expires_at"))
+            .join(Course, Course.id == Requirement.course_id)
             .where(Requirement.is_active.is_(True),
                    or_(Requirement.mission_id == bindparam("mission_id"),
                        Requirement.mission_kind == bindparam("mission_kind")))
             .order_by(Requirement.id))
-
-
-@cache
-def _held_statement():
-    # Built once per process (My training runs it on every visit): the person's valid certificates
-    # by course and their recognitions in force by requirement, in one statement.
-    return union_all(
-        select(literal(False).label("is_recognition"), Certificate.course_id.label("key"), Certificate.expires_at,
-               Certificate.delivery_mode).where(
-            Certificate.user_id == bindparam("user_id"),
-            Certificate.course_id.in_(bindparam("course_ids", expanding=True)), Certificate.status == "valid"),
-        select(literal(True), OutsideCertificate.requirement_id, OutsideCertificate.expires_at,
-               literal(RECOGNISED)).where(
-            OutsideCertificate.user_id == bindparam("user_id"), OutsideCertificate.removed_at.is_(None),
-            OutsideCertificate.requirement_id.in_(bindparam("requirement_ids", expanding=True))))
 
 
 def _aware(moment: datetime) -> datetime:
