@@ -231,3 +231,33 @@ def test_the_print_page_holds_every_lesson_of_the_version(client, login, learner
     css = client.get("/static/site.css")
     if css.status_code == 200:
         assert "@media print" in css.get_data(as_text=True)
+
+
+def test_the_outlines_bring_the_same_progress_as_the_objects(learner, course):
+    """My training and the course page read the lessons read and the cycles completed with the
+    versions (learning._outlines); the module page reads them apart. Both must say the same."""
+    from training import learning
+
+    first, second = course.modules
+    third = tf.make_module(course, lessons=2)
+    cycle = progress.current_cycle(learner.id, course)
+    progress.record_lesson_view(learner, first.versions[0].lessons[0])
+    # The first completed in another certification cycle only: it does not count in this one.
+    db.session.add(Completion(user_id=learner.id, module_id=first.id, module_version_id=first.versions[0].id,
+                              cycle=cycle + 1))
+    progress.record_lesson_view(learner, second.versions[0].lessons[0])
+    db.session.add(Completion(user_id=learner.id, module_id=second.id, module_version_id=second.versions[0].id,
+                              cycle=cycle))
+    progress.record_lesson_view(learner, third.versions[0].lessons[1])
+    tf.publish_new_version(third)  # begun before: the person goes on with the version they began
+    db.session.commit()
+
+    def summary(items):
+        return [(item.module.id, item.version.id, sorted(item.viewed), item.completed,
+                 item.published.id if item.published else None) for item in items]
+
+    outlined = learning.course_progress(learner, course, outlines=True)
+    loaded = learning.course_progress(learner, course)
+    assert summary(outlined) == summary(loaded)
+    assert [(len(item.viewed), item.completed) for item in outlined] == [(1, False), (1, True), (1, False)]
+    assert outlined[2].version.id == third.versions[0].id != outlined[2].published.id

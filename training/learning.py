@@ -42,6 +42,10 @@ class StudiedVersions:
 
     published: dict[int, ModuleVersion]
     started: dict[int, ModuleVersion]
+    # Read with the versions when the statement carried them (_outlines): the lessons the person
+    # has read, by version, and the certification cycles they completed, by module.
+    viewed: dict[int, set[int]] | None = None
+    completed: dict[int, set[int]] | None = None
 
     @property
     def studied(self) -> dict[int, ModuleVersion]:
@@ -99,21 +103,40 @@ def studied_version(user_id: int, module_id: int) -> StudiedVersion | None:
     version = _studied_row(_studied_with_views_statement(), user_id, module_id)
     if version is None:
         return None
-    return StudiedVersion(version.id, frozenset(int(n) for n in (version.viewed or "").split(",") if n))
+    return StudiedVersion(version.id, frozenset(_ids(version.viewed)))
 
 
 @cache
 def _studied_with_views_statement():
     # Each version row (one to three for a module) carries the ids of its lessons the person has
     # read, as "3,5,8": one statement instead of two on every lesson page.
+    return _studied_ids_statement(one_module=True).add_columns(_viewed_in_version().label("viewed"))
+
+
+@cache
+def _outline_rows_statement():
+    # My training and the course page: each version row also carries the certification cycles in
+    # which the person completed its module, as "1,2": one statement instead of three.
+    completed = (select(_joined(Completion.cycle)).where(Completion.user_id == bindparam("user_id"),
+                                                          Completion.module_id == ModuleVersion.module_id)
+                 .scalar_subquery())
+    return _studied_ids_statement().add_columns(_viewed_in_version().label("viewed"), completed.label("completed"))
+
+
+def _viewed_in_version():
+    return (select(_joined(LessonView.lesson_id)).join(Lesson, Lesson.id == LessonView.lesson_id)
+            .where(LessonView.user_id == bindparam("user_id"), Lesson.module_version_id == ModuleVersion.id)
+            .scalar_subquery())
+
+
+def _joined(column):
     # The separator as SQL text: given as a string, it is a parameter written into the SQL anew on
     # every run (SQLAlchemy's "post-compile" step, a few percent of the lesson page).
-    viewed = (select(func.aggregate_strings(cast(LessonView.lesson_id, String), literal_column("','")))
-              .join(Lesson, Lesson.id == LessonView.lesson_id)
-              .where(LessonView.user_id == bindparam("user_id"), Lesson.module_version_id == ModuleVersion.id)
-              .scalar_subquery())
-    query = _studied_ids_statement(one_module=True)
-    return query.add_columns(viewed.label("viewed"))
+    return func.aggregate_strings(cast(column, String), literal_column("','"))
+
+
+def _ids(joined: str | None) -> set[int]:
+    return {int(n) for n in (joined or "").split(",") if n}
 
 
 @cache
@@ -146,10 +169,12 @@ class VersionOutline:
 
 def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
     """_versions() in plain rows (core.reads): the versions of 8 modules and their 40 lessons as
-    ORM objects took a sixth of the course page; the same two statements as rows a tenth of that."""
+    ORM objects took a sixth of the course page; the same two statements as rows a tenth of that.
+    Each row also brings the lessons read and the cycles completed, so modules_progress() reads
+    nothing more (the lesson ids are remembered per process: one statement in all, mostly)."""
     if not module_ids:
         return StudiedVersions({}, {})
-    rows = read(_studied_ids_statement(), {"user_id": user_id, "module_ids": module_ids}).all()
+    rows = read(_outline_rows_statement(), {"user_id": user_id, "module_ids": module_ids}).all()
     published, begun = _published_and_begun((row, row.first_view) for row in rows)
     chosen = {row.id: row for row in [*published.values(), *begun.values()]}
     # A published version's lessons never change: read once per process (training.frozen).
@@ -158,7 +183,9 @@ def _outlines(user_id: int, module_ids: list[int]) -> StudiedVersions:
     outlines = {version_id: VersionOutline(row.id, row.module_id, row.number, row.status, row.title, row.minutes,
                                            lessons[version_id]) for version_id, row in chosen.items()}
     return StudiedVersions({module_id: outlines[row.id] for module_id, row in published.items()},
-                           {module_id: outlines[row.id] for module_id, row in begun.items()})
+                           {module_id: outlines[row.id] for module_id, row in begun.items()},
+                           viewed={row.id: _ids(row.viewed) for row in rows},
+                           completed={row.module_id: _ids(row.completed) for row in rows})
 
 
 def lesson_ids(version_id: int, published_at: datetime | None) -> list[int]:
@@ -350,20 +377,24 @@ def modules_progress(user: User, modules: list[Module], cycles: dict[int, int],
     if versions is None:
         versions = studied_versions(user, modules)
     studied = versions.studied
-    version_ids = [v.id for v in studied.values()]
-    viewed: dict[int, set[int]] = {}
-    if version_ids:
-        for lesson_id, version_id in rows(_viewed_statement(), {"user_id": user.id, "version_ids": version_ids}):
-            viewed.setdefault(version_id, set()).add(lesson_id)
-    completed: set[tuple[int, int]] = set()
-    if modules:
-        completed = {(module_id, cycle) for module_id, cycle in rows(
-            _completed_statement(), {"user_id": user.id, "module_ids": [m.id for m in modules]})}
+    viewed, completed = versions.viewed, versions.completed
+    if viewed is None:
+        viewed = {}
+        version_ids = [v.id for v in studied.values()]
+        if version_ids:
+            for lesson_id, version_id in rows(_viewed_statement(), {"user_id": user.id, "version_ids": version_ids}):
+                viewed.setdefault(version_id, set()).add(lesson_id)
+    if completed is None:
+        completed = {}
+        if modules:
+            for module_id, cycle in rows(_completed_statement(),
+                                         {"user_id": user.id, "module_ids": [m.id for m in modules]}):
+                completed.setdefault(module_id, set()).add(cycle)
     result = []
     for module in modules:
         version = studied.get(module.id)
         result.append(ModuleProgress(module, version, viewed.get(version.id, set()) if version else set(),
-                                     (module.id, cycles.get(module.course_id, 0)) in completed,
+                                     cycles.get(module.course_id, 0) in completed.get(module.id, ()),
                                      versions.published.get(module.id)))
     return result
 
