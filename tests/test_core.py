@@ -80,3 +80,13 @@ def test_language_choice_is_remembered_and_arabic_is_rtl(client):
 def test_language_next_cannot_leave_site(client):
     response = client.post("/language", data={"lang": "fr", "next": "//evil.example"})
     assert response.headers["Location"] == "/"
+
+
+def test_a_security_header_the_view_set_is_kept_and_sent_once(app):
+    @app.get("/_own-frame-policy")
+    def own_frame_policy():
+        return "framed", 200, {"x-frame-options": "SAMEORIGIN"}
+
+    headers = app.test_client().get("/_own-frame-policy").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Content-Security-Policy") and len(headers.getlist("Content-Security-Policy")) == 1
