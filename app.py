@@ -242,8 +242,14 @@ def register_jobs(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     from core.request_checks import install as install_request_checks
-    from core.security import apply_security_headers, keep_signed_csrf_token, reuse_signed_csrf_token
+    from core.security import (
+        KeptSerializerSessionInterface,
+        apply_security_headers,
+        keep_signed_csrf_token,
+        reuse_signed_csrf_token,
+    )
 
+    app.session_interface = KeptSerializerSessionInterface()
     app.after_request(apply_security_headers)
     app.before_request(reuse_signed_csrf_token)
     app.after_request(keep_signed_csrf_token)

@@ -1,0 +1,72 @@
+"""The session cookie (core.security.KeptSerializerSessionInterface): its signer is built once per
+set of keys, and its cookies are Flask's own, byte for byte, both ways, key rotation included."""
+
+from __future__ import annotations
+
+from flask import Flask, session
+from flask.sessions import SecureCookieSessionInterface
+
+from core.security import KeptSerializerSessionInterface
+
+
+def _app(secret: str, fallbacks=(), interface=None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=secret, SECRET_KEY_FALLBACKS=list(fallbacks))
+    if interface is not None:
+        app.session_interface = interface
+
+    @app.get("/set/<value>")
+    def set_value(value):
+        session["value"] = value
+        return "ok"
+
+    @app.get("/get")
+    def get_value():
+        return session.get("value", "(none)")
+
+    return app
+
+
+def _cookie(app: Flask, value: str) -> str:
+    client = app.test_client()
+    client.get(f"/set/{value}")
+    return client.get_cookie("session").value
+
+
+def _read(app: Flask, cookie: str) -> str:
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    return client.get("/get").get_data(as_text=True)
+
+
+def test_the_same_cookie_as_flask_both_ways():
+    flasks = _app("s3cret")
+    ours = _app("s3cret", interface=KeptSerializerSessionInterface())
+    assert _read(ours, _cookie(flasks, "from-flask")) == "from-flask"
+    assert _read(flasks, _cookie(ours, "from-ours")) == "from-ours"
+    serializer = ours.session_interface.get_signing_serializer(ours)
+    assert serializer.loads(SecureCookieSessionInterface().get_signing_serializer(flasks).dumps({"a": 1})) == {"a": 1}
+
+
+def test_a_tampered_or_foreign_cookie_is_an_empty_session():
+    ours = _app("s3cret", interface=KeptSerializerSessionInterface())
+    cookie = _cookie(ours, "mine")
+    assert _read(ours, cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")) == "(none)"
+    assert _read(ours, _cookie(_app("another-key"), "theirs")) == "(none)"
+
+
+def test_a_rotated_key_still_reads_the_old_cookies_and_signs_with_the_new():
+    old_cookie = _cookie(_app("old-key", interface=KeptSerializerSessionInterface()), "kept")
+    rotated = _app("new-key", fallbacks=["old-key"], interface=KeptSerializerSessionInterface())
+    assert _read(rotated, old_cookie) == "kept"
+    assert _read(_app("new-key"), _cookie(rotated, "fresh")) == "fresh"  # signed with the new key
+
+
+def test_the_signer_is_built_once_and_again_when_the_key_changes():
+    interface = KeptSerializerSessionInterface()
+    app = _app("first", interface=interface)
+    first = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is first
+    app.secret_key = "second"
+    assert interface.get_signing_serializer(app) is not first
+    assert _read(app, _cookie(_app("first"), "old")) == "(none)"
