@@ -52,6 +52,12 @@ def objects(model: type[Model], criteria, params: dict | None = None) -> list[Mo
     return [tracked(model, dict(row._mapping)) for row in read(_row_statement(model, criteria), params)]
 
 
+def plain(model: type, criteria, params: dict | None = None) -> list:
+    """The rows objects() would make objects of, as rows: every column by its attribute name, for
+    a page that only shows them (making 8 modules the session's objects was 7% of My training)."""
+    return rows(_row_statement(model, criteria), params).all()
+
+
 def get(model: type[Model], ident: int) -> Model | None:
     """db.session.get() for a read-only page: the object in the session, else one plain row made a
     tracked() object (an ORM get cost several times as much as the row)."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from accounts.models import User
 from core import languages
-from core.reads import objects, read, rows
+from core.reads import objects, plain, read, rows
 from extensions import db
 from training import frozen, progress
 from training.hooks import Standing, hooks
@@ -341,7 +341,7 @@ def pick_language(langs: list[str], requested: str | None, preferred: str, defau
 
 @dataclass
 class ModuleProgress:
-    module: Module
+    module: Module  # or a plain row of its columns (courses_progress with outlines: My training, the course page)
     version: ModuleVersion | VersionOutline | None
     viewed: set[int] = field(default_factory=set)
     completed: bool = False
@@ -422,15 +422,17 @@ def courses_progress(user: User, courses: list[Course], *,
                      outlines: bool = False) -> dict[int, list[ModuleProgress]]:
     """For each course, its live modules with the person's progress in each (empty: not visible).
     A fixed number of statements however many courses and modules. With `outlines`, each
-    progress's version is a VersionOutline (title, minutes, lesson ids), not a ModuleVersion."""
+    progress's version is a VersionOutline (title, minutes, lesson ids), not a ModuleVersion, and
+    its module a plain row of the module's columns (core.reads.plain), not a Module."""
     courses = [c for c in courses if not c.is_archived]
     if not courses:
         return {}
     cycles = progress.current_cycles(user.id, courses)
-    modules = objects(Module, _live_modules, {"course_ids": [c.id for c in courses]})
     if outlines:
+        modules = plain(Module, _live_modules, {"course_ids": [c.id for c in courses]})
         versions = _outlines(user.id, [m.id for m in modules])  # archived modules and courses are left out above
     else:
+        modules = objects(Module, _live_modules, {"course_ids": [c.id for c in courses]})
         versions = studied_versions(user, modules, bodies=False)
     live = [m for m in modules if m.id in versions.published]
     by_course: dict[int, list[ModuleProgress]] = {c.id: [] for c in courses}
