@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from audit.services import record
-from core.reads import read
+from core.reads import read, rows
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
@@ -55,7 +55,7 @@ def viewed_lesson_ids(user_id: int, module_version_id: int, *, pending: bool = T
     params = {"user_id": user_id, "version_id": module_version_id}
     if not pending:
         return set(read(_viewed_statement(), params).scalars())
-    return set(db.session.scalars(_viewed_statement(), params))
+    return set(rows(_viewed_statement(), params).scalars())  # the ORM's execute only when something is pending
 
 
 @cache
@@ -157,8 +157,16 @@ def record_completion(user: User, module_version: ModuleVersion, *, delivery_mod
 
 
 def _completion_in_cycle(user_id: int, module_version_id: int, cycle: int) -> Completion | None:
-    return db.session.scalar(select(Completion).filter_by(user_id=user_id, module_version_id=module_version_id,
-                                                          cycle=cycle))
+    return db.session.scalar(_completion_statement(),
+                             {"user_id": user_id, "module_version_id": module_version_id, "cycle": cycle})
+
+
+@cache
+def _completion_statement():
+    # Built once: every lesson marked read at the end of a module, and every quiz submit, asks.
+    return select(Completion).where(Completion.user_id == bindparam("user_id"),
+                                    Completion.module_version_id == bindparam("module_version_id"),
+                                    Completion.cycle == bindparam("cycle"))
 
 
 def _record_completion(user: User, module_version: ModuleVersion, course: Course, cycle: int, moment: datetime, *,
