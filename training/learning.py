@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import String, bindparam, cast, func, literal, literal_column, or_, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import aliased, selectinload, undefer
 
 from accounts.models import User
 from core import languages
@@ -100,17 +100,30 @@ def studied_version(user_id: int, module_id: int) -> StudiedVersion | None:
     """The version learner_version() would give, with the lessons of it the person has read, in
     one statement of plain rows (the lesson page needs no ORM objects: building them cost it
     more than the query)."""
-    version = _studied_row(_studied_with_views_statement(), user_id, module_id)
+    return studied_from(read(_studied_with_views_statement(), {"user_id": user_id, "module_id": module_id}))
+
+
+def studied_from(rows) -> StudiedVersion | None:
+    """studied_version() from the version rows of one module (_studied_with_views_statement's
+    columns), read by the caller, maybe with others (the lesson page: player.lesson_and_studied)."""
+    published, begun = _published_and_begun((row, row.first_view) for row in rows)
+    version = next(iter(begun.values()), None) or next(iter(published.values()), None)
     if version is None:
         return None
     return StudiedVersion(version.id, frozenset(_ids(version.viewed)))
 
 
+def studied_statement_of_lesson():
+    """studied_version()'s statement for the module of the lesson bound as "lesson_id" (player)."""
+    return _studied_with_views_statement(of_lesson=True)
+
+
 @cache
-def _studied_with_views_statement():
+def _studied_with_views_statement(of_lesson: bool = False):
     # Each version row (one to three for a module) carries the ids of its lessons the person has
     # read, as "3,5,8": one statement instead of two on every lesson page.
-    return _studied_ids_statement(one_module=True).add_columns(_viewed_in_version().label("viewed"))
+    return (_studied_ids_statement(one_module=not of_lesson, of_lesson=of_lesson)
+            .add_columns(_viewed_in_version().label("viewed")))
 
 
 @cache
@@ -139,10 +152,17 @@ def _ids(joined: str | None) -> set[int]:
     return {int(n) for n in (joined or "").split(",") if n}
 
 
+def _module_of_lesson():
+    # Aliases: the statement it goes into selects from these tables too, and must not correlate.
+    version, lesson = aliased(ModuleVersion), aliased(Lesson)
+    return (select(version.module_id).join(lesson, lesson.module_version_id == version.id)
+            .where(lesson.id == bindparam("lesson_id")).scalar_subquery())
+
+
 @cache
-def _studied_ids_statement(one_module: bool = False):
+def _studied_ids_statement(one_module: bool = False, of_lesson: bool = False):
     # The same rows as _versions_statement(), only the columns the choice and the outlines read.
-    query = _versions_statement(False, True, one_module)
+    query = _versions_statement(False, True, one_module, of_lesson)
     return query.with_only_columns(ModuleVersion.id, ModuleVersion.module_id, ModuleVersion.status,
                                    ModuleVersion.number, ModuleVersion.title, ModuleVersion.minutes,
                                    ModuleVersion.published_at, query.selected_columns.first_view)
@@ -212,13 +232,14 @@ def _outline_lessons_statement():
 
 
 @cache
-def _versions_statement(with_lessons: bool, bodies: bool, one_module: bool = False):
+def _versions_statement(with_lessons: bool, bodies: bool, one_module: bool = False, of_lesson: bool = False):
     # Built once per process: every learner page runs it, and building it cost more than running it.
     # For one module (the lesson page) an equality: an expanding IN list is rewritten on every run
     # (so the frozen statuses are bound one by one too: as OR, SQLite ran the statement 7x slower).
+    # `of_lesson`: the module is the one of the lesson bound as "lesson_id".
     user_id = bindparam("user_id")
-    if one_module:
-        module_id = bindparam("module_id")
+    if one_module or of_lesson:
+        module_id = _module_of_lesson() if of_lesson else bindparam("module_id")
 
         def of_modules(column):
             return column == module_id

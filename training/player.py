@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select, true
 
 from core.layout import Deferred
 from core.reads import read
@@ -86,12 +87,44 @@ class LessonPage:
 
 def lesson_page(lesson_id: int) -> LessonPage | None:
     """The lesson a learner may open: of a frozen version, module and course not archived; else None."""
-    row = read(_page_statement(), {"lesson_id": lesson_id}).first()
+    return _page_from(read(_page_statement(), {"lesson_id": lesson_id}).first())
+
+
+def lesson_and_studied(user_id: int, lesson_id: int) -> tuple[LessonPage | None, learning.StudiedVersion | None]:
+    """lesson_page() and the studied_version() of its module, in one statement: the lesson's row
+    beside each of its module's version rows (one to three; one with no version when there is none).
+    The lesson page and marking it read ask both on every request."""
+    rows = read(_page_and_studied_statement(), {"lesson_id": lesson_id, "user_id": user_id}).all()
+    page = _page_from(rows[0] if rows else None)
+    if page is None:
+        return None, None
+    return page, learning.studied_from(_StudiedRow(*(getattr(row, f"studied_{name}") for name in _StudiedRow._fields))
+                                       for row in rows if row.studied_id is not None)
+
+
+class _StudiedRow(NamedTuple):
+    id: int
+    module_id: int
+    status: str
+    number: int
+    first_view: datetime | None
+    viewed: str | None
+
+
+def _page_from(row) -> LessonPage | None:
     if row is None or row.status not in learning.FROZEN or row.module_archived or row.course_archived:
         return None
     return LessonPage(row.id, row.key, row.title, row.module_version_id, row.version_title,
                       row.published_at, CourseRow(row.course_id, row.code, row.course_title, row.course_language),
                       ModuleRow(row.module_id, row.module_language))
+
+
+@cache
+def _page_and_studied_statement():
+    page = _page_statement().subquery("page")
+    studied = learning.studied_statement_of_lesson().subquery("studied")
+    return (select(*page.c, *(studied.c[name].label(f"studied_{name}") for name in _StudiedRow._fields))
+            .select_from(page).outerjoin(studied, true()))
 
 
 @cache

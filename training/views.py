@@ -103,11 +103,8 @@ def module(module_id: int):
 @login_required
 def lesson(lesson_id: int):
     """Signed-in people: one lesson of the module version they study, with previous / next and where they are."""
-    page = player.lesson_page(lesson_id)
-    if page is None:
-        abort(404)
-    mine = learning.studied_version(current_user.id, page.module.id)
-    if mine is None:
+    page, mine = player.lesson_and_studied(current_user.id, lesson_id)
+    if page is None or mine is None:
         abort(404)
     if mine.id != page.version_id:  # an old link, or a newer version: the same lesson in theirs
         same = learning.lesson_in(db.session.get(ModuleVersion, mine.id), page.key)
@@ -135,11 +132,11 @@ def lesson_done(lesson_id: int):
     # and course as mapped objects, and the version the person studies as one, cost a third of
     # this request, and only ids are needed until the module may be complete
     # (training.progress.lesson_read).
-    place = player.lesson_page(lesson_id)
+    place, mine = player.lesson_and_studied(current_user.id, lesson_id)
     if place is None:
         abort(404)
     module_id = place.module.id
-    if learning.studied_version_id(current_user.id, module_id) != place.version_id:
+    if mine is None or mine.id != place.version_id:
         return redirect(url_for(".module", module_id=module_id))
     if not EmptyForm().validate_on_submit():
         abort(400)
