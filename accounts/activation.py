@@ -34,7 +34,7 @@ from accounts import sessions
 from accounts.models import ActivationCode, Deployment, SignInSession, User
 from accounts.passwords import hash_password
 from audit.services import record
-from core import languages
+from core import languages, reads
 from database import advisory_lock, utcnow
 from extensions import db
 
@@ -169,9 +169,10 @@ def people_deployed(mission_id: int, *, unit_id: int | None = None, only_never_s
 
 
 def never_signed_in_by_unit(mission_id: int, on: date | None = None) -> dict[int | None, tuple[int, int]]:
-    """unit id (None: no unit) -> (people deployed now, of whom never signed in), one query."""
-    rows = db.session.execute(_never_signed_in_by_unit(), {"mission_id": mission_id, "on": on or date.today()})
-    return {unit_id: (int(total), int(never or 0)) for unit_id, total, never in rows}
+    """unit id (None: no unit) -> (people deployed now, of whom never signed in), one query (read as
+    plain rows, core.reads.rows: the mission dashboard asks on every visit)."""
+    found = reads.rows(_never_signed_in_by_unit(), {"mission_id": mission_id, "on": on or date.today()})
+    return {unit_id: (int(total), int(never or 0)) for unit_id, total, never in found}
 
 
 @lru_cache(maxsize=1)
