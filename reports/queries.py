@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, Date, Integer, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import bindparam
 from sqlalchemy.sql.functions import FunctionElement
@@ -81,9 +94,23 @@ def _start_of(day: date, moment: Moment) -> datetime:
     return datetime.combine(day, time(), moment.at.tzinfo)
 
 
+def constant(value: int | str):
+    """A constant of a statement built once per process, written into its SQL rather than bound:
+    each bound value is processed again on every execution, and the dashboard's figures had some
+    ninety of them (figure names, module ids and bits), all fixed for the statement's shape.
+    Only integers and our own names (letters, digits and _) are accepted, so nothing needs quoting."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(value)
+    if isinstance(value, int):
+        return literal_column(str(value), BigInteger if abs(value) > 2**31 - 1 else Integer)
+    if not (value.isascii() and value.replace("_", "").isalnum()):
+        raise ValueError(value)
+    return literal_column(f"'{value}'", String)
+
+
 def _figure(kind: str, number=None, text=None, status=None, people=None):
     """The common columns of the UNION ALL: (figure, number, text, status, people)."""
-    return (literal(kind).label("figure"),
+    return (constant(kind).label("figure"),
             cast(number if number is not None else null(), Integer).label("number"),
             cast(text if text is not None else null(), String).label("text"),
             cast(status if status is not None else null(), String).label("status"),
@@ -123,8 +150,8 @@ def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple
     # each figure then adds up groups, not people.
     arrived = and_(rows.c.arrival_on >= bindparam("arrivals_since", type_=Date),
                    rows.c.arrival_on <= bindparam("on", type_=Date))
-    g = (select(rows.c.requirement_id, func.coalesce(rows.c.unit_id, 0).label("unit_id"), rows.c.category,
-                rows.c.status, rows.c.cleared_by, case((arrived, 1), else_=0).label("arrived"),
+    g = (select(rows.c.requirement_id, func.coalesce(rows.c.unit_id, constant(0)).label("unit_id"), rows.c.category,
+                rows.c.status, rows.c.cleared_by, case((arrived, constant(1)), else_=constant(0)).label("arrived"),
                 func.count().label("people"))
          .group_by(rows.c.requirement_id, rows.c.unit_id, rows.c.category, rows.c.status, rows.c.cleared_by, arrived)
          .cte("grouped").prefix_with("MATERIALIZED"))
@@ -135,19 +162,19 @@ def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple
         .group_by(g.c.requirement_id, g.c.status),
         # The cleared split by what cleared them: online, in person, mixed or recognised (issue #18).
         select(*_figure("cleared_by", g.c.requirement_id, text=g.c.cleared_by, people=total))
-        .where(g.c.status == "cleared").group_by(g.c.requirement_id, g.c.cleared_by),
+        .where(g.c.status == constant("cleared")).group_by(g.c.requirement_id, g.c.cleared_by),
     ]
     if renewal_courses:
         parts.append(_renewal_part(rows, renewal_courses))
     if requirement_id is not None:
-        mine, selected_rows = g.c.requirement_id == requirement_id, rows.c.requirement_id == requirement_id
+        mine, selected_rows = g.c.requirement_id == constant(requirement_id), rows.c.requirement_id == constant(requirement_id)
         parts += [
             select(*_figure("unit", g.c.unit_id, status=g.c.status, people=total))
             .where(mine).group_by(g.c.unit_id, g.c.status),
             select(*_figure("category", text=g.c.category, status=g.c.status, people=total))
             .where(mine).group_by(g.c.category, g.c.status),
             select(*_figure("arrivals", status=g.c.status, people=total))
-            .where(mine, g.c.arrived == 1).group_by(g.c.status),
+            .where(mine, g.c.arrived == constant(1)).group_by(g.c.status),
             *_module_parts(rows, selected_rows, list(module_ids), mask_bits),
             _week_part(rows, selected_rows),
         ]
@@ -157,10 +184,10 @@ def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple
 def _renewal_part(rows, renewal_courses: tuple[int, ...]):
     """Renewal due: cleared, and the certificate expires within its course's renewal window (the
     parameter renewal_<course id>: now + the window's days, a constant per course, so both engines agree)."""
-    opens_at = case({course_id: bindparam(f"renewal_{course_id}", type_=rows.c.expires_at.type)
+    opens_at = case({constant(course_id): bindparam(f"renewal_{course_id}", type_=rows.c.expires_at.type)
                      for course_id in renewal_courses}, value=rows.c.course_id)
     return (select(*_figure("renewal", rows.c.requirement_id, people=func.count()))
-            .where(rows.c.status == "cleared", rows.c.expires_at <= opens_at)
+            .where(rows.c.status == constant("cleared"), rows.c.expires_at <= opens_at)
             .group_by(rows.c.requirement_id))
 
 
@@ -178,15 +205,16 @@ def _module_parts(rows, mine, module_ids: list[int], mask_bits: int):
     if len(module_ids) > mask_bits:
         return [_module_part_by_join(rows, mine, module_ids)]
     completion = Completion.__table__.alias("completion")
-    bit = case({module_id: literal(1 << n, BigInteger) for n, module_id in enumerate(module_ids)},
+    bit = case({constant(module_id): cast(constant(1 << n), BigInteger) for n, module_id in enumerate(module_ids)},
                value=completion.c.module_id)
     mask = (select(cast(func.sum(func.distinct(bit)), BigInteger)).where(completion.c.user_id == rows.c.user_id)
             .scalar_subquery())
     each = select(mask.label("mask")).select_from(rows).where(mine).subquery("person_masks")
     masks = (select(each.c.mask, func.count().label("people")).group_by(each.c.mask)
              .cte("module_masks").prefix_with("MATERIALIZED"))
-    return [select(*_figure("module", literal(module_id, Integer), people=cast(func.coalesce(func.sum(
-                case((masks.c.mask.op("&")(literal(1 << n, BigInteger)) != 0, masks.c.people), else_=0)), 0), Integer)))
+    return [select(*_figure("module", constant(module_id), people=cast(func.coalesce(func.sum(
+                case((masks.c.mask.op("&")(cast(constant(1 << n), BigInteger)) != constant(0), masks.c.people),
+                     else_=constant(0))), constant(0)), Integer)))
             for n, module_id in enumerate(module_ids)]
 
 
@@ -201,7 +229,7 @@ def _week_part(rows, mine):
     """Course completions per week: the certificates (of any status since) issued to these people
     (parameters: trend_start, its first instant trend_from, and at)."""
     issued = Certificate.__table__.alias("issued")
-    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // 7)
+    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // constant(7))
     return (select(*_figure("week", week, people=func.count()))
             .select_from(rows).join(issued, and_(issued.c.user_id == rows.c.user_id,
                                                  issued.c.course_id == rows.c.course_id,
@@ -264,7 +292,7 @@ def _weekly(people, requirements: list, missions_of: dict[int, list[int]]):
     per week (rows to add up). The certificates are joined to everyone once and grouped by mission,
     category, course and week; each requirement then adds up the groups of its course, missions and categories."""
     issued = Certificate.__table__.alias("issued")
-    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // 7)
+    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // constant(7))
     by_category = category_keys(people, requirements)
     groups = (select(people.c.mission_id, *by_category, issued.c.course_id, week.label("week"),
                      func.count().label("certificates"))
