@@ -9,6 +9,7 @@ The HQ view computes its rows as a CTE inside its one statement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -315,14 +316,15 @@ def since_day(rows):
 
 
 @lru_cache(maxsize=64)
-def people_list(rows, *, statuses: bool = False, unit: bool = False, category: bool = False, search: bool = False,
-                arrivals: bool = False):
+def people_list(rows, *, statuses: tuple[str, ...] = (), status: bool = False, unit: bool = False,
+                category: bool = False, search: bool = False, arrivals: bool = False):
     """Rows of person x requirement with names, for a listed table, from the request's ROWS
-    (reports.mission_rows); the caller orders and pages it. Built once per process for each set
-    of filters (building it took a tenth of a list's time); the filters' values are its parameters:
-    requirement_id; statuses (a list), unit_id (0: no unit), category, pattern (like_pattern) for
-    the filters it has; arrivals_since and on for arrivals (arrived in the last 30 days, not in
-    the future: deployments are entered ahead)."""
+    (reports.mission_rows); the caller orders and pages it (with_progress). Built once per process
+    for each set of filters (building it took a tenth of a list's time); `statuses` are written
+    into it (the list's, fixed), the filters' values are its parameters: requirement_id; status
+    (one of `statuses`), unit_id (0: no unit), category, pattern (like_pattern) for the filters it
+    has; arrivals_since and on for arrivals (arrived in the last 30 days, not in the future:
+    deployments are entered ahead)."""
     r = rows  # short: it is named a dozen times below
     query = select(r.c.user_id, User.name, User.service_number, User.email, r.c.category, r.c.unit_id,
                    Unit.code.label("unit_code"), r.c.arrival_on, r.c.due_days, r.c.expires_at, r.c.status,
@@ -330,7 +332,9 @@ def people_list(rows, *, statuses: bool = False, unit: bool = False, category: b
         .join(User, User.id == r.c.user_id).outerjoin(Unit, Unit.id == r.c.unit_id) \
         .where(r.c.requirement_id == bindparam("requirement_id", type_=Integer))
     if statuses:
-        query = query.where(r.c.status.in_(bindparam("statuses", expanding=True, type_=String)))
+        query = query.where(r.c.status.in_([constant(key) for key in statuses]))
+    if status:
+        query = query.where(r.c.status == bindparam("status", type_=String))
     if unit:
         query = query.where(func.coalesce(r.c.unit_id, 0) == bindparam("unit_id", type_=Integer))
     if category:
@@ -350,28 +354,32 @@ def like_pattern(search: str) -> str:
     return "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-@lru_cache(maxsize=4)
-def list_progress():
-    """For the listed people (parameter user_ids, a list), in one statement, rows of (user_id,
-    modules, sent_at, emailed_at, seen_at): with `modules` set, the modules of the course
-    (course_id) completed since their latest certificate for it (any status), or ever when they
-    hold none (their progress toward the next certificate); with `modules` NULL, their last
-    reminder about the requirement (requirement_id), if any."""
-    user_ids = bindparam("user_ids", expanding=True, type_=Integer)
+def with_progress(query, order: Callable, paged: bool):
+    """A people_list `query` in the order `order(columns)` gives, paged (parameters limit and
+    offset) or not, each listed person with their progress: `modules_done`, the modules of the
+    course (parameter course_id) completed since their latest certificate for it (any status), or
+    ever when they hold none (their progress toward the next certificate); and their last reminder
+    about the requirement (requirement_id), if any: `reminded_at` (its sent_at), `emailed_at`,
+    `seen_at`. The page is chosen first and only its people's progress is looked up: this was a
+    second statement naming every listed person (two lists, some 140 bound ids a page)."""
+    if paged:
+        query = query.order_by(*order(query.selected_columns)) \
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    listed = query.subquery("listed")
     course_id = bindparam("course_id", type_=Integer)
     last_issued = select(func.max(Certificate.issued_at)).where(
         Certificate.user_id == Completion.user_id, Certificate.course_id == course_id).scalar_subquery()
-    reminder = Reminder.__table__.c
-    done = select(Completion.user_id, func.count(func.distinct(Completion.module_id)).label("modules"),
-                  *(cast(null(), column.type).label(column.name)
-                    for column in (reminder.sent_at, reminder.emailed_at, reminder.seen_at))) \
+    done = select(func.count(func.distinct(Completion.module_id))) \
         .join(Module, and_(Module.id == Completion.module_id, Module.course_id == course_id)) \
-        .where(Completion.user_id.in_(user_ids)) \
-        .where((last_issued.is_(None)) | (Completion.completed_at > last_issued)) \
-        .group_by(Completion.user_id)
-    reminded = select(reminder.user_id, cast(null(), Integer), reminder.sent_at, reminder.emailed_at, reminder.seen_at) \
-        .where(reminder.user_id.in_(user_ids), reminder.requirement_id == bindparam("requirement_id", type_=Integer))
-    return union_all(done, reminded)
+        .where(Completion.user_id == listed.c.user_id) \
+        .where((last_issued.is_(None)) | (Completion.completed_at > last_issued)).scalar_subquery()
+    reminder = Reminder.__table__.alias("reminder")
+    return select(listed, done.label("modules_done"), reminder.c.sent_at.label("reminded_at"),
+                  reminder.c.emailed_at, reminder.c.seen_at) \
+        .select_from(listed.outerjoin(reminder, and_(
+            reminder.c.user_id == listed.c.user_id,
+            reminder.c.requirement_id == bindparam("requirement_id", type_=Integer)))) \
+        .order_by(*order(listed.c))
 
 
 @lru_cache(maxsize=1)
