@@ -17,7 +17,7 @@ from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm.util import identity_key
 
 from accounts import activation
-from accounts.models import Mission
+from accounts.models import CATEGORIES, Mission
 from audit.services import record
 from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
@@ -28,19 +28,20 @@ from core.templating import text_direction
 from extensions import db
 from reports import charts, dashboard, exports, formats, lists, notices, reminders
 from reports import hq as hq_report
-from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
+from reports.forms import CATEGORY_LABELS, HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
 from reports.screen import ScreenCells
 from reports.words import gettext as _
 from training.player import interface_language
-from training.statuses import STATUS_LIST
+from training.statuses import N_, STATUS_LIST
 
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
 SCREEN_TABLES = ("delivery", "units", "categories", "modules", "trend")  # drawn by data_table from their export columns
 # (so are the headline, the sessions and the two lists, whose rows on the page are one page of the download's)
 
-STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hidden": _l("Fewer than 5 or hidden")}
+STATUS_WORDS = {**{status.key: status.label for status in STATUS_LIST}, "hidden": N_("Fewer than 5 or hidden")}
+STATUS_NAMES = {key: _l(words) for key, words in STATUS_WORDS.items()}
 
 
 def _mission_for(mission_id: int) -> Mission:
@@ -105,7 +106,7 @@ def mission(mission_id: int):
     status_names = _status_names()
     overdue = lists.overdue_page(board, filters)
     arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int))
-    category_names = {k: str(v) for k, v in CATEGORY_NAMES.items()}
+    category_names = _category_names()
     may_remind, may_print = can_remind(current_user, mission), can_issue_codes(current_user, mission)
     actions = tuple(key for key, may in zip(exports.ACTION_COLUMNS, (may_remind, may_print), strict=True) if may)
     # The page's tables come from the definitions the downloads use (reports.exports).
@@ -186,9 +187,16 @@ def _url_per_person(endpoint: str, **values) -> Callable[[int], str]:
 
 
 def _status_names() -> dict[str, Markup]:
-    """STATUS_NAMES translated once for the page, which names a status on every row of its lists.
-    (Markup, as the lazy strings render: their translation is not escaped.)"""
-    return {key: Markup(str(name)) for key, name in STATUS_NAMES.items()}  # noqa: S704 (our own catalogue)
+    """STATUS_NAMES translated once for the page (with the request's catalogue, reports.words), which
+    names a status on every row of its lists. (Markup, as the lazy strings render: their translation
+    is not escaped.)"""
+    return {key: Markup(_(words)) for key, words in STATUS_WORDS.items()}  # noqa: S704 (our own catalogue)
+
+
+def _category_names() -> dict[str, str]:
+    """The categories' names for the page's tables (core.labels.CATEGORY_NAMES, translated with the
+    request's catalogue rather than each lazy string asking flask_babel)."""
+    return {category: _(label) for category, label in zip(CATEGORIES, CATEGORY_LABELS, strict=True)}
 
 
 def _page_formatters() -> tuple[Callable, Callable]:
