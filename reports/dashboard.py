@@ -152,25 +152,25 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)
     arrivals, modules_done, weeks, people = Counts(), {}, dict.fromkeys(range(queries.TREND_WEEKS), 0), 0
-    for row in figures:
-        if row.figure == "people":
-            people = row.people
-        elif row.figure == "requirement":
-            counts[row.number].by_status[row.status] = row.people
-        elif row.figure == "renewal":
-            counts[row.number].renewal_due = row.people
-        elif row.figure == "cleared_by":
-            counts[row.number].cleared_by[row.text] = row.people
-        elif row.figure == "unit":
-            unit_counts[row.number].by_status[row.status] = row.people
-        elif row.figure == "category":
-            category_counts[row.text].by_status[row.status] = row.people
-        elif row.figure == "arrivals":
-            arrivals.by_status[row.status] = row.people
-        elif row.figure == "module":
-            modules_done[row.number] = row.people
-        elif row.figure == "week" and row.number in weeks:
-            weeks[row.number] = row.people
+    for figure, number, text, status, count in figures:  # plain tuples: some 150 rows, each looked at up to 9 times
+        if figure == "unit":
+            unit_counts[number].by_status[status] = count
+        elif figure == "requirement":
+            counts[number].by_status[status] = count
+        elif figure == "people":
+            people = count
+        elif figure == "renewal":
+            counts[number].renewal_due = count
+        elif figure == "cleared_by":
+            counts[number].cleared_by[text] = count
+        elif figure == "category":
+            category_counts[text].by_status[status] = count
+        elif figure == "arrivals":
+            arrivals.by_status[status] = count
+        elif figure == "module":
+            modules_done[number] = count
+        elif figure == "week" and number in weeks:
+            weeks[number] = count
     # A requirement nobody it applies to is deployed for has no rows: it is not shown.
     lines = [RequirementLine(r, title, counts[r.id]) for r, title, _w in candidates if r.id in counts]
     selected = next((line for line in lines if chosen is not None and line.requirement.id == chosen.id),
