@@ -350,24 +350,21 @@ def sessions_per_month(mission_ids: set[int] | None = None, *, since: date | Non
                        until: date | None = None) -> list[tuple[str, int]]:
     """[("2026-11", 4), ...]: sessions held per month, oldest first, for the dashboards.
     One GROUP BY over the (mission_id, held_on) index; months with none are left out. Read as plain
-    rows (core.reads.rows): the ORM's execute cost three times the statement itself on every dashboard."""
-    one = mission_ids is not None and len(mission_ids) == 1  # a mission's dashboard: no list to expand
-    query = _sessions_per_month(mission_ids is not None and not one, since is not None, until is not None, one=one)
+    rows (core.reads.rows): the ORM's execute cost three times the statement itself."""
+    query = _sessions_per_month(mission_ids is not None, since is not None, until is not None)
     parameters = {"mission_ids": sorted(mission_ids or {-1}) if mission_ids is not None else None,
-                  "mission_id": next(iter(mission_ids)) if one else None, "since": since, "until": until}
+                  "since": since, "until": until}
     return [(f"{int(y):04d}-{int(m):02d}", n) for y, m, n in reads.rows(query, parameters)]
 
 
-@lru_cache(maxsize=16)
-def _sessions_per_month(missions: bool, since: bool, until: bool, *, one: bool = False):
-    """Built once per process for each set of conditions (every mission dashboard asks); their
-    values are its parameters mission_ids (a list) or mission_id (`one`), since and until."""
+@lru_cache(maxsize=8)
+def _sessions_per_month(missions: bool, since: bool, until: bool):
+    """Built once per process for each set of conditions; their
+    values are its parameters mission_ids (a list), since and until."""
     year, month = extract("year", TrainingSession.held_on), extract("month", TrainingSession.held_on)
     query = select(year, month, func.count(TrainingSession.id)).group_by(year, month).order_by(year, month)
     if missions:
         query = query.where(TrainingSession.mission_id.in_(bindparam("mission_ids", expanding=True, type_=Integer)))
-    if one:
-        query = query.where(TrainingSession.mission_id == bindparam("mission_id", type_=Integer))
     if since:
         query = query.where(TrainingSession.held_on >= bindparam("since", type_=Date))
     if until:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    extract,
     func,
     literal_column,
     null,
@@ -33,8 +34,10 @@ from sqlalchemy.sql.expression import bindparam
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
+from accounts.activation import never_signed_in_counts
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
+from inperson.models import TrainingSession
 from readiness.report_sql import (
     AT,
     ON,
@@ -119,7 +122,8 @@ def _figure(kind: str, number=None, text=None, status=None, people=None):
 
 
 def mission_figures(moment: Moment, people, rows, requirement_id: int | None, module_ids: list[int],
-                    renewal_windows: dict[int, int] | None = None) -> tuple[CompoundSelect, dict]:
+                    renewal_windows: dict[int, int] | None = None, *, mission_id: int, sessions_since: date,
+                    getting_in_on: date | None = None) -> tuple[CompoundSelect, dict]:
     """Every number of a mission's dashboard in one statement, over the request's PEOPLE and ROWS
     (reports.mission_rows), as (statement, parameters). The statement is built once per process for
     each shape (requirement, modules, courses with a renewal window): building its SQL expression
@@ -134,19 +138,28 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
     - unit / category (for `requirement_id`): number = unit id (0: none) / text = category, status, people;
     - arrivals: status, people (arrived in the last 30 days, not in the future);
     - module: number = module id (of `module_ids`), people who completed it (at any time);
-    - week: number = week (0 the oldest), people = certificates of the course issued that week.
-    """
+    - week: number = week (0 the oldest), people = certificates of the course issued that week;
+    - sessions: number = year * 100 + month, people = in-person sessions held in the mission that
+      month, from `sessions_since` to the moment's day (months with none have no row);
+    - deployed / never (when `getting_in_on` is given: the page's "Getting people in"): number = unit
+      id (NULL: no unit), people deployed in the mission on that day / of whom never signed in
+      (accounts.activation.never_signed_in_counts).
+
+    The last two were statements of their own: asked here, the page sends two fewer (each cost
+    about as much Python as its SQL)."""
     windows = renewal_windows or {}
-    statement = _mission_figures(people, rows, requirement_id, tuple(module_ids), tuple(sorted(windows)), MASK_BITS)
+    statement = _mission_figures(people, rows, requirement_id, tuple(module_ids), tuple(sorted(windows)), MASK_BITS,
+                                 getting_in=getting_in_on is not None)
     parameters = {"arrivals_since": moment.arrivals_since, "on": moment.on, "trend_start": moment.trend_start,
                   "trend_from": _start_of(moment.trend_start, moment), "at": moment.at,
+                  "mission_id": mission_id, "sessions_since": sessions_since, "getting_in_on": getting_in_on,
                   **{f"renewal_{course_id}": moment.at + timedelta(days=days) for course_id, days in windows.items()}}
     return statement, parameters
 
 
 @lru_cache(maxsize=256)
 def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple[int, ...],
-                     renewal_courses: tuple[int, ...], mask_bits: int) -> CompoundSelect:
+                     renewal_courses: tuple[int, ...], mask_bits: int, *, getting_in: bool = False) -> CompoundSelect:
     # One pass over the rows groups them by everything the breakdowns need (a few hundred groups);
     # each figure then adds up groups, not people.
     arrived = and_(rows.c.arrival_on >= bindparam("arrivals_since", type_=Date),
@@ -179,7 +192,29 @@ def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple
             *_module_parts(rows, selected_rows, list(module_ids), mask_bits),
             _week_part(rows, selected_rows),
         ]
+    parts.append(_sessions_part())
+    if getting_in:
+        parts += _getting_in_parts()
     return union_all(*parts)
+
+
+def _sessions_part():
+    """In-person sessions held in the mission (parameter mission_id) per month, from sessions_since to on."""
+    held_on = TrainingSession.held_on
+    month = extract("year", held_on) * constant(100) + extract("month", held_on)
+    return (select(*_figure("sessions", month, people=func.count(TrainingSession.id)))
+            .where(TrainingSession.mission_id == bindparam("mission_id", type_=Integer),
+                   held_on >= bindparam("sessions_since", type_=Date), held_on <= bindparam("on", type_=Date))
+            .group_by(month))
+
+
+def _getting_in_parts():
+    """People deployed in the mission (mission_id) on getting_in_on, and of them who never signed in,
+    per unit: one pass (a CTE), two figures."""
+    counts = (never_signed_in_counts(bindparam("mission_id", type_=Integer), bindparam("getting_in_on", type_=Date))
+              .cte("getting_in").prefix_with("MATERIALIZED"))
+    return [select(*_figure("deployed", counts.c.unit_id, people=counts.c.people)),
+            select(*_figure("never", counts.c.unit_id, people=counts.c.never))]
 
 
 def _renewal_part(rows, renewal_courses: tuple[int, ...]):

@@ -16,7 +16,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm.util import identity_key
 
-from accounts import activation
 from accounts.models import CATEGORIES, Mission
 from audit.services import record
 from core.forms import EmptyForm
@@ -69,11 +68,12 @@ def _mission_row():
         Mission.id == bindparam("id", type_=Integer))
 
 
-def _board(mission: Mission) -> tuple[dashboard.MissionDashboard, DashboardFilterForm, dict]:
+def _board(mission: Mission, *, getting_in: bool = False) -> tuple[dashboard.MissionDashboard, DashboardFilterForm, dict]:
     form = DashboardFilterForm(request.args)
     filters = form.cleaned()
     board = dashboard.mission_dashboard(mission, requirement_id=filters["requirement"],
-                                        reveal_small=reveals_small_cells(current_user), lang=interface_language())
+                                        reveal_small=reveals_small_cells(current_user), lang=interface_language(),
+                                        getting_in=getting_in)
     form.build_choices(board.requirements, board.units)
     if board.selected is not None:
         filters["requirement"] = board.selected.requirement.id
@@ -100,7 +100,7 @@ def _bars(rows, label_of, names: dict[str, str]) -> list[charts.Bar]:
 def mission(mission_id: int):
     """The mission's leads, HQ and admins: readiness of the people deployed in the mission now."""
     mission = _mission_for(mission_id)
-    board, form, filters = _board(mission)
+    board, form, filters = _board(mission, getting_in=True)
     rtl = text_direction() == "rtl"
     page_date, page_decimal = _page_formatters()
     status_names = _status_names()
@@ -230,7 +230,7 @@ def _page_formatters() -> tuple[Callable, Callable]:
 
 def _getting_in(board: dashboard.MissionDashboard) -> list[tuple[int, str, int, int]]:
     """(unit id or 0, label, people deployed now, of whom never signed in) per unit with people, then the mission."""
-    counts = activation.never_signed_in_by_unit(board.mission.id)
+    counts = board.getting_in
     rows = [(unit_id, f"{code} – {board.unit_names[unit_id]}", *counts[unit_id])
             for unit_id, code in board.units if unit_id in counts]
     if None in counts:
