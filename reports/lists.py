@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from core.reads import read
 from reports import mission_rows, queries
@@ -114,18 +114,56 @@ def _overdue_count(*, status: bool, unit: bool, category: bool, search: bool):
     return select(func.count()).select_from(query.subquery())
 
 
+def _arrivals_order(c) -> tuple:
+    return (c.arrival_on.desc(), c.name, c.user_id)
+
+
 @lru_cache(maxsize=4)
 def _arrivals_statement(paged: bool):
-    return _checked(queries.with_progress(queries.people_list(mission_rows.ROWS, arrivals=True),
-                                          lambda c: (c.arrival_on.desc(), c.name, c.user_id), paged))
+    return _checked(queries.with_progress(queries.people_list(mission_rows.ROWS, arrivals=True), _arrivals_order, paged))
 
 
-def overdue_page(board: MissionDashboard, filters: dict, *, per_page: int = PER_PAGE, everything: bool = False) -> Page:
-    """The overdue (and expired) list for the selected requirement, with each person's modules done
-    and last reminder; `everything` skips paging (exports)."""
+@lru_cache(maxsize=64)
+def _both_statement(sort: str, *, status: bool, unit: bool, category: bool, search: bool):
+    """The overdue list's page and the arrivals' page in one statement, built once per process for
+    each sort and set of filters: rows of (list, LISTED_COLUMNS..., position), list "overdue" or
+    "arrivals", each list's rows in its own order. Parameters: both lists' (the arrivals' page as
+    arrivals_limit and arrivals_offset)."""
+    overdue = queries.with_progress(_overdue_rows(status=status, unit=unit, category=category, search=search),
+                                    OVERDUE_ORDERS[sort], True, numbered=True).subquery("overdue_page")
+    arrivals = queries.with_progress(queries.people_list(mission_rows.ROWS, arrivals=True), _arrivals_order, True,
+                                     limit="arrivals_limit", offset="arrivals_offset", numbered=True) \
+        .subquery("arrivals_page")
+    both = union_all(*(select(queries.constant(name).label("list"), *page.c) for name, page in
+                       (("overdue", overdue), ("arrivals", arrivals))))
+    names = tuple(column.name for column in both.selected_columns)
+    if names != ("list", *LISTED_COLUMNS, "position"):
+        raise RuntimeError(f"the lists' statement gives {names}, page_lists reads list, {LISTED_COLUMNS}, position")
+    return both.order_by(both.selected_columns.list, both.selected_columns.position)
+
+
+def page_lists(board: MissionDashboard, filters: dict, arrivals_page_number: int) -> tuple[Page, Page]:
+    """overdue_page(board, filters) and arrivals_page(board, arrivals_page_number), the page's two
+    lists, read in one statement: each statement cost about as much Python as its SQL."""
+    if board.selected is None:
+        return overdue_page(board, filters), arrivals_page(board, arrivals_page_number)
+    sort, shape, parameters, page, total = _overdue_plan(board, filters, PER_PAGE, False)
+    arrivals_page_number, arrivals_total = _arrivals_plan(board, arrivals_page_number)
+    parameters |= _arrivals_parameters(board) | {
+        "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE,
+        "arrivals_limit": ARRIVALS_PER_PAGE, "arrivals_offset": (arrivals_page_number - 1) * ARRIVALS_PER_PAGE}
+    people: dict[str, list[ListedPerson]] = {"overdue": [], "arrivals": []}
+    for row in read(_both_statement(sort, **shape), parameters).all():
+        people[row[0]].append(_person(row[1:-1]))
+    return (Page(people["overdue"], page, PER_PAGE, total),
+            Page(people["arrivals"], arrivals_page_number, ARRIVALS_PER_PAGE, arrivals_total))
+
+
+def _overdue_plan(board: MissionDashboard, filters: dict, per_page: int, everything: bool):
+    """(sort, statement shape, parameters, page, total) of the overdue list: its filters, how many
+    it holds (the headline counted them, or a count when filtered by unit, category or name) and
+    the page shown."""
     selected = board.selected
-    if selected is None:
-        return Page([], 1, per_page, 0)
     status = filters.get("status") if filters.get("status") in PROBLEMS else None
     unit, category, search = filters.get("unit"), filters.get("category") or None, filters.get("q") or None
     shape = {"status": status is not None, "unit": unit is not None, "category": category is not None,
@@ -139,6 +177,15 @@ def overdue_page(board: MissionDashboard, filters: dict, *, per_page: int = PER_
     pages = max(1, math.ceil(total / per_page))
     page = 1 if everything else min(max(1, filters.get("page") or 1), pages)
     sort = filters.get("sort") if filters.get("sort") in LIST_SORTS else "since"
+    return sort, shape, parameters, page, total
+
+
+def overdue_page(board: MissionDashboard, filters: dict, *, per_page: int = PER_PAGE, everything: bool = False) -> Page:
+    """The overdue (and expired) list for the selected requirement, with each person's modules done
+    and last reminder; `everything` skips paging (exports)."""
+    if board.selected is None:
+        return Page([], 1, per_page, 0)
+    sort, shape, parameters, page, total = _overdue_plan(board, filters, per_page, everything)
     if not everything:
         parameters |= {"limit": per_page, "offset": (page - 1) * per_page}
     people = _listed(_overdue_statement(sort, not everything, **shape), parameters)
@@ -148,13 +195,16 @@ def overdue_page(board: MissionDashboard, filters: dict, *, per_page: int = PER_
     return result
 
 
-def arrivals_page(board: MissionDashboard, page: int) -> Page:
-    selected = board.selected
-    if selected is None:
-        return Page([], 1, ARRIVALS_PER_PAGE, 0)
+def _arrivals_plan(board: MissionDashboard, page: int) -> tuple[int, int]:
+    """(page shown, total) of the arrivals (the figures counted them)."""
     total = board.arrivals.total
-    pages = max(1, math.ceil(total / ARRIVALS_PER_PAGE))
-    page = min(max(1, page), pages)
+    return min(max(1, page), max(1, math.ceil(total / ARRIVALS_PER_PAGE))), total
+
+
+def arrivals_page(board: MissionDashboard, page: int) -> Page:
+    if board.selected is None:
+        return Page([], 1, ARRIVALS_PER_PAGE, 0)
+    page, total = _arrivals_plan(board, page)
     parameters = _arrivals_parameters(board) | {"limit": ARRIVALS_PER_PAGE, "offset": (page - 1) * ARRIVALS_PER_PAGE}
     return Page(_listed(_arrivals_statement(True), parameters), page, ARRIVALS_PER_PAGE, total)
 
@@ -175,15 +225,17 @@ def _list_parameters(board: MissionDashboard) -> dict:
 
 
 def _listed(statement, parameters: dict) -> list[ListedPerson]:
-    """The people of a list statement (LISTED_COLUMNS), unpacked as tuples: naming each column of
-    70 rows on SQLAlchemy's rows cost a tenth of a millisecond."""
-    people = []
-    for (user_id, name, service_number, email, category, _unit_id, unit_code, arrival_on, due_days, expires_at,
-         status, _since_day, modules_done, reminded_at, emailed_at, seen_at) in read(statement, parameters).all():
-        since = arrival_on + timedelta(days=due_days)
-        if status == "expired" and expires_at is not None:
-            since = expires_at.date()
-        people.append(ListedPerson(user_id, name, service_number, bool(email), category, unit_code or "", arrival_on,
-                                   status, since, modules_done or 0, reminded_at,
-                                   reached_by(emailed_at, seen_at) if reminded_at else None))
-    return people
+    """The people of a list statement (LISTED_COLUMNS)."""
+    return [_person(row) for row in read(statement, parameters).all()]
+
+
+def _person(row) -> ListedPerson:
+    """A listed person from a row of LISTED_COLUMNS, unpacked as a tuple: naming each column of 70
+    rows on SQLAlchemy's rows cost a tenth of a millisecond."""
+    (user_id, name, service_number, email, category, _unit_id, unit_code, arrival_on, due_days, expires_at,
+     status, _since_day, modules_done, reminded_at, emailed_at, seen_at) = row
+    since = arrival_on + timedelta(days=due_days)
+    if status == "expired" and expires_at is not None:
+        since = expires_at.date()
+    return ListedPerson(user_id, name, service_number, bool(email), category, unit_code or "", arrival_on, status,
+                        since, modules_done or 0, reminded_at, reached_by(emailed_at, seen_at) if reminded_at else None)

@@ -389,17 +389,20 @@ def like_pattern(search: str) -> str:
     return "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def with_progress(query, order: Callable, paged: bool):
+def with_progress(query, order: Callable, paged: bool, *, limit: str = "limit", offset: str = "offset",
+                  numbered: bool = False):
     """A people_list `query` in the order `order(columns)` gives, paged (parameters limit and
     offset) or not, each listed person with their progress: `modules_done`, the modules of the
     course (parameter course_id) completed since their latest certificate for it (any status), or
     ever when they hold none (their progress toward the next certificate); and their last reminder
     about the requirement (requirement_id), if any: `reminded_at` (its sent_at), `emailed_at`,
     `seen_at`. The page is chosen first and only its people's progress is looked up: this was a
-    second statement naming every listed person (two lists, some 140 bound ids a page)."""
+    second statement naming every listed person (two lists, some 140 bound ids a page). `limit` and
+    `offset` name the paging parameters; `numbered` adds each row's place in the order, `position`
+    (from 1), for a statement that glues two lists (reports.lists.page_lists)."""
     if paged:
         query = query.order_by(*order(query.selected_columns)) \
-            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+            .limit(bindparam(limit, type_=Integer)).offset(bindparam(offset, type_=Integer))
     listed = query.subquery("listed")
     course_id = bindparam("course_id", type_=Integer)
     last_issued = select(func.max(Certificate.issued_at)).where(
@@ -409,8 +412,9 @@ def with_progress(query, order: Callable, paged: bool):
         .where(Completion.user_id == listed.c.user_id) \
         .where((last_issued.is_(None)) | (Completion.completed_at > last_issued)).scalar_subquery()
     reminder = Reminder.__table__.alias("reminder")
+    position = (func.row_number().over(order_by=order(listed.c)).label("position"),) if numbered else ()
     return select(listed, done.label("modules_done"), reminder.c.sent_at.label("reminded_at"),
-                  reminder.c.emailed_at, reminder.c.seen_at) \
+                  reminder.c.emailed_at, reminder.c.seen_at, *position) \
         .select_from(listed.outerjoin(reminder, and_(
             reminder.c.user_id == listed.c.user_id,
             reminder.c.requirement_id == bindparam("requirement_id", type_=Integer)))) \

@@ -104,8 +104,7 @@ def mission(mission_id: int):
     rtl = text_direction() == "rtl"
     page_date, page_decimal = _page_formatters()
     status_names = _status_names()
-    overdue = lists.overdue_page(board, filters)
-    arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int))
+    overdue, arrivals = lists.page_lists(board, filters, request.args.get("arrivals_page", 1, type=int))
     category_names = _category_names()
     may_remind, may_print = can_remind(current_user, mission), can_issue_codes(current_user, mission)
     actions = tuple(key for key, may in zip(exports.ACTION_COLUMNS, (may_remind, may_print), strict=True) if may)
