@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup, escape
 
-from reports.screen import _escaped
+from reports.screen import escaped
 
 
 @pytest.mark.parametrize("value", [
@@ -14,5 +14,5 @@ from reports.screen import _escaped
     Markup("<b>kept</b>"), 3.5, None,
 ])
 def test_escaped_writes_what_escape_writes(value):
-    assert str(_escaped(value)) == str(escape(value))
-    assert isinstance(_escaped(value), str)
+    assert str(escaped(value)) == str(escape(value))
+    assert isinstance(escaped(value), str)
