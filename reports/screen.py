@@ -15,12 +15,13 @@ that name below: the lists' buttons, the slips' forms, the headline's and the HQ
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from core.spreadsheet import ACTION, Column, Table
+from reports import words as reports_words
 from reports.words import gettext as _
 from reports.words import ngettext
 from training.statuses import STATUS
@@ -47,6 +48,28 @@ def _words(text: str) -> Markup:
     return Markup(text)  # noqa: S704
 
 
+def _fixed_words() -> dict[str, Markup]:
+    """The cells' fixed words in the current language."""
+    return {key: _words(text) for key, text in (
+        ("fewer_than_5", _("fewer than 5")), ("hidden", _("hidden")), ("remind", _("Remind")),
+        ("remind_name", _("Remind %(name)s", name="%(name)s")), ("new_code", _("New code")),
+        ("email_missing", _("no e-mail: in the app only")), ("since", _("since %(day)s", day="%(day)s")),
+        ("of_whom", _("of whom")), ("online", _("online")), ("in_person", _("in person")),
+        ("mixed", _("online and in person")), ("recognised", _("recognised")),
+        ("renewal_due", _("of whom %(num)s renewal due", num="%(num)s")),
+        ("no_course", _("No course required")),
+        ("weeks_before", _("%(before)s in the 4 weeks before", before="%(before)s")),
+        ("new_slips", _("New slips for everyone")),
+        *((key, _(status.label)) for key, status in STATUS.items()))}
+
+
+@lru_cache(maxsize=16)
+def _kept_words(_catalogue) -> dict[str, Markup]:
+    """_fixed_words() for each catalogue (once per process and language): some 25 translations
+    that every dashboard page made again."""
+    return _fixed_words()
+
+
 class ScreenCells:
     """Draws table rows for one page. `format_date` / `format_decimal`: the page's formatters;
     `status_names`: the statuses' names, translated once; `remind_url`, `slip_url(user_id)`,
@@ -70,18 +93,9 @@ class ScreenCells:
 
     @cached_property
     def words(self) -> dict[str, Markup]:
-        """The cells' fixed words, translated once for the page."""
-        return {key: _words(text) for key, text in (
-            ("fewer_than_5", _("fewer than 5")), ("hidden", _("hidden")), ("remind", _("Remind")),
-            ("remind_name", _("Remind %(name)s", name="%(name)s")), ("new_code", _("New code")),
-            ("email_missing", _("no e-mail: in the app only")), ("since", _("since %(day)s", day="%(day)s")),
-            ("of_whom", _("of whom")), ("online", _("online")), ("in_person", _("in person")),
-            ("mixed", _("online and in person")), ("recognised", _("recognised")),
-            ("renewal_due", _("of whom %(num)s renewal due", num="%(num)s")),
-            ("no_course", _("No course required")),
-            ("weeks_before", _("%(before)s in the 4 weeks before", before="%(before)s")),
-            ("new_slips", _("New slips for everyone")),
-            *((key, _(status.label)) for key, status in STATUS.items()))}
+        """The cells' fixed words, translated once per process and language (read only)."""
+        catalogue = reports_words.catalogue()
+        return _fixed_words() if catalogue is None else _kept_words(catalogue)
 
     def table(self, table: Table, caption: Any, *, css: str = "figures", caption_hidden: bool = False,
               scroll: str = "", swatches: bool = True, labelled: bool = False, sort: str = "",
@@ -92,7 +106,7 @@ class ScreenCells:
         head = []
         for number, column in enumerate(columns):
             head.append('<th scope="col" class="num">' if number and column.kind in NUMERIC else '<th scope="col">')
-            heading = escape(column.heading)
+            heading = escaped(column.heading)
             if column.kind == ACTION:
                 head.append(f'<span class="visually-hidden">{heading}</span>')
             elif column.sort and sort_urls:
