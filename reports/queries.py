@@ -241,7 +241,7 @@ def _module_parts(rows, mine, module_ids: list[int], mask_bits: int):
     if len(module_ids) > mask_bits:
         return [_module_part_by_join(rows, mine, module_ids)]
     completion = Completion.__table__.alias("completion")
-    bit = case({constant(module_id): cast(constant(1 << n), BigInteger) for n, module_id in enumerate(module_ids)},
+    bit = case({constant(module_id): constant(1 << n) for n, module_id in enumerate(module_ids)},
                value=completion.c.module_id)
     mask = (select(cast(func.sum(func.distinct(bit)), BigInteger)).where(completion.c.user_id == rows.c.user_id)
             .scalar_subquery())
