@@ -34,7 +34,7 @@ from accounts import sessions
 from accounts.models import ActivationCode, Deployment, SignInSession, User
 from accounts.passwords import hash_password
 from audit.services import record
-from core import languages
+from core import languages, reads
 from database import advisory_lock, utcnow
 from extensions import db
 
@@ -169,17 +169,24 @@ def people_deployed(mission_id: int, *, unit_id: int | None = None, only_never_s
 
 
 def never_signed_in_by_unit(mission_id: int, on: date | None = None) -> dict[int | None, tuple[int, int]]:
-    """unit id (None: no unit) -> (people deployed now, of whom never signed in), one query."""
-    rows = db.session.execute(_never_signed_in_by_unit(), {"mission_id": mission_id, "on": on or date.today()})
-    return {unit_id: (int(total), int(never or 0)) for unit_id, total, never in rows}
+    """unit id (None: no unit) -> (people deployed now, of whom never signed in), one query (read as
+    plain rows, core.reads.rows)."""
+    found = reads.rows(_never_signed_in_by_unit(), {"mission_id": mission_id, "on": on or date.today()})
+    return {unit_id: (int(total), int(never or 0)) for unit_id, total, never in found}
 
 
 @lru_cache(maxsize=1)
 def _never_signed_in_by_unit():
-    """Built once per process (the mission dashboard asks on every visit); parameters mission_id and on."""
+    """Built once per process; parameters mission_id and on."""
+    return never_signed_in_counts(bindparam("mission_id", type_=Integer), bindparam("on", type_=Date))
+
+
+def never_signed_in_counts(mission_id, on):
+    """The SQL of never_signed_in_by_unit, for a mission and day given as SQL values (parameters):
+    rows of (unit_id, people, never). The mission dashboard asks it inside its figures' statement
+    (reports.queries.mission_figures)."""
     never = func.sum(case((never_signed_in(), 1), else_=0))
-    return (select(Deployment.unit_id, func.count(func.distinct(User.id)), never)
+    return (select(Deployment.unit_id, func.count(func.distinct(User.id)).label("people"), never.label("never"))
             .join(User, User.id == Deployment.user_id)
-            .where(Deployment.mission_id == bindparam("mission_id", type_=Integer),
-                   Deployment.current_clause(bindparam("on", type_=Date)), User.is_active.is_(True))
+            .where(Deployment.mission_id == mission_id, Deployment.current_clause(on), User.is_active.is_(True))
             .group_by(Deployment.unit_id))

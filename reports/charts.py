@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from reports.screen import escaped
 from training.statuses import STATUS_LIST
 
 STATUS_COLOURS = {status.key: status.colour for status in STATUS_LIST}
@@ -53,7 +54,7 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int 
         y = index * row + 4
         text_y = f"{y + row / 2 + 1:.0f}"
         out.append(f'<text x="{x_of(label_width - 8):.0f}" y="{text_y}" text-anchor="{start_anchor}" '
-                   f'class="chart-label">{escape(bar.label)}</text>')
+                   f'class="chart-label">{escaped(bar.label)}</text>')
         x, total = float(label_width), bar.total or 1
         for status, colour in (colours or {**STATUS_COLOURS, "hidden": HIDDEN_COLOUR}).items():
             count = bar.parts.get(status, 0)
@@ -62,14 +63,14 @@ def stacked_bars(bars: Sequence[Bar], *, title: str, width: int = 640, row: int 
                 name = (bar.part_labels or {}).get(status, status)
                 shown = "" if status == "hidden" else f" {count}"  # the sum of hidden counts stays unsaid
                 out.append(f'<rect x="{x_of(x, w):.1f}" y="{y}" width="{w:.1f}" height="{row - 8}" fill="{colour}">'
-                           f'<title>{escape(bar.label)}: {escape(name)}{shown}</title></rect>')
+                           f'<title>{escaped(bar.label)}: {escaped(name)}{shown}</title></rect>')
                 x += w
         value = bar.value if bar.value is not None else \
             f"{100 * bar.parts.get('cleared', 0) / total if bar.total else 0:.0f}%"
         out.append(f'<text x="{x_of(label_width + plot + 6):.0f}" y="{text_y}" text-anchor="{end_anchor}" '
-                   f'class="chart-value">{escape(value)}</text>')
+                   f'class="chart-value">{escaped(value)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape() or escaped())
 
 
 def _direction(rtl: bool) -> str:
@@ -100,10 +101,10 @@ def trend_line(points: Sequence[tuple[str, int]], *, title: str, width: int = 64
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
         out.append(f'<polyline points="{path}" fill="none" stroke="#1d5fa8" stroke-width="3"/>')
     for (x, y), (label, value) in zip(coords, points, strict=True):
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d5fa8"><title>{escape(label)}: {value}</title></circle>')
-        out.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escape(label)}</text>')
+        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#1d5fa8"><title>{escaped(label)}: {value}</title></circle>')
+        out.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escaped(label)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape() or escaped())
 
 
 def sparkline(values: Sequence[int], *, title: str, width: int = 120, height: int = 28, rtl: bool = False) -> Markup:
@@ -146,9 +147,9 @@ def column_bars(points: Sequence[tuple[str, int]], *, title: str, width: int = 6
         centre = x_of(left + bar_w / 2)
         if value:
             out.append(f'<rect x="{x_of(left, bar_w):.1f}" y="{pad_top + plot_h - h:.1f}" width="{bar_w:.1f}" '
-                       f'height="{h:.1f}" fill="#1d5fa8"><title>{escape(label)}: {value}</title></rect>')
+                       f'height="{h:.1f}" fill="#1d5fa8"><title>{escaped(label)}: {value}</title></rect>')
             out.append(f'<text x="{centre:.1f}" y="{pad_top + plot_h - h - 4:.1f}" text-anchor="middle" '
                        f'class="chart-value">{value}</text>')
-        out.append(f'<text x="{centre:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escape(label)}</text>')
+        out.append(f'<text x="{centre:.1f}" y="{height - 8}" text-anchor="middle" class="chart-axis">{escaped(label)}</text>')
     out.append("</svg>")
-    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape())
+    return Markup("".join(out))  # noqa: S704 (every piece of text above went through escape() or escaped())

@@ -12,7 +12,6 @@ from sqlalchemy import Integer, String, and_, bindparam, select
 
 from accounts.models import Category, Mission
 from core.reads import labelled, read, tracked_from
-from inperson.services import sessions_per_month
 from recognition.models import OutsideCertificate
 from reports import mission_rows, queries
 from reports.queries import Moment
@@ -94,6 +93,9 @@ class MissionDashboard:
     unit_names: dict[int, str] = field(default_factory=dict)
     # In-person sessions held in the mission per month (first day of the month, sessions), oldest first.
     sessions: list[tuple[date, int]] = field(default_factory=list)
+    # When asked for (getting_in): unit id (None: no unit) -> (people deployed now, of whom never
+    # signed in), as accounts.activation.never_signed_in_by_unit gives it.
+    getting_in: dict[int | None, tuple[int, int]] | None = None
 
 
 def now_moment(at: datetime | None = None) -> Moment:
@@ -133,10 +135,11 @@ def _applicable_requirements():
 
 
 def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_small: bool, lang: str,
-                      moment: Moment | None = None) -> MissionDashboard:
+                      moment: Moment | None = None, getting_in: bool = False) -> MissionDashboard:
     """Every figure of the dashboard: the mission's readiness rows into temporary tables
     (reports.mission_rows), then one SQL statement over them (queries.mission_figures). The lists
-    (reports.lists) read the same tables, so they must run in the same transaction."""
+    (reports.lists) read the same tables, so they must run in the same transaction. `getting_in`:
+    with the people deployed and never signed in per unit (the page's, not the downloads')."""
     moment = moment or now_moment()
     candidates, recognised = applicable_and_recognised(mission, lang)
     chosen = next((r for r, _t, _w in candidates if r.id == requirement_id), candidates[0][0] if candidates else None)
@@ -145,44 +148,57 @@ def mission_dashboard(mission: Mission, *, requirement_id: int | None, reveal_sm
     modules = course_modules(chosen.course_id, lang) if chosen else []
     people_now, rows = mission_rows.fill(moment, mission.id, [r for r, _t, _w in candidates], recognised)
     windows = {r.course_id: window for r, _t, window in candidates}
-    statement, parameters = queries.mission_figures(moment, people_now, rows, chosen.id if chosen else None,
-                                                    [m.id for m in modules], windows)
+    months = last_months(moment.on)
+    statement, parameters = queries.mission_figures(
+        moment, people_now, rows, chosen.id if chosen else None, [m.id for m in modules], windows,
+        mission_id=mission.id, sessions_since=months[0], getting_in_on=date.today() if getting_in else None)
     figures = read(statement, parameters).all()
     counts: dict[int, Counts] = defaultdict(Counts)
     unit_counts: dict[int, Counts] = defaultdict(Counts)
     category_counts: dict[str, Counts] = defaultdict(Counts)
     arrivals, modules_done, weeks, people = Counts(), {}, dict.fromkeys(range(queries.TREND_WEEKS), 0), 0
-    for row in figures:
-        if row.figure == "people":
-            people = row.people
-        elif row.figure == "requirement":
-            counts[row.number].by_status[row.status] = row.people
-        elif row.figure == "renewal":
-            counts[row.number].renewal_due = row.people
-        elif row.figure == "cleared_by":
-            counts[row.number].cleared_by[row.text] = row.people
-        elif row.figure == "unit":
-            unit_counts[row.number].by_status[row.status] = row.people
-        elif row.figure == "category":
-            category_counts[row.text].by_status[row.status] = row.people
-        elif row.figure == "arrivals":
-            arrivals.by_status[row.status] = row.people
-        elif row.figure == "module":
-            modules_done[row.number] = row.people
-        elif row.figure == "week" and row.number in weeks:
-            weeks[row.number] = row.people
+    held: dict[int, int] = {}  # year * 100 + month -> sessions
+    deployed: dict[int | None, int] = {}
+    never: dict[int | None, int] = {}
+    for figure, number, text, status, count in figures:  # plain tuples: some 150 rows, each looked at up to 9 times
+        if figure == "unit":
+            unit_counts[number].by_status[status] = count
+        elif figure == "requirement":
+            counts[number].by_status[status] = count
+        elif figure == "people":
+            people = count
+        elif figure == "renewal":
+            counts[number].renewal_due = count
+        elif figure == "cleared_by":
+            counts[number].cleared_by[text] = count
+        elif figure == "category":
+            category_counts[text].by_status[status] = count
+        elif figure == "arrivals":
+            arrivals.by_status[status] = count
+        elif figure == "module":
+            modules_done[number] = count
+        elif figure == "week" and number in weeks:
+            weeks[number] = count
+        elif figure == "sessions":
+            held[number] = count
+        elif figure == "deployed":
+            deployed[number] = count
+        elif figure == "never":
+            never[number] = count
     # A requirement nobody it applies to is deployed for has no rows: it is not shown.
     lines = [RequirementLine(r, title, counts[r.id]) for r, title, _w in candidates if r.id in counts]
     selected = next((line for line in lines if chosen is not None and line.requirement.id == chosen.id),
                     lines[0] if lines else None)
     board = MissionDashboard(mission, moment, people, lines, selected, units=units, arrivals=arrivals,
                              unit_names={row.id: row.name for row in unit_rows},
-                             sessions=sessions_by_month(mission.id, moment.on))
+                             sessions=[(first, held.get(first.year * 100 + first.month, 0)) for first in months],
+                             getting_in={unit_id: (int(total), int(never.get(unit_id) or 0))
+                                         for unit_id, total in deployed.items()} if getting_in else None)
     if selected is None:
         return board
     if selected.requirement.id != chosen.id:  # nobody the chosen one applies to is here: show the first that has people
         return mission_dashboard(mission, requirement_id=selected.requirement.id, reveal_small=reveal_small, lang=lang,
-                                 moment=moment)
+                                 moment=moment, getting_in=getting_in)
     board.by_unit = _masked([BreakdownRow(key, dict(units).get(key, "") if key != NO_UNIT else "", c)
                              for key, c in sorted(unit_counts.items(),
                                                   key=lambda item: (item[0] == NO_UNIT, dict(units).get(item[0], "")))],
@@ -201,15 +217,6 @@ def last_months(on: date, count: int = SESSION_MONTHS) -> list[date]:
         months.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months[::-1]
-
-
-def sessions_by_month(mission_id: int, on: date) -> list[tuple[date, int]]:
-    """Sessions held in the mission in each of the last SESSION_MONTHS months, months with none as 0
-    (one GROUP BY, inperson.services.sessions_per_month). Sessions planned for later this month count
-    only once held, so the upper bound is the day itself."""
-    months = last_months(on)
-    held = dict(sessions_per_month({mission_id}, since=months[0], until=on))
-    return [(first, held.get(f"{first:%Y-%m}", 0)) for first in months]
 
 
 def _masked(rows: list[BreakdownRow], reveal_small: bool) -> list[BreakdownRow]:

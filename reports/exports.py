@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from flask import url_for
 
 from core.spreadsheet import ACTION, DATE, NUMBER, PERCENT, TEXT, Column, Table
 from readiness.rule import CLEARED_BY
-from reports import lists
+from reports import lists, words
 from reports.dashboard import BreakdownRow, MissionDashboard
 from reports.hq import MissionRow
 from reports.smallcells import SMALL, Cell
@@ -75,28 +76,70 @@ def delivery_label(mode: str) -> str:
     return _(DELIVERY_LABELS[mode])
 
 
-def _delivery_columns(count: Callable, kind: str) -> list[Column]:
-    """Per way of being cleared: how many of the cleared (`count(row, mode)`)."""
-    return [Column(f"cleared_{mode}", delivery_label(mode), lambda row, key=mode: count(row, key), kind)
-            for mode in CLEARED_BY]
+# What the shared columns read from a row (module functions, so that the columns made from them
+# can be kept: see _per_language).
+def _cell(row, key: str) -> Cell:
+    return row.cells[key]
 
 
-def _status_columns(count: Callable, percent: Callable, kind: str) -> list[Column]:
-    """Per status: its count (`count(row, status)`) and its percentage, in the statuses' order."""
-    columns = []
-    for status in STATUS_LIST:
-        label = _(status.label)
-        columns += [Column(status.key, label, lambda row, key=status.key: count(row, key), kind),
-                    Column(f"{status.key}_percent", _("%(status)s %%", status=label),
-                           lambda row, key=status.key: percent(row, key), PERCENT)]
+def _shown_percent(row, key: str) -> float | None:
+    return row.shown_percent(key)
+
+
+def _line_count(line, key: str) -> int:
+    return line.counts.by_status[key]
+
+
+def _line_percent(line, key: str) -> float:
+    return line.counts.percent(key)
+
+
+def _line_cleared_by(line, mode: str) -> int:
+    return line.counts.cleared_by.get(mode, 0)
+
+
+def _per_language(build: Callable) -> Callable:
+    """`build(*args)` kept for each catalogue it translates with (once per process and language):
+    its columns read no request's data, only their rows, and making them again on every page (some
+    40 columns, their labels translated) was a tenth of a millisecond. Outside an app context it
+    is made each time."""
+    kept = lru_cache(maxsize=64)(lambda catalogue, *args: build(*args))
+
+    def columns(*args):
+        catalogue = words.catalogue()
+        return build(*args) if catalogue is None else kept(catalogue, *args)
     return columns
 
 
+@_per_language
+def _delivery_columns(count: Callable, kind: str) -> tuple[Column, ...]:
+    """Per way of being cleared: how many of the cleared (`count(row, mode)`)."""
+    return tuple(Column(f"cleared_{mode}", delivery_label(mode), lambda row, key=mode: count(row, key), kind)
+                 for mode in CLEARED_BY)
+
+
+@_per_language
+def _status_columns(count: Callable, percent: Callable, kind: str, snippet: str | None = None) -> tuple[Column, ...]:
+    """Per status: its count (`count(row, status)`, drawn by `snippet` on the page, if any) and its
+    percentage, in the statuses' order."""
+    columns = []
+    for status in STATUS_LIST:
+        label = _(status.label)
+        columns += [Column(status.key, label, lambda row, key=status.key: count(row, key), kind, snippet=snippet),
+                    Column(f"{status.key}_percent", _("%(status)s %%", status=label),
+                           lambda row, key=status.key: percent(row, key), PERCENT)]
+    return tuple(columns)
+
+
+@_per_language
+def _breakdown_columns(first: str) -> tuple[Column, ...]:
+    return (Column("label", first, lambda row: row.label or _("No unit")),
+            Column("people", _("People"), lambda row: row.counts.total, NUMBER),
+            *_status_columns(_cell, _shown_percent, COUNT))
+
+
 def _breakdown(title: str, rows: list[BreakdownRow], first: str) -> Table:
-    columns = (Column("label", first, lambda row: row.label or _("No unit")),
-               Column("people", _("People"), lambda row: row.counts.total, NUMBER),
-               *_status_columns(lambda row, key: row.cells[key], lambda row, key: row.shown_percent(key), COUNT))
-    return Table(title, columns, rows, screen=BREAKDOWN_SCREEN)
+    return Table(title, _breakdown_columns(first), rows, screen=BREAKDOWN_SCREEN)
 
 
 def _screen(columns, **changes: dict) -> tuple[Column, ...]:
@@ -113,7 +156,7 @@ def mission_table(name: str, board: MissionDashboard, filters: dict, category_na
     if name == "delivery":
         columns = (Column("course", _("Course"), lambda line: line.course_title),
                    Column("cleared", _("Cleared"), lambda line: line.counts.by_status["cleared"], NUMBER),
-                   *_delivery_columns(lambda line, mode: line.counts.cleared_by.get(mode, 0), NUMBER))
+                   *_delivery_columns(_line_cleared_by, NUMBER))
         return Table(_("Cleared, by how the training was given"), columns, board.requirements)
     if name == "sessions":
         columns = (Column("month", _("Month"), lambda month: month[0], MONTH),
@@ -156,10 +199,8 @@ def _headline(board: MissionDashboard) -> Table:
                       hint=lambda line: _("due %(days)s days after arrival", days=line.requirement.due_days)),
                Column("due_days", _("Due (days after arrival)"), lambda line: line.requirement.due_days, NUMBER),
                Column("people", _("People"), lambda line: line.counts.total, NUMBER),
-               *_screen(_status_columns(lambda line, key: line.counts.by_status[key],
-                                        lambda line, key: line.counts.percent(key), NUMBER),
-                        **{key: {"snippet": "share"} for key in STATUS_KEYS}),
-               *_delivery_columns(lambda line, mode: line.counts.cleared_by.get(mode, 0), NUMBER))
+               *_status_columns(_line_count, _line_percent, NUMBER, "share"),
+               *_delivery_columns(_line_cleared_by, NUMBER))
     selected = board.selected.requirement.id if board.selected else None
     return Table(_("Readiness"), columns, board.requirements, screen=("course", "people", *STATUS_KEYS),
                  row_class=lambda line: "selected" if line.requirement.id == selected else "")
@@ -246,7 +287,7 @@ def _pair(column: Column) -> Column:
 
 
 def _hq_columns() -> tuple[Column, ...]:
-    figures = _status_columns(lambda row, key: row.cells[key], lambda row, key: row.shown_percent(key), COUNT)
+    figures = _status_columns(_cell, _shown_percent, COUNT)
     return (Column("mission", _("Mission"), lambda row: row.mission.code, TEXT, sort="mission",
                    link=lambda row: url_for("reports.mission", mission_id=row.mission.id),
                    hint=lambda row: row.mission.country),

@@ -117,5 +117,7 @@ def _date_field(name: str, locale: Locale) -> Callable[[date], str] | None:
         names = locale.months["format"].get({3: "abbreviated", 4: "wide", 5: "narrow"}.get(width, ""))
         if names is None:
             return None
-        return lambda day: names[day.month]
+        # A plain dict: Babel's locale data resolves aliases on every lookup (a microsecond a day shown).
+        by_month = {month: names[month] for month in range(1, 13)}
+        return lambda day: by_month[day.month]
     return None

@@ -9,18 +9,35 @@ The HQ view computes its rows as a CTE inside its one statement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from sqlalchemy import BigInteger, Date, Integer, String, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import bindparam
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
+from accounts.activation import never_signed_in_counts
 from accounts.models import Mission, Unit, User
 from certificates.models import Certificate
+from inperson.models import TrainingSession
 from readiness.report_sql import (
     AT,
     ON,
@@ -81,9 +98,23 @@ def _start_of(day: date, moment: Moment) -> datetime:
     return datetime.combine(day, time(), moment.at.tzinfo)
 
 
+def constant(value: int | str):
+    """A constant of a statement built once per process, written into its SQL rather than bound:
+    each bound value is processed again on every execution, and the dashboard's figures had some
+    ninety of them (figure names, module ids and bits), all fixed for the statement's shape.
+    Only integers and our own names (letters, digits and _) are accepted, so nothing needs quoting."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(value)
+    if isinstance(value, int):
+        return literal_column(str(value), BigInteger if abs(value) > 2**31 - 1 else Integer)
+    if not (value.isascii() and value.replace("_", "").isalnum()):
+        raise ValueError(value)
+    return literal_column(f"'{value}'", String)
+
+
 def _figure(kind: str, number=None, text=None, status=None, people=None):
     """The common columns of the UNION ALL: (figure, number, text, status, people)."""
-    return (literal(kind).label("figure"),
+    return (constant(kind).label("figure"),
             cast(number if number is not None else null(), Integer).label("number"),
             cast(text if text is not None else null(), String).label("text"),
             cast(status if status is not None else null(), String).label("status"),
@@ -91,7 +122,8 @@ def _figure(kind: str, number=None, text=None, status=None, people=None):
 
 
 def mission_figures(moment: Moment, people, rows, requirement_id: int | None, module_ids: list[int],
-                    renewal_windows: dict[int, int] | None = None) -> tuple[CompoundSelect, dict]:
+                    renewal_windows: dict[int, int] | None = None, *, mission_id: int, sessions_since: date,
+                    getting_in_on: date | None = None) -> tuple[CompoundSelect, dict]:
     """Every number of a mission's dashboard in one statement, over the request's PEOPLE and ROWS
     (reports.mission_rows), as (statement, parameters). The statement is built once per process for
     each shape (requirement, modules, courses with a renewal window): building its SQL expression
@@ -106,25 +138,34 @@ def mission_figures(moment: Moment, people, rows, requirement_id: int | None, mo
     - unit / category (for `requirement_id`): number = unit id (0: none) / text = category, status, people;
     - arrivals: status, people (arrived in the last 30 days, not in the future);
     - module: number = module id (of `module_ids`), people who completed it (at any time);
-    - week: number = week (0 the oldest), people = certificates of the course issued that week.
-    """
+    - week: number = week (0 the oldest), people = certificates of the course issued that week;
+    - sessions: number = year * 100 + month, people = in-person sessions held in the mission that
+      month, from `sessions_since` to the moment's day (months with none have no row);
+    - deployed / never (when `getting_in_on` is given: the page's "Getting people in"): number = unit
+      id (NULL: no unit), people deployed in the mission on that day / of whom never signed in
+      (accounts.activation.never_signed_in_counts).
+
+    The last two were statements of their own: asked here, the page sends two fewer (each cost
+    about as much Python as its SQL)."""
     windows = renewal_windows or {}
-    statement = _mission_figures(people, rows, requirement_id, tuple(module_ids), tuple(sorted(windows)), MASK_BITS)
+    statement = _mission_figures(people, rows, requirement_id, tuple(module_ids), tuple(sorted(windows)), MASK_BITS,
+                                 getting_in=getting_in_on is not None)
     parameters = {"arrivals_since": moment.arrivals_since, "on": moment.on, "trend_start": moment.trend_start,
                   "trend_from": _start_of(moment.trend_start, moment), "at": moment.at,
+                  "mission_id": mission_id, "sessions_since": sessions_since, "getting_in_on": getting_in_on,
                   **{f"renewal_{course_id}": moment.at + timedelta(days=days) for course_id, days in windows.items()}}
     return statement, parameters
 
 
 @lru_cache(maxsize=256)
 def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple[int, ...],
-                     renewal_courses: tuple[int, ...], mask_bits: int) -> CompoundSelect:
+                     renewal_courses: tuple[int, ...], mask_bits: int, *, getting_in: bool = False) -> CompoundSelect:
     # One pass over the rows groups them by everything the breakdowns need (a few hundred groups);
     # each figure then adds up groups, not people.
     arrived = and_(rows.c.arrival_on >= bindparam("arrivals_since", type_=Date),
                    rows.c.arrival_on <= bindparam("on", type_=Date))
-    g = (select(rows.c.requirement_id, func.coalesce(rows.c.unit_id, 0).label("unit_id"), rows.c.category,
-                rows.c.status, rows.c.cleared_by, case((arrived, 1), else_=0).label("arrived"),
+    g = (select(rows.c.requirement_id, func.coalesce(rows.c.unit_id, constant(0)).label("unit_id"), rows.c.category,
+                rows.c.status, rows.c.cleared_by, case((arrived, constant(1)), else_=constant(0)).label("arrived"),
                 func.count().label("people"))
          .group_by(rows.c.requirement_id, rows.c.unit_id, rows.c.category, rows.c.status, rows.c.cleared_by, arrived)
          .cte("grouped").prefix_with("MATERIALIZED"))
@@ -135,32 +176,54 @@ def _mission_figures(people, rows, requirement_id: int | None, module_ids: tuple
         .group_by(g.c.requirement_id, g.c.status),
         # The cleared split by what cleared them: online, in person, mixed or recognised (issue #18).
         select(*_figure("cleared_by", g.c.requirement_id, text=g.c.cleared_by, people=total))
-        .where(g.c.status == "cleared").group_by(g.c.requirement_id, g.c.cleared_by),
+        .where(g.c.status == constant("cleared")).group_by(g.c.requirement_id, g.c.cleared_by),
     ]
     if renewal_courses:
         parts.append(_renewal_part(rows, renewal_courses))
     if requirement_id is not None:
-        mine, selected_rows = g.c.requirement_id == requirement_id, rows.c.requirement_id == requirement_id
+        mine, selected_rows = g.c.requirement_id == constant(requirement_id), rows.c.requirement_id == constant(requirement_id)
         parts += [
             select(*_figure("unit", g.c.unit_id, status=g.c.status, people=total))
             .where(mine).group_by(g.c.unit_id, g.c.status),
             select(*_figure("category", text=g.c.category, status=g.c.status, people=total))
             .where(mine).group_by(g.c.category, g.c.status),
             select(*_figure("arrivals", status=g.c.status, people=total))
-            .where(mine, g.c.arrived == 1).group_by(g.c.status),
+            .where(mine, g.c.arrived == constant(1)).group_by(g.c.status),
             *_module_parts(rows, selected_rows, list(module_ids), mask_bits),
             _week_part(rows, selected_rows),
         ]
+    parts.append(_sessions_part())
+    if getting_in:
+        parts += _getting_in_parts()
     return union_all(*parts)
+
+
+def _sessions_part():
+    """In-person sessions held in the mission (parameter mission_id) per month, from sessions_since to on."""
+    held_on = TrainingSession.held_on
+    month = extract("year", held_on) * constant(100) + extract("month", held_on)
+    return (select(*_figure("sessions", month, people=func.count(TrainingSession.id)))
+            .where(TrainingSession.mission_id == bindparam("mission_id", type_=Integer),
+                   held_on >= bindparam("sessions_since", type_=Date), held_on <= bindparam("on", type_=Date))
+            .group_by(month))
+
+
+def _getting_in_parts():
+    """People deployed in the mission (mission_id) on getting_in_on, and of them who never signed in,
+    per unit: one pass (a CTE), two figures."""
+    counts = (never_signed_in_counts(bindparam("mission_id", type_=Integer), bindparam("getting_in_on", type_=Date))
+              .cte("getting_in").prefix_with("MATERIALIZED"))
+    return [select(*_figure("deployed", counts.c.unit_id, people=counts.c.people)),
+            select(*_figure("never", counts.c.unit_id, people=counts.c.never))]
 
 
 def _renewal_part(rows, renewal_courses: tuple[int, ...]):
     """Renewal due: cleared, and the certificate expires within its course's renewal window (the
     parameter renewal_<course id>: now + the window's days, a constant per course, so both engines agree)."""
-    opens_at = case({course_id: bindparam(f"renewal_{course_id}", type_=rows.c.expires_at.type)
+    opens_at = case({constant(course_id): bindparam(f"renewal_{course_id}", type_=rows.c.expires_at.type)
                      for course_id in renewal_courses}, value=rows.c.course_id)
     return (select(*_figure("renewal", rows.c.requirement_id, people=func.count()))
-            .where(rows.c.status == "cleared", rows.c.expires_at <= opens_at)
+            .where(rows.c.status == constant("cleared"), rows.c.expires_at <= opens_at)
             .group_by(rows.c.requirement_id))
 
 
@@ -178,15 +241,16 @@ def _module_parts(rows, mine, module_ids: list[int], mask_bits: int):
     if len(module_ids) > mask_bits:
         return [_module_part_by_join(rows, mine, module_ids)]
     completion = Completion.__table__.alias("completion")
-    bit = case({module_id: literal(1 << n, BigInteger) for n, module_id in enumerate(module_ids)},
+    bit = case({constant(module_id): constant(1 << n) for n, module_id in enumerate(module_ids)},
                value=completion.c.module_id)
     mask = (select(cast(func.sum(func.distinct(bit)), BigInteger)).where(completion.c.user_id == rows.c.user_id)
             .scalar_subquery())
     each = select(mask.label("mask")).select_from(rows).where(mine).subquery("person_masks")
     masks = (select(each.c.mask, func.count().label("people")).group_by(each.c.mask)
              .cte("module_masks").prefix_with("MATERIALIZED"))
-    return [select(*_figure("module", literal(module_id, Integer), people=cast(func.coalesce(func.sum(
-                case((masks.c.mask.op("&")(literal(1 << n, BigInteger)) != 0, masks.c.people), else_=0)), 0), Integer)))
+    return [select(*_figure("module", constant(module_id), people=cast(func.coalesce(func.sum(
+                case((masks.c.mask.op("&")(cast(constant(1 << n), BigInteger)) != constant(0), masks.c.people),
+                     else_=constant(0))), constant(0)), Integer)))
             for n, module_id in enumerate(module_ids)]
 
 
@@ -201,7 +265,7 @@ def _week_part(rows, mine):
     """Course completions per week: the certificates (of any status since) issued to these people
     (parameters: trend_start, its first instant trend_from, and at)."""
     issued = Certificate.__table__.alias("issued")
-    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // 7)
+    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // constant(7))
     return (select(*_figure("week", week, people=func.count()))
             .select_from(rows).join(issued, and_(issued.c.user_id == rows.c.user_id,
                                                  issued.c.course_id == rows.c.course_id,
@@ -264,7 +328,7 @@ def _weekly(people, requirements: list, missions_of: dict[int, list[int]]):
     per week (rows to add up). The certificates are joined to everyone once and grouped by mission,
     category, course and week; each requirement then adds up the groups of its course, missions and categories."""
     issued = Certificate.__table__.alias("issued")
-    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // 7)
+    week = ((day_number(issued.c.issued_at) - day_number(bindparam("trend_start", type_=Date))) // constant(7))
     by_category = category_keys(people, requirements)
     groups = (select(people.c.mission_id, *by_category, issued.c.course_id, week.label("week"),
                      func.count().label("certificates"))
@@ -287,14 +351,15 @@ def since_day(rows):
 
 
 @lru_cache(maxsize=64)
-def people_list(rows, *, statuses: bool = False, unit: bool = False, category: bool = False, search: bool = False,
-                arrivals: bool = False):
+def people_list(rows, *, statuses: tuple[str, ...] = (), status: bool = False, unit: bool = False,
+                category: bool = False, search: bool = False, arrivals: bool = False):
     """Rows of person x requirement with names, for a listed table, from the request's ROWS
-    (reports.mission_rows); the caller orders and pages it. Built once per process for each set
-    of filters (building it took a tenth of a list's time); the filters' values are its parameters:
-    requirement_id; statuses (a list), unit_id (0: no unit), category, pattern (like_pattern) for
-    the filters it has; arrivals_since and on for arrivals (arrived in the last 30 days, not in
-    the future: deployments are entered ahead)."""
+    (reports.mission_rows); the caller orders and pages it (with_progress). Built once per process
+    for each set of filters (building it took a tenth of a list's time); `statuses` are written
+    into it (the list's, fixed), the filters' values are its parameters: requirement_id; status
+    (one of `statuses`), unit_id (0: no unit), category, pattern (like_pattern) for the filters it
+    has; arrivals_since and on for arrivals (arrived in the last 30 days, not in the future:
+    deployments are entered ahead)."""
     r = rows  # short: it is named a dozen times below
     query = select(r.c.user_id, User.name, User.service_number, User.email, r.c.category, r.c.unit_id,
                    Unit.code.label("unit_code"), r.c.arrival_on, r.c.due_days, r.c.expires_at, r.c.status,
@@ -302,7 +367,9 @@ def people_list(rows, *, statuses: bool = False, unit: bool = False, category: b
         .join(User, User.id == r.c.user_id).outerjoin(Unit, Unit.id == r.c.unit_id) \
         .where(r.c.requirement_id == bindparam("requirement_id", type_=Integer))
     if statuses:
-        query = query.where(r.c.status.in_(bindparam("statuses", expanding=True, type_=String)))
+        query = query.where(r.c.status.in_([constant(key) for key in statuses]))
+    if status:
+        query = query.where(r.c.status == bindparam("status", type_=String))
     if unit:
         query = query.where(func.coalesce(r.c.unit_id, 0) == bindparam("unit_id", type_=Integer))
     if category:
@@ -322,28 +389,36 @@ def like_pattern(search: str) -> str:
     return "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-@lru_cache(maxsize=4)
-def list_progress():
-    """For the listed people (parameter user_ids, a list), in one statement, rows of (user_id,
-    modules, sent_at, emailed_at, seen_at): with `modules` set, the modules of the course
-    (course_id) completed since their latest certificate for it (any status), or ever when they
-    hold none (their progress toward the next certificate); with `modules` NULL, their last
-    reminder about the requirement (requirement_id), if any."""
-    user_ids = bindparam("user_ids", expanding=True, type_=Integer)
+def with_progress(query, order: Callable, paged: bool, *, limit: str = "limit", offset: str = "offset",
+                  numbered: bool = False):
+    """A people_list `query` in the order `order(columns)` gives, paged (parameters limit and
+    offset) or not, each listed person with their progress: `modules_done`, the modules of the
+    course (parameter course_id) completed since their latest certificate for it (any status), or
+    ever when they hold none (their progress toward the next certificate); and their last reminder
+    about the requirement (requirement_id), if any: `reminded_at` (its sent_at), `emailed_at`,
+    `seen_at`. The page is chosen first and only its people's progress is looked up: this was a
+    second statement naming every listed person (two lists, some 140 bound ids a page). `limit` and
+    `offset` name the paging parameters; `numbered` adds each row's place in the order, `position`
+    (from 1), for a statement that glues two lists (reports.lists.page_lists)."""
+    if paged:
+        query = query.order_by(*order(query.selected_columns)) \
+            .limit(bindparam(limit, type_=Integer)).offset(bindparam(offset, type_=Integer))
+    listed = query.subquery("listed")
     course_id = bindparam("course_id", type_=Integer)
     last_issued = select(func.max(Certificate.issued_at)).where(
         Certificate.user_id == Completion.user_id, Certificate.course_id == course_id).scalar_subquery()
-    reminder = Reminder.__table__.c
-    done = select(Completion.user_id, func.count(func.distinct(Completion.module_id)).label("modules"),
-                  *(cast(null(), column.type).label(column.name)
-                    for column in (reminder.sent_at, reminder.emailed_at, reminder.seen_at))) \
+    done = select(func.count(func.distinct(Completion.module_id))) \
         .join(Module, and_(Module.id == Completion.module_id, Module.course_id == course_id)) \
-        .where(Completion.user_id.in_(user_ids)) \
-        .where((last_issued.is_(None)) | (Completion.completed_at > last_issued)) \
-        .group_by(Completion.user_id)
-    reminded = select(reminder.user_id, cast(null(), Integer), reminder.sent_at, reminder.emailed_at, reminder.seen_at) \
-        .where(reminder.user_id.in_(user_ids), reminder.requirement_id == bindparam("requirement_id", type_=Integer))
-    return union_all(done, reminded)
+        .where(Completion.user_id == listed.c.user_id) \
+        .where((last_issued.is_(None)) | (Completion.completed_at > last_issued)).scalar_subquery()
+    reminder = Reminder.__table__.alias("reminder")
+    position = (func.row_number().over(order_by=order(listed.c)).label("position"),) if numbered else ()
+    return select(listed, done.label("modules_done"), reminder.c.sent_at.label("reminded_at"),
+                  reminder.c.emailed_at, reminder.c.seen_at, *position) \
+        .select_from(listed.outerjoin(reminder, and_(
+            reminder.c.user_id == listed.c.user_id,
+            reminder.c.requirement_id == bindparam("requirement_id", type_=Integer)))) \
+        .order_by(*order(listed.c))
 
 
 @lru_cache(maxsize=1)

@@ -16,8 +16,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm.util import identity_key
 
-from accounts import activation
-from accounts.models import Mission
+from accounts.models import CATEGORIES, Mission
 from audit.services import record
 from core.forms import EmptyForm
 from core.labels import CATEGORY_NAMES, KIND_NAMES
@@ -28,19 +27,20 @@ from core.templating import text_direction
 from extensions import db
 from reports import charts, dashboard, exports, formats, lists, notices, reminders
 from reports import hq as hq_report
-from reports.forms import HQ_SORTS, DashboardFilterForm, RemindForm
+from reports.forms import CATEGORY_LABELS, HQ_SORTS, DashboardFilterForm, RemindForm
 from reports.permissions import can_issue_codes, can_remind, can_view_dashboard, reveals_small_cells
 from reports.screen import ScreenCells
 from reports.words import gettext as _
 from training.player import interface_language
-from training.statuses import STATUS_LIST
+from training.statuses import N_, STATUS_LIST
 
 bp = Blueprint("reports", __name__)
 FILTER_KEYS = ("requirement", "unit", "category", "status", "q", "sort")
 SCREEN_TABLES = ("delivery", "units", "categories", "modules", "trend")  # drawn by data_table from their export columns
 # (so are the headline, the sessions and the two lists, whose rows on the page are one page of the download's)
 
-STATUS_NAMES = {**{status.key: _l(status.label) for status in STATUS_LIST}, "hidden": _l("Fewer than 5 or hidden")}
+STATUS_WORDS = {**{status.key: status.label for status in STATUS_LIST}, "hidden": N_("Fewer than 5 or hidden")}
+STATUS_NAMES = {key: _l(words) for key, words in STATUS_WORDS.items()}
 
 
 def _mission_for(mission_id: int) -> Mission:
@@ -68,11 +68,12 @@ def _mission_row():
         Mission.id == bindparam("id", type_=Integer))
 
 
-def _board(mission: Mission) -> tuple[dashboard.MissionDashboard, DashboardFilterForm, dict]:
+def _board(mission: Mission, *, getting_in: bool = False) -> tuple[dashboard.MissionDashboard, DashboardFilterForm, dict]:
     form = DashboardFilterForm(request.args)
     filters = form.cleaned()
     board = dashboard.mission_dashboard(mission, requirement_id=filters["requirement"],
-                                        reveal_small=reveals_small_cells(current_user), lang=interface_language())
+                                        reveal_small=reveals_small_cells(current_user), lang=interface_language(),
+                                        getting_in=getting_in)
     form.build_choices(board.requirements, board.units)
     if board.selected is not None:
         filters["requirement"] = board.selected.requirement.id
@@ -99,14 +100,12 @@ def _bars(rows, label_of, names: dict[str, str]) -> list[charts.Bar]:
 def mission(mission_id: int):
     """The mission's leads, HQ and admins: readiness of the people deployed in the mission now."""
     mission = _mission_for(mission_id)
-    board, form, filters = _board(mission)
+    board, form, filters = _board(mission, getting_in=True)
     rtl = text_direction() == "rtl"
     page_date, page_decimal = _page_formatters()
     status_names = _status_names()
-    overdue = lists.overdue_page(board, filters, progress=False)
-    arrivals = lists.arrivals_page(board, request.args.get("arrivals_page", 1, type=int), progress=False)
-    lists.add_progress(board, [*overdue.items, *arrivals.items])  # one statement for both lists
-    category_names = {k: str(v) for k, v in CATEGORY_NAMES.items()}
+    overdue, arrivals = lists.page_lists(board, filters, request.args.get("arrivals_page", 1, type=int))
+    category_names = _category_names()
     may_remind, may_print = can_remind(current_user, mission), can_issue_codes(current_user, mission)
     actions = tuple(key for key, may in zip(exports.ACTION_COLUMNS, (may_remind, may_print), strict=True) if may)
     # The page's tables come from the definitions the downloads use (reports.exports).
@@ -187,9 +186,16 @@ def _url_per_person(endpoint: str, **values) -> Callable[[int], str]:
 
 
 def _status_names() -> dict[str, Markup]:
-    """STATUS_NAMES translated once for the page, which names a status on every row of its lists.
-    (Markup, as the lazy strings render: their translation is not escaped.)"""
-    return {key: Markup(str(name)) for key, name in STATUS_NAMES.items()}  # noqa: S704 (our own catalogue)
+    """STATUS_NAMES translated once for the page (with the request's catalogue, reports.words), which
+    names a status on every row of its lists. (Markup, as the lazy strings render: their translation
+    is not escaped.)"""
+    return {key: Markup(_(words)) for key, words in STATUS_WORDS.items()}  # noqa: S704 (our own catalogue)
+
+
+def _category_names() -> dict[str, str]:
+    """The categories' names for the page's tables (core.labels.CATEGORY_NAMES, translated with the
+    request's catalogue rather than each lazy string asking flask_babel)."""
+    return {category: _(label) for category, label in zip(CATEGORIES, CATEGORY_LABELS, strict=True)}
 
 
 def _page_formatters() -> tuple[Callable, Callable]:
@@ -223,7 +229,7 @@ def _page_formatters() -> tuple[Callable, Callable]:
 
 def _getting_in(board: dashboard.MissionDashboard) -> list[tuple[int, str, int, int]]:
     """(unit id or 0, label, people deployed now, of whom never signed in) per unit with people, then the mission."""
-    counts = activation.never_signed_in_by_unit(board.mission.id)
+    counts = board.getting_in
     rows = [(unit_id, f"{code} – {board.unit_names[unit_id]}", *counts[unit_id])
             for unit_id, code in board.units if unit_id in counts]
     if None in counts:

@@ -31,3 +31,9 @@ def ngettext(singular: str, plural: str, num: int, **variables) -> str:
         return babel_ngettext(singular, plural, num, **variables)
     variables.setdefault("num", num)
     return request_catalogue().ungettext(singular, plural, num) % variables
+
+
+def catalogue():
+    """The catalogue gettext translates with here (None outside an app context): a key for what is
+    made from translations once per process and language (reports.exports' columns)."""
+    return request_catalogue() if has_app_context() else None
