@@ -33,13 +33,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, null, or_, select, true
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, null, or_, select, true
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from accounts.models import Mission, User
+from accounts.models import Deployment, Mission, User
 from accounts.services import current_deployments
 from certificates.models import Certificate
 from core.reads import labelled, rows, tracked_from
@@ -214,18 +215,16 @@ def readiness_counts(on: date | None = None, *, moment: datetime | None = None, 
 def requirements_for(user: User, on: date | None = None) -> list[tuple[Requirement, Readiness]]:
     """My training: the requirements that apply to `user` now, each with its readiness."""
     on = on or date.today()
-    deployment = user.current_deployment(on)
-    if deployment is None or not user.is_active:
+    if not user.is_active:
         return []
-    mission = deployment.mission
     moment = datetime.now(timezone.utc) if on == date.today() else datetime.combine(on, datetime.min.time(), timezone.utc)
     result = []
-    # The requirements with their courses, the person's valid certificate of each course and the
-    # recognition in force for each requirement, in one statement of plain rows (core.reads):
-    # My training and the course page ask on every visit, and loading them through the ORM cost
-    # as much as the rest of the readiness together.
-    for row in rows(_requirements_statement(), {"mission_id": mission.id, "mission_kind": mission.kind,
-                                                "user_id": user.id}):
+    # The requirements of the person's current deployment's mission with their courses, the
+    # person's valid certificate of each course and the recognition in force for each
+    # requirement, in one statement of plain rows (core.reads): My training and the course page
+    # ask on every visit, and loading them through the ORM (the deployment too) cost as much as
+    # the rest of the readiness together. No row: no current deployment, or nothing required.
+    for row in rows(_requirements_statement(), {"user_id": user.id, "on": on}):
         values = row._mapping
         requirement = tracked_from(Requirement, values, "requirement_")
         if user.category not in requirement.category_list:
@@ -236,17 +235,22 @@ def requirements_for(user: User, on: date | None = None) -> list[tuple[Requireme
         if expires_at is not None and not certificate_counts(requirement.satisfied_by, mode):
             expires_at = None
         result.append((requirement, readiness_of(
-            deployment.arrival_on, requirement.due_days, expires_at, moment, requirement.course.renewal_window_days,
+            values["arrival_on"], requirement.due_days, expires_at, moment, requirement.course.renewal_window_days,
             certificate_mode=mode, recognised_expires_at=values["recognised_expires_at"])))
     return result
 
 
 @cache
 def _requirements_statement():
-    # Built once per process. A person holds at most one valid certificate of a course (a new one
-    # supersedes the old) and one recognition in force for a requirement (a unique index); the
-    # LIMIT only makes the choice certain should that ever not hold.
+    # Built once per process. The current deployment is User.current_deployment()'s: the first,
+    # newest arrival first, not yet departed on the day. A person holds at most one valid
+    # certificate of a course (a new one supersedes the old) and one recognition in force for a
+    # requirement (a unique index); the LIMIT only makes the choice certain should that ever not hold.
     user_id = bindparam("user_id")
+    on = bindparam("on", type_=Date)
+    mine = aliased(Deployment)  # not the outer query's deployments: no correlation
+    current = (select(mine.id).where(mine.user_id == user_id, or_(mine.departure_on.is_(None), mine.departure_on >= on))
+               .order_by(mine.arrival_on.desc(), mine.id.desc()).limit(1).scalar_subquery())
     valid = (select(Certificate.expires_at, Certificate.delivery_mode)
              .where(Certificate.user_id == user_id, Certificate.course_id == Requirement.course_id,
                     Certificate.status == "valid")
@@ -255,13 +259,15 @@ def _requirements_statement():
                   .where(OutsideCertificate.user_id == user_id, OutsideCertificate.removed_at.is_(None),
                          OutsideCertificate.requirement_id == Requirement.id))
     return (select(*labelled(Requirement, "requirement_"), *labelled(Course, "course_"),
+                   Deployment.arrival_on.label("arrival_on"),
                    valid.with_only_columns(Certificate.expires_at).scalar_subquery().label("certificate_expires_at"),
                    valid.with_only_columns(Certificate.delivery_mode).scalar_subquery().label("certificate_mode"),
                    recognised.scalar_subquery().label("recognised_expires_at"))
+            .select_from(Deployment)
+            .join(Mission, Mission.id == Deployment.mission_id)
+            .join(Requirement, or_(Requirement.mission_id == Mission.id, Requirement.mission_kind == Mission.kind))
             .join(Course, Course.id == Requirement.course_id)
-            .where(Requirement.is_active.is_(True),
-                   or_(Requirement.mission_id == bindparam("mission_id"),
-                       Requirement.mission_kind == bindparam("mission_kind")))
+            .where(Deployment.id == current, Requirement.is_active.is_(True))
             .order_by(Requirement.id))
 
 

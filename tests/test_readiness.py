@@ -262,3 +262,46 @@ def test_a_certificate_says_how_the_completions_that_earned_it_were_made(app, mi
                                   delivery_mode=mode))
     db.session.flush()
     assert issue_for_course(person, course).delivery_mode == expected
+
+
+def test_my_training_takes_the_deployment_current_deployment_gives(app):
+    """requirements_for() finds the current deployment in its statement: the same one as
+    User.current_deployment() (newest arrival first, not departed before the day), on any day."""
+    missions = [make_mission(kind="political") for _ in range(3)]
+    courses = [Course(code=f"dep-{n}", title={"en": f"Course {n}"}) for n in range(3)]
+    db.session.add_all(courses)
+    db.session.flush()
+    db.session.add_all(Requirement(course_id=course.id, mission_id=mission.id, due_days=5)
+                       for course, mission in zip(courses, missions, strict=True))
+    person = User(service_number="DEP-1", name="Rotating Person", category="military")
+    db.session.add(person)
+    db.session.flush()
+    stays = [  # (mission, arrival, departure): overlapping, one open-ended, one leaving on a given day
+        (0, TODAY - timedelta(days=300), None),
+        (1, TODAY - timedelta(days=100), TODAY - timedelta(days=10)),
+        (2, TODAY - timedelta(days=20), TODAY + timedelta(days=5)),
+        (1, TODAY - timedelta(days=20), TODAY),
+    ]
+    for index, arrival, departure in stays:
+        mission = missions[index]
+        db.session.add(Deployment(user=person, mission=mission, unit=make_unit(mission), arrival_on=arrival,
+                                  departure_on=departure))
+    db.session.commit()
+    seen = set()
+    for days in (-400, -150, -50, -15, -10, -9, 0, 1, 5, 6, 30):
+        on = TODAY + timedelta(days=days)
+        db.session.expire_all()
+        deployment = person.current_deployment(on)
+        expected = [] if deployment is None else [courses[missions.index(deployment.mission)].id]
+        found = [requirement.course_id for requirement, _ in requirements_for(person, on)]
+        assert found == expected, on
+        if deployment is not None:
+            due = requirements_for(person, on)[0][1].due_on
+            assert due == deployment.arrival_on + timedelta(days=5)
+        seen.add(tuple(expected))
+    assert seen == {(course.id,) for course in courses}  # each of the three missions on some day
+    later = TODAY + timedelta(days=31)  # every stay but the open-ended one over; it ends the day before
+    db.session.get(Deployment, person.deployments[-1].id).departure_on = later - timedelta(days=1)
+    db.session.commit()
+    db.session.expire_all()
+    assert person.current_deployment(later) is None and requirements_for(person, later) == []
