@@ -35,7 +35,6 @@ from functools import cache
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, null, or_, select, true
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -248,9 +247,10 @@ def _requirements_statement():
     # requirement (a unique index); the LIMIT only makes the choice certain should that ever not hold.
     user_id = bindparam("user_id")
     on = bindparam("on", type_=Date)
-    mine = aliased(Deployment)  # not the outer query's deployments: no correlation
-    current = (select(mine.id).where(mine.user_id == user_id, or_(mine.departure_on.is_(None), mine.departure_on >= on))
-               .order_by(mine.arrival_on.desc(), mine.id.desc()).limit(1).scalar_subquery())
+    # correlate(None): its own deployments, not the outer query's row.
+    current = (select(Deployment.id).where(Deployment.user_id == user_id, Deployment.current_clause(on))
+               .order_by(Deployment.arrival_on.desc(), Deployment.id.desc()).limit(1)
+               .correlate(None).scalar_subquery())
     valid = (select(Certificate.expires_at, Certificate.delivery_mode)
              .where(Certificate.user_id == user_id, Certificate.course_id == Requirement.course_id,
                     Certificate.status == "valid")

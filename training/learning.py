@@ -79,15 +79,14 @@ def _published_and_begun(rows) -> tuple[dict, dict]:
 
 def studied_version_id(user_id: int, module_id: int) -> int | None:
     """The id of the version learner_version() would give, from plain rows (no ORM objects)."""
-    version = _studied_row(_studied_ids_statement(one_module=True), user_id, module_id)
+    version = _studied_of(read(_studied_ids_statement(one_module=True), {"user_id": user_id, "module_id": module_id}))
     return version.id if version else None
 
 
-def _studied_row(statement, user_id: int, module_id: int):
-    """The row of the version learner_version() would give, from `statement`'s version rows."""
-    rows = read(statement, {"user_id": user_id, "module_id": module_id})
+def _studied_of(rows):
+    """Of one module's version rows, the one learner_version() would give (the begun, else the published)."""
     published, begun = _published_and_begun((row, row.first_view) for row in rows)
-    return begun.get(module_id) or published.get(module_id)
+    return next(iter(begun.values()), None) or next(iter(published.values()), None)
 
 
 @dataclass(frozen=True)
@@ -96,34 +95,21 @@ class StudiedVersion:
     viewed: frozenset[int]  # the version's lessons the person has read
 
 
-def studied_version(user_id: int, module_id: int) -> StudiedVersion | None:
-    """The version learner_version() would give, with the lessons of it the person has read, in
-    one statement of plain rows (the lesson page needs no ORM objects: building them cost it
-    more than the query)."""
-    return studied_from(read(_studied_with_views_statement(), {"user_id": user_id, "module_id": module_id}))
-
-
 def studied_from(rows) -> StudiedVersion | None:
-    """studied_version() from the version rows of one module (_studied_with_views_statement's
-    columns), read by the caller, maybe with others (the lesson page: player.lesson_and_studied)."""
-    published, begun = _published_and_begun((row, row.first_view) for row in rows)
-    version = next(iter(begun.values()), None) or next(iter(published.values()), None)
+    """The version learner_version() would give, with the lessons of it the person has read, from
+    the rows of studied_statement_of_lesson() (the lesson page reads them beside its lesson's row:
+    player.lesson_and_studied; it needs no ORM objects, which cost it more than the query)."""
+    version = _studied_of(rows)
     if version is None:
         return None
     return StudiedVersion(version.id, frozenset(_ids(version.viewed)))
 
 
-def studied_statement_of_lesson():
-    """studied_version()'s statement for the module of the lesson bound as "lesson_id" (player)."""
-    return _studied_with_views_statement(of_lesson=True)
-
-
 @cache
-def _studied_with_views_statement(of_lesson: bool = False):
-    # Each version row (one to three for a module) carries the ids of its lessons the person has
-    # read, as "3,5,8": one statement instead of two on every lesson page.
-    return (_studied_ids_statement(one_module=not of_lesson, of_lesson=of_lesson)
-            .add_columns(_viewed_in_version().label("viewed")))
+def studied_statement_of_lesson():
+    """The version rows of the module of the lesson bound as "lesson_id" (one to three), each
+    with the ids of its lessons the person has read, as "3,5,8"."""
+    return _studied_ids_statement(of_lesson=True).add_columns(_viewed_in_version().label("viewed"))
 
 
 @cache

@@ -1,7 +1,7 @@
 """What the lesson template needs, shared by the learner's player and the author's preview,
 so that the preview is exactly the page learners get.
 
-The learner's page is read in plain rows (`lesson_page()`), not ORM objects: the page shows a
+The learner's page is read in plain rows (`lesson_and_studied()`), not ORM objects: the page shows a
 handful of columns, and loading the version's lessons as objects (with every lesson's text in
 every language, to learn which languages the whole version is written in) took a fifth of the
 request. Here the languages each lesson's text is written in come from the database as flags,
@@ -85,15 +85,11 @@ class LessonPage:
     module: ModuleRow
 
 
-def lesson_page(lesson_id: int) -> LessonPage | None:
-    """The lesson a learner may open: of a frozen version, module and course not archived; else None."""
-    return _page_from(read(_page_statement(), {"lesson_id": lesson_id}).first())
-
-
 def lesson_and_studied(user_id: int, lesson_id: int) -> tuple[LessonPage | None, learning.StudiedVersion | None]:
-    """lesson_page() and the studied_version() of its module, in one statement: the lesson's row
-    beside each of its module's version rows (one to three; one with no version when there is none).
-    The lesson page and marking it read ask both on every request."""
+    """The lesson a learner may open (of a frozen version, module and course not archived; else
+    None) and the version of its module the person studies (learning.studied_from), in one
+    statement: the lesson's row beside each of its module's version rows (one to three; one with
+    no version when there is none). The lesson page and marking it read ask both on every request."""
     rows = read(_page_and_studied_statement(), {"lesson_id": lesson_id, "user_id": user_id}).all()
     page = _page_from(rows[0] if rows else None)
     if page is None:
