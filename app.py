@@ -10,7 +10,7 @@ from flask_login import current_user, user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
 from core import languages
-from extensions import babel, csrf, db, limiter, login_manager, migrate
+from extensions import babel, csrf, db, limiter, login_manager, migrate, only_when_limited
 
 
 class TrainingApp(Flask):
@@ -111,7 +111,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    _init_limiter(app)
     languages.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -123,6 +123,26 @@ def register_extensions(app: Flask) -> None:
     from accounts.sessions import load_user_by_token
 
     login_manager.user_loader(load_user_by_token)
+
+
+def _init_limiter(app: Flask) -> None:
+    """Flask-Limiter, its request hooks run only for requests whose endpoint declares a limit.
+
+    Its before, after and teardown hooks ran on every request and cost about 50 microseconds even
+    when its request filter (extensions._declares_no_limit) said at once that there was nothing to
+    check: a twentieth of a learner page. The hooks it registers are found by what init_app adds,
+    and each is wrapped to return at once for a request with no declared limit; every declared
+    limit is checked as before (tests/test_rate_limits.py)."""
+    hooks = {"before": app.before_request_funcs, "after": app.after_request_funcs,
+             "teardown": app.teardown_request_funcs}
+    earlier = {kind: list(registered.get(None, ())) for kind, registered in hooks.items()}
+    limiter.init_app(app)
+    for kind, registered in hooks.items():
+        registered[None] = [
+            function if function in earlier[kind]
+            else only_when_limited(function, returns_its_argument=kind == "after")
+            for function in registered.get(None, ())
+        ]
 
 
 def _sqlite_busy_timeout(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; create_app() binds them."""
 
+import functools
+
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -32,6 +34,19 @@ def _declares_no_limit() -> bool:
 
 
 EVERY_REQUEST = frozenset({("*", None)})
+
+
+def only_when_limited(hook, *, returns_its_argument: bool = False):
+    """One of the limiter's request hooks, run only for a request some declared limit applies to.
+    An after-request hook hands the response on (`returns_its_argument`); the others return None."""
+
+    @functools.wraps(hook)
+    def hook_when_limited(*args):
+        if request.endpoint is None or _declares_no_limit():
+            return args[0] if returns_its_argument else None
+        return hook(*args)
+
+    return hook_when_limited
 
 
 def _limited_endpoints(app) -> frozenset[tuple[str, str | None]]:
