@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, g, make_response, redirect, ren
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
 from accounts import activation, reset, services, sso
 from accounts.forms import (
@@ -18,6 +19,7 @@ from accounts.forms import (
 )
 from core import languages, mail
 from core.forms import EmptyForm, LanguageForm
+from core.layout import Deferred, kept_fragment
 from core.redirects import safe_next
 from extensions import db, limiter
 
@@ -66,7 +68,7 @@ def sign_in():
     """Anyone: the sign-in form (signed in: home)."""
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    return _sign_in_page(SignInForm(next=request.args.get("next", "")))
+    return _sign_in_page()
 
 
 @bp.post("/sign-in")
@@ -99,10 +101,22 @@ def sign_in_post():
     return _sign_in_page(form)
 
 
-def _sign_in_page(form: SignInForm) -> str:
+def _sign_in_page(form: SignInForm | None = None) -> str:
+    """The sign-in page with `form` as sent back, or a blank form (a GET).
+
+    A blank form depends only on the language and the `next` it returns to, so it is drawn once
+    per pair (core.layout.kept_fragment): building the form and drawing it was half of the
+    busiest anonymous page's time."""
     # Right after signing out of a single sign-on session, offer the provider's sign-out once.
     provider_sign_out = sso.provider_sign_out_url() if session.pop("sso_signed_out", False) else None
-    return render_template("accounts/sign_in.html", form=form, sso_name=sso.button_name(),
+    sso_name = sso.button_name()
+    if form is None:
+        next_path = request.args.get("next", "")
+        fields = kept_fragment("accounts/_sign_in_form.html", sso_name=sso_name, form=Deferred(
+            ("blank sign-in form", next_path), lambda: SignInForm(next=next_path)))
+    else:
+        fields = Markup(render_template("accounts/_sign_in_form.html", form=form, sso_name=sso_name))  # noqa: S704 (autoescaped)
+    return render_template("accounts/sign_in.html", fields=fields, sso_name=sso_name,
                            provider_sign_out=provider_sign_out)
 
 

@@ -171,3 +171,26 @@ def test_rows_of_a_published_version_are_keyed_by_the_version_and_a_drafts_by_th
     draft = LessonRow(3, "intro", {"en": "Intro"}, frozenset({"en"}))
     assert _frozen(draft) == (LessonRow, (3, "intro", (("en", "Intro"),), frozenset({"en"}), None))
     assert _frozen(Outline([draft])) == ((LessonRow, (3, "intro", (("en", "Intro"),), frozenset({"en"}), None)),)
+
+
+def test_the_kept_blank_sign_in_form_has_each_visitors_token_return_path_and_language(make_app, learner):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    def form_of(client, query="", language="en"):
+        page = client.get("/sign-in" + query, headers={"Accept-Language": language}).text
+        token = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        next_path = re.search(r'id="next" name="next" type="hidden" value="([^"]*)"', page).group(1)
+        return page, token, next_path
+
+    first, second = app.test_client(), app.test_client()
+    _, first_token, first_next = form_of(first, "?next=/training")
+    _, second_token, second_next = form_of(second, "?next=/certificates")
+    _, again_token, _ = form_of(first, "?next=/training")
+    assert (first_next, second_next) == ("/training", "/certificates")
+    # Each visitor's own token, and it signs them in (the kept form carries no one else's).
+    assert first_token != second_token and again_token
+    assert first.post("/sign-in", data={"identifier": learner.service_number, "password": factories.PASSWORD,
+                                        "csrf_token": again_token, "next": "/training"}).status_code == 302
+    _, _, hostile_next = form_of(app.test_client(), '?next="><script>alert(1)</script>')
+    assert hostile_next == "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    french, _, _ = form_of(app.test_client(), language="fr")
+    assert "Mot de passe" in french and "Password" not in french.split('id="main"')[1]
