@@ -8,8 +8,9 @@ A mission not in the table, or one an admin renamed, shows its name as stored.
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from core import languages
 
 KIND_NAMES = {"peacekeeping": _l("Peacekeeping"), "political": _l("Political"), "peacebuilding": _l("Peacebuilding")}
 CATEGORY_NAMES = {"military": _l("Military"), "police": _l("Police"), "civilian": _l("Civilian")}
@@ -115,7 +116,7 @@ def label(group: str, value: str | None) -> str:
 
 def mission_name(mission, language: str | None = None) -> str:
     """The mission's name in the interface language where it has an official one."""
-    language = language or str(get_locale())
+    language = language or languages.current_code()
     official = MISSION_NAMES.get(mission.code)
     if official is None or mission.name != official["en"]:
         return mission.name

@@ -15,7 +15,8 @@ from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.plural import PluralRule
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
+from flask_babel import get_locale
 
 from config import Config
 
@@ -143,3 +144,30 @@ def codes() -> tuple[str, ...]:
 def choices() -> list[tuple[str, str]]:
     """(code, own name) pairs for a SelectField: pass the function itself, so each form reads this app's list."""
     return configured().choices()
+
+
+def current_code() -> str:
+    """The request's interface language code (str(get_locale())), worked out once per request.
+
+    Flask-Babel's get_locale() goes through `g` three times and str() of a Locale joins its parts:
+    3-4 microseconds, and a page asks 10-15 times (the layout's keys, dir="", lang="", the
+    questions' and lessons' language). The code is kept on Flask-Babel's own per-request namespace
+    with the Locale object it was made from, so a locale switched inside the request
+    (force_locale, refresh) is a different object and gives its own code. Outside a request:
+    the default locale's code ("en" without an app), as get_locale() would give none."""
+    try:
+        babel_context = getattr(g._get_current_object(), "_flask_babel", None)
+    except RuntimeError:  # no app context
+        return Config.BABEL_DEFAULT_LOCALE
+    locale = getattr(babel_context, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()
+        if locale is None:
+            return Config.BABEL_DEFAULT_LOCALE
+        babel_context = g._flask_babel
+    kept = getattr(babel_context, "kept_code", None)
+    if kept is not None and kept[0] is locale:
+        return kept[1]
+    code = str(locale)
+    babel_context.kept_code = (locale, code)
+    return code

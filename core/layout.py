@@ -22,10 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from core.languages import current_code
 
 # Private-use characters: no translation, URL or template text contains them.
 _CSRF, _RETURN, _VIEWER = "\ue000csrf\ue000", "\ue000return\ue000", "\ue000viewer\ue000"
@@ -52,7 +53,7 @@ def _viewer() -> tuple:
 
 def layout_part(template_name: str, *vary) -> Markup:
     """The rendered part for this request: kept per (part, language, endpoint, viewer, vary)."""
-    key = (template_name, str(get_locale()), request.script_root, request.endpoint, _viewer(), *vary)
+    key = (template_name, current_code(), request.script_root, request.endpoint, _viewer(), *vary)
     html = _kept("layout_parts", KEPT_PARTS, key, lambda: render_template(
         template_name, csrf_token=lambda: _CSRF, return_path=_RETURN, viewer_id=_VIEWER, layout_vary=vary))
     if _RETURN in html:
@@ -86,7 +87,7 @@ def kept_fragment(template_name: str, **context) -> Markup:
     worked out only when the fragment is rendered. ORM objects are refused: they compare by
     identity, so each request would add a new entry.
     """
-    key = (template_name, str(get_locale()), request.script_root, request.endpoint, _frozen(context))
+    key = (template_name, current_code(), request.script_root, request.endpoint, _frozen(context))
     return _with_token(_kept("kept_fragments", KEPT_FRAGMENTS, key, lambda: render_template(
         template_name, **{name: value.load() if isinstance(value, Deferred) else value for name, value in context.items()},
         csrf_token=lambda: _CSRF)))

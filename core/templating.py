@@ -6,7 +6,7 @@ from functools import cache
 
 from babel import support
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask_babel import format_date, format_datetime, format_decimal, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
@@ -56,7 +56,7 @@ def static_url(filename: str) -> str:
 
 def text_direction() -> str:
     """dir="" of the page: the interface language's direction (core.languages)."""
-    return languages.direction(str(get_locale()))
+    return languages.direction(languages.current_code())
 
 
 def request_translations():
@@ -106,7 +106,7 @@ def _share_wtforms_catalogue() -> None:
     # a form (a tenth of a quiz page's time), keeping it on the request. The file does not
     # change while the process runs: hand it the one parsed for this locale.
     if request.endpoint not in (None, "static"):
-        request.wtforms_translations = _wtforms_catalogue(str(get_locale()))
+        request.wtforms_translations = _wtforms_catalogue(languages.current_code())
 
 
 def register(app: Flask) -> None:
@@ -131,6 +131,6 @@ def register(app: Flask) -> None:
         # This app's languages (switcher, language links, names) and the direction of text in any
         # language: templates write dir="{{ text_dir(lang) }}", never a language's code.
         LANGUAGES=app.extensions["languages"], text_dir=languages.direction,
-        current_locale=lambda: str(get_locale()),
+        current_locale=languages.current_code,
         label=labels.label, mission_name=labels.mission_name,
     )

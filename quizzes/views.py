@@ -6,12 +6,12 @@ from datetime import datetime
 from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
+from core import languages
 from core.forms import EmptyForm
 from core.layout import kept_fragment
 from core.reads import read
@@ -33,7 +33,7 @@ bp.add_app_template_global(render_text, "quiz_text")
 
 
 def _lang() -> str:
-    return str(get_locale() or "en")
+    return languages.current_code()
 
 
 def module_title(module_id: int, lang: str) -> str:

@@ -17,10 +17,10 @@ from functools import cache
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import get_locale
 from markupsafe import Markup
 from sqlalchemy import bindparam, case, func, select, true
 
+from core import languages
 from core.layout import Deferred
 from core.reads import read
 from training import frozen, learning, markdown
@@ -31,7 +31,7 @@ from training.models import Course, Lesson, Module, ModuleVersion
 
 
 def interface_language() -> str:
-    return str(get_locale() or "en")
+    return languages.current_code()
 
 
 @dataclass(frozen=True)
