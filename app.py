@@ -84,8 +84,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in supported:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.preferred_language in supported:
-        return current_user.preferred_language
+    user = current_user._get_current_object()
+    if user and user.is_authenticated and user.preferred_language in supported:
+        return user.preferred_language
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -286,7 +286,8 @@ def set_language():
 @bp.before_app_request
 def force_password_change():
     """Someone whose password was set by an admin must choose their own before anything else."""
-    if (current_user.is_authenticated and current_user.must_change_password
+    user = current_user._get_current_object()
+    if (user.is_authenticated and user.must_change_password
             and request.endpoint not in {"accounts.change_password", "accounts.sign_out", "static",
                                          "core.healthz", "accounts.set_language"}):
         return redirect(url_for("accounts.change_password"))

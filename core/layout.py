@@ -35,11 +35,10 @@ KEPT_PARTS = 5_000  # per process; forgotten all at once beyond that (led missio
 KEPT_FRAGMENTS = 2_000
 
 
-def _viewer() -> tuple:
+def _viewer(user) -> tuple:
     """What of the person a part may show: signed in or not, roles, the missions they lead.
     Worked out once per request while the grants read at the session check stand (a page asks
     for three parts); afresh once they are loaded or changed (accounts.models.User.read_grants)."""
-    user = current_user._get_current_object()
     if not user.is_authenticated:
         return (False,)
     grants = getattr(user, "read_grants", None)
@@ -53,13 +52,14 @@ def _viewer() -> tuple:
 
 def layout_part(template_name: str, *vary) -> Markup:
     """The rendered part for this request: kept per (part, language, endpoint, viewer, vary)."""
-    key = (template_name, current_code(), request.script_root, request.endpoint, _viewer(), *vary)
+    user = current_user._get_current_object()  # once: each use of the proxy finds the user again
+    key = (template_name, current_code(), request.script_root, request.endpoint, _viewer(user), *vary)
     html = _kept("layout_parts", KEPT_PARTS, key, lambda: render_template(
         template_name, csrf_token=lambda: _CSRF, return_path=_RETURN, viewer_id=_VIEWER, layout_vary=vary))
     if _RETURN in html:
         html = html.replace(_RETURN, str(escape(request.full_path if request.query_string else request.path)))
     if _VIEWER in html:
-        html = html.replace(_VIEWER, str(current_user.id) if current_user.is_authenticated else "")
+        html = html.replace(_VIEWER, str(user.id) if user.is_authenticated else "")
     return _with_token(html)
 
 

@@ -51,7 +51,8 @@ def apply_security_headers(response: Response) -> Response:
 
 def _signed_in() -> bool:
     try:
-        return bool(current_user and current_user.is_authenticated)
+        user = current_user._get_current_object()
+        return bool(user and user.is_authenticated)
     except Exception:  # no request user (e.g. the database is down on /healthz)
         return False
 
