@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hmac
+import time
 
 from flask import Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
-from itsdangerous import BadData, URLSafeTimedSerializer, want_bytes
+from itsdangerous import BadData, BadSignature, URLSafeTimedSerializer, want_bytes
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -100,6 +101,9 @@ def keep_signed_csrf_token(response: Response) -> Response:
     return response
 
 
+KEPT_COOKIES = 20_000  # verified session cookies per process (about 300 bytes each); forgotten all at once
+
+
 class KeptSerializerSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, the same cookies byte for byte, with its signer built once
     per set of keys instead of on every request. Flask built a serializer per request (and
@@ -109,12 +113,45 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._kept: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+        # Cookies verified with the current keys: their data and when they were signed.
+        self._opened: dict[str, tuple[dict, int]] = {}
+
+    def open_session(self, app, request):
+        """Flask's open_session, remembering the cookies it has verified.
+
+        A browser sends the same cookie with every request until the session changes, and
+        checking it again (an HMAC, base64, zlib, JSON with Flask's tags) was 3-5% of a learner
+        page. A cookie is remembered only once it has been verified, by its exact text (all are
+        forgotten when the keys change), and only if its values are all plain strings, numbers,
+        booleans or None: the session gets a copy, and a list or dict could be changed in place
+        by one request and seen by the next. Its age is checked against the session lifetime on
+        every request, as itsdangerous does."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        kept = self._opened.get(cookie)
+        if kept is not None and 0 <= int(time.time()) - kept[1] <= max_age:
+            return self.session_class(kept[0])
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if all(value is None or isinstance(value, str | int | float) for value in data.values()):
+            if len(self._opened) >= KEPT_COOKIES:
+                self._opened.clear()
+            self._opened[cookie] = (dict(data), int(signed_at.timestamp()))
+        return self.session_class(data)
 
     def get_signing_serializer(self, app) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         kept = self._kept
         if kept is None or kept[0] != keys:
             kept = self._kept = (keys, self._serializer(app))
+            self._opened = {}  # verified with the keys before
         return kept[1]
 
     def _serializer(self, app) -> URLSafeTimedSerializer | None:

@@ -70,3 +70,75 @@ def test_the_signer_is_built_once_and_again_when_the_key_changes():
     app.secret_key = "second"
     assert interface.get_signing_serializer(app) is not first
     assert _read(app, _cookie(_app("first"), "old")) == "(none)"
+
+
+def _app_with_list(interface) -> Flask:
+    app = _app("s3cret", interface=interface)
+
+    @app.get("/touch")
+    def touch():
+        session["items"].append("changed in place")  # not marked modified: Flask sends no new cookie
+        return "ok"
+
+    @app.get("/items")
+    def items():
+        return ",".join(session.get("items", []))
+
+    @app.get("/start")
+    def start():
+        session["items"] = ["a"]
+        session["value"] = "v"
+        return "ok"
+
+    return app
+
+
+def test_a_verified_cookie_is_read_again_from_memory_with_the_same_data():
+    interface = KeptSerializerSessionInterface()
+    app = _app("s3cret", interface=interface)
+    cookie = _cookie(app, "kept")
+    assert _read(app, cookie) == "kept"
+    assert cookie in interface._opened  # verified once, then remembered
+    assert _read(app, cookie) == "kept"
+    # A forged cookie is never remembered, so it is refused every time.
+    forged = cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB")
+    assert _read(app, forged) == "(none)" and forged not in interface._opened
+    assert _read(app, forged) == "(none)"
+
+
+def test_a_remembered_cookie_expires_with_the_session_lifetime(monkeypatch):
+    import time
+    from datetime import timedelta
+
+    app = _app("s3cret", interface=KeptSerializerSessionInterface())
+    app.permanent_session_lifetime = timedelta(minutes=10)
+    cookie = _cookie(app, "kept")
+    assert _read(app, cookie) == "kept"
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 11 * 60)
+    assert _read(app, cookie) == "(none)"
+    flasks = _app("s3cret")  # Flask's own interface refuses it too
+    flasks.permanent_session_lifetime = timedelta(minutes=10)
+    assert _read(flasks, cookie) == "(none)"
+
+
+def test_a_remembered_cookie_is_refused_once_its_key_is_gone():
+    interface = KeptSerializerSessionInterface()
+    app = _app("first", interface=interface)
+    cookie = _cookie(app, "old")
+    assert _read(app, cookie) == "old"
+    app.secret_key = "second"
+    assert _read(app, cookie) == "(none)"
+
+
+def test_a_cookie_with_a_list_is_not_remembered_so_a_change_in_place_does_not_leak():
+    interface = KeptSerializerSessionInterface()
+    app = _app_with_list(interface)
+    client = app.test_client()
+    client.get("/start")
+    cookie = client.get_cookie("session").value
+    reader = app.test_client()
+    reader.set_cookie("session", cookie)
+    reader.get("/touch")
+    assert reader.get("/items").get_data(as_text=True) == "a"
+    assert cookie not in interface._opened
