@@ -101,11 +101,20 @@ def _counting(engine):
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
+    def begin(conn):
+        # SQLite's BEGIN is a statement the app sends, straight to the driver
+        # (database._sqlite_on_begin), so the cursor event does not see it. (PostgreSQL's driver
+        # sends its own, uncounted as before.)
+        if conn.dialect.name == "sqlite":
+            statements.append("BEGIN")
+
     event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "begin", begin)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "begin", begin)
 
 
 def _measure(client, login, world: World) -> dict[str, tuple[int, list[str]]]:
