@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
@@ -110,26 +111,45 @@ def _with_token(html: str) -> Markup:
     return Markup(html)  # noqa: S704 (rendered by Jinja with autoescape; every value put in is escaped)
 
 
+def frozen_key(value):
+    """`value` as a key of kept fragments (plain values walked into tuples and frozensets)."""
+    return _frozen(value)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _frozen(value):
-    if value is None or isinstance(value, str | int | float | bool):
+    kind = type(value)
+    if kind in _PLAIN:
         return value
     # A value that says what determines it (rows of a published module version, which never
     # changes: training.player) is keyed by that, not walked through every language of its titles.
     kept_key = getattr(value, "kept_key", None)
     if kept_key is not None:
-        return type(value), kept_key
+        return kind, kept_key
     if isinstance(value, dict):
         return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
     if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
+        return tuple(map(_frozen, value))
     if isinstance(value, set | frozenset):
-        return frozenset(_frozen(item) for item in value)
-    if dataclasses.is_dataclass(value):
-        return type(value), tuple(_frozen(getattr(value, field.name)) for field in dataclasses.fields(value))
+        # Ids of lessons read, say: plain values are their own key.
+        if all(type(item) in _PLAIN for item in value):
+            return value if kind is frozenset else frozenset(value)
+        return frozenset(map(_frozen, value))
+    names = _field_names(kind)
+    if names is not None:
+        return kind, tuple(_frozen(getattr(value, name)) for name in names)
     if hasattr(value, "_sa_instance_state"):
-        raise TypeError(f"kept_fragment() takes plain values, not ORM objects ({type(value).__name__})")
+        raise TypeError(f"kept_fragment() takes plain values, not ORM objects ({kind.__name__})")
     hash(value)  # a function (pick), a date: hashable, compared as themselves; anything else fails here
     return value
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for any other class), looked up once per class."""
+    return tuple(field.name for field in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 
 def init_app(app: Flask) -> None:
