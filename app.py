@@ -11,6 +11,7 @@ from flask_login import current_user, user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
 from core import languages
+from database import keep_compiled_statements
 from extensions import babel, csrf, db, limiter, login_manager, migrate, only_when_limited
 
 
@@ -127,6 +128,9 @@ def register_extensions(app: Flask) -> None:
     import_models()
     _sqlite_busy_timeout(app)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            keep_compiled_statements(engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
     _init_limiter(app)
