@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from babel import Locale
 from flask import Flask, current_app, request, session
 from flask.templating import Environment as FlaskEnvironment
 from flask_login import current_user, user_logged_in
@@ -97,7 +98,14 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """The interface language: the one chosen in this browser, else the person's, else the
+    browser's. Given as the configured language's Locale object (core.languages), made once:
+    Flask-Babel would parse the code into a new one on every request."""
+    return languages.define(_locale_code()).locale
+
+
+def _locale_code() -> str:
     supported = languages.codes()
     chosen = session.get("lang")
     if chosen in supported:
