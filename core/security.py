@@ -146,6 +146,16 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
             self._opened[cookie] = (dict(data), int(signed_at.timestamp()))
         return self.session_class(data)
 
+    def save_session(self, app, session, response) -> None:
+        """Flask's save_session; a session this request left as it was (every page that only
+        shows something) gets only its Vary header, without Flask first working out the cookie's
+        seven settings from the config."""
+        if not session.modified and not (session and session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         kept = self._kept

@@ -142,3 +142,22 @@ def test_a_cookie_with_a_list_is_not_remembered_so_a_change_in_place_does_not_le
     reader.get("/touch")
     assert reader.get("/items").get_data(as_text=True) == "a"
     assert cookie not in interface._opened
+
+
+def test_an_unchanged_session_sends_no_cookie_and_the_same_vary_as_flask():
+    for interface in (None, KeptSerializerSessionInterface()):
+        app = _app("s3cret", interface=interface)
+
+        @app.get("/permanent")
+        def permanent():
+            session.permanent = True
+            return "ok"
+
+        client = app.test_client()
+        client.get("/set/v")
+        read = client.get("/get")
+        assert read.get_data(as_text=True) == "v"
+        assert "Set-Cookie" not in read.headers and read.headers["Vary"] == "Cookie"
+        client.get("/permanent")
+        refreshed = client.get("/get")  # a permanent session is sent again on every request
+        assert "Set-Cookie" in refreshed.headers and refreshed.headers["Vary"] == "Cookie"
