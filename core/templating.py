@@ -12,6 +12,7 @@ from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from core import assets, labels, languages, layout
+from core.languages import current_code
 
 URL_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})  # Flask's url_for keywords
 REMEMBERED_URLS = 20_000  # per app; forgotten all at once beyond that (arguments may come from requests)
@@ -77,8 +78,19 @@ def request_translations():
     locale = getattr(babel_context, "babel_locale", None)
     if kept is not None and locale is not None and kept[0] is locale:
         return kept[1]
-    translations = get_translations()
+    translations = _catalogue(current_code())
     babel_context.kept_translations = (getattr(babel_context, "babel_locale", None), translations)
+    return translations
+
+
+def _catalogue(code: str):
+    """The app's catalogue for a language, as Flask-Babel finds it, found once per process: a
+    catalogue does not change while the app runs, and finding it again (the domain, its cache,
+    the locale) was 2% of a quiz page."""
+    kept = current_app.extensions.setdefault("kept_catalogues", {})
+    translations = kept.get(code)
+    if translations is None:
+        translations = kept[code] = get_translations()
     return translations
 
 
