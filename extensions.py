@@ -25,12 +25,20 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 def _declares_no_limit() -> bool:
     """True (the limiter looks no further) for a request whose endpoint declares no limit for its
     method: every learner page. Resolving that there was none cost 3-4% of such a page."""
-    limited = current_app.extensions.get("limited_endpoints")
+    return not _is_limited(request._get_current_object())
+
+
+def _is_limited(req) -> bool:
+    # The request object itself, not the proxy: this runs three times a request (the limiter's
+    # before, after and teardown hooks), and every proxy lookup finds the request again.
+    app = current_app._get_current_object()
+    limited = app.extensions.get("limited_endpoints")
     if limited is None:
-        limited = current_app.extensions["limited_endpoints"] = _limited_endpoints(current_app)
+        limited = app.extensions["limited_endpoints"] = _limited_endpoints(app)
     if limited is EVERY_REQUEST:
-        return False
-    return (request.endpoint, None) not in limited and (request.endpoint, request.method.lower()) not in limited
+        return True
+    endpoint = req.endpoint
+    return (endpoint, None) in limited or (endpoint, req.method.lower()) in limited
 
 
 EVERY_REQUEST = frozenset({("*", None)})
@@ -42,7 +50,8 @@ def only_when_limited(hook, *, returns_its_argument: bool = False):
 
     @functools.wraps(hook)
     def hook_when_limited(*args):
-        if request.endpoint is None or _declares_no_limit():
+        req = request._get_current_object()
+        if req.endpoint is None or not _is_limited(req):
             return args[0] if returns_its_argument else None
         return hook(*args)
 
