@@ -109,6 +109,7 @@ def register_extensions(app: Flask) -> None:
     import_models()
     _sqlite_busy_timeout(app)
     db.init_app(app)
+    register_connection_setup(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -123,6 +124,15 @@ def register_extensions(app: Flask) -> None:
     from accounts.sessions import load_user_by_token
 
     login_manager.user_loader(load_user_by_token)
+
+
+def register_connection_setup(app: Flask) -> None:
+    """What each new database connection is given before its first request: on SQLite, the mission
+    dashboard's temporary tables (reports.mission_rows.keep_tables)."""
+    from reports.mission_rows import keep_tables
+
+    with app.app_context():
+        keep_tables(db.engine)
 
 
 def _sqlite_busy_timeout(app: Flask) -> None:
