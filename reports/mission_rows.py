@@ -86,6 +86,8 @@ def keep_tables(engine: Engine) -> None:
         return
     creates = _creates(engine.dialect)
 
+    # This engine's listener runs after database._sqlite_on_connect (listeners on the Engine class
+    # come first), so after its PRAGMA temp_store, which would delete temporary tables made before it.
     def make_tables(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()  # sqlite3 runs DDL outside a transaction: it stays
         for statement in creates:
