@@ -136,9 +136,7 @@ def register_extensions(app: Flask) -> None:
     import_models()
     _sqlite_busy_timeout(app)
     db.init_app(app)
-    with app.app_context():
-        for engine in db.engines.values():
-            keep_compiled_statements(engine)
+    register_connection_setup(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     csrf.init_app(app)
     _init_limiter(app)
@@ -173,6 +171,18 @@ def _init_limiter(app: Flask) -> None:
             else only_when_limited(function, returns_its_argument=kind == "after")
             for function in registered.get(None, ())
         ]
+
+
+def register_connection_setup(app: Flask) -> None:
+    """What each engine and each new database connection are given before the first request: the
+    compiled-statement cache (database.CompiledStatements) and, on SQLite, the mission
+    dashboard's temporary tables (reports.mission_rows.keep_tables)."""
+    from reports.mission_rows import keep_tables
+
+    with app.app_context():
+        for engine in db.engines.values():
+            keep_compiled_statements(engine)
+        keep_tables(db.engine)
 
 
 def _sqlite_busy_timeout(app: Flask) -> None:

@@ -70,6 +70,13 @@ def _kept_words(_catalogue) -> dict[str, Markup]:
     return _fixed_words()
 
 
+# Each snippet's drawing method, by name (named rather than held as bound methods on the object:
+# those would keep it, and the words and figures it caches, in a reference cycle after the page).
+SNIPPETS = {"status": "_status", "status_since": "_status_since", "remind": "_remind", "new_code": "_new_code",
+            "share": "_share", "hq_share": "_hq_share", "hq_figure": "_hq_figure", "hq_trend": "_hq_trend",
+            "slips": "_slips"}
+
+
 class ScreenCells:
     """Draws table rows for one page. `format_date` / `format_decimal`: the page's formatters;
     `status_names`: the statuses' names, translated once; `remind_url`, `slip_url(user_id)`,
@@ -86,10 +93,6 @@ class ScreenCells:
         self._dates: dict = {}
         self.sparks = sparks or {}  # the HQ table's trend: each mission's sparkline (reports.charts)
         self.slips_url = escape(slips_url)  # where "Getting people in" prints a unit's slips
-        self.snippets: dict[str, Callable[[Column, Any], str]] = {
-            "status": self._status, "status_since": self._status_since, "remind": self._remind,
-            "new_code": self._new_code, "share": self._share, "hq_share": self._hq_share,
-            "hq_figure": self._hq_figure, "hq_trend": self._hq_trend, "slips": self._slips}
 
     @cached_property
     def words(self) -> dict[str, Markup]:
@@ -140,7 +143,7 @@ class ScreenCells:
         drawers = []
         for number, column in enumerate(columns):
             if column.snippet:
-                drawers.append(self.snippets[column.snippet])
+                drawers.append(getattr(self, SNIPPETS[column.snippet]))
                 continue
             attributes = ' class="num"' if column.kind in NUMERIC else ""
             if labelled:
