@@ -8,12 +8,12 @@ from typing import Any
 from babel import Locale
 from flask import Flask, current_app, request, session
 from flask.templating import Environment as FlaskEnvironment
-from flask_login import current_user, user_logged_in
+from flask_login import user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
 from core import languages
 from database import keep_compiled_statements
-from extensions import babel, csrf, db, limiter, login_manager, migrate, only_when_limited
+from extensions import babel, csrf, db, limiter, login_manager, migrate, only_when_limited, request_user
 
 
 class TemplateEnvironment(FlaskEnvironment):
@@ -110,7 +110,7 @@ def _locale_code() -> str:
     chosen = session.get("lang")
     if chosen in supported:
         return chosen
-    user = current_user._get_current_object()
+    user = request_user()
     if user and user.is_authenticated and user.preferred_language in supported:
         return user.preferred_language
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]

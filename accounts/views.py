@@ -21,7 +21,7 @@ from core import languages, mail
 from core.forms import EmptyForm, LanguageForm
 from core.layout import Deferred, kept_fragment
 from core.redirects import safe_next
-from extensions import db, limiter
+from extensions import db, limiter, request_user
 
 bp = Blueprint("accounts", __name__)
 
@@ -286,7 +286,7 @@ def set_language():
 @bp.before_app_request
 def force_password_change():
     """Someone whose password was set by an admin must choose their own before anything else."""
-    user = current_user._get_current_object()
+    user = request_user()
     if (user.is_authenticated and user.must_change_password
             and request.endpoint not in {"accounts.change_password", "accounts.sign_out", "static",
                                          "core.healthz", "accounts.set_language"}):

@@ -23,11 +23,11 @@ from functools import cache
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from core.languages import current_code
+from extensions import request_user
 
 # Private-use characters: no translation, URL or template text contains them.
 _CSRF, _RETURN, _VIEWER = "\ue000csrf\ue000", "\ue000return\ue000", "\ue000viewer\ue000"
@@ -53,7 +53,7 @@ def _viewer(user) -> tuple:
 
 def layout_part(template_name: str, *vary) -> Markup:
     """The rendered part for this request: kept per (part, language, endpoint, viewer, vary)."""
-    user = current_user._get_current_object()  # once: each use of the proxy finds the user again
+    user = request_user()  # once: each use of the proxy finds the user again
     key = (template_name, current_code(), request.script_root, request.endpoint, _viewer(user), *vary)
     html = _kept("layout_parts", KEPT_PARTS, key, lambda: render_template(
         template_name, csrf_token=lambda: _CSRF, return_path=_RETURN, viewer_id=_VIEWER, layout_vary=vary))
@@ -107,8 +107,17 @@ def _kept(store: str, limit: int, key: tuple, render) -> str:
 
 def _with_token(html: str) -> Markup:
     if _CSRF in html:
-        html = html.replace(_CSRF, str(escape(generate_csrf())))
+        html = html.replace(_CSRF, str(escape(_request_token())))
     return Markup(html)  # noqa: S704 (rendered by Jinja with autoescape; every value put in is escaped)
+
+
+def _request_token() -> str:
+    """generate_csrf(): the first call signs the session's token and keeps it on `g`, where later
+    calls find it (a page fills in three to five parts, and each call read the config and `g`
+    through their proxies five times). With another WTF_CSRF_FIELD_NAME it is not found there,
+    and generate_csrf() answers each time."""
+    signed = g._get_current_object().__dict__.get("csrf_token")
+    return signed if isinstance(signed, str) else generate_csrf()
 
 
 def frozen_key(value):

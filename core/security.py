@@ -7,8 +7,9 @@ import time
 
 from flask import Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user
 from itsdangerous import BadData, BadSignature, URLSafeTimedSerializer, want_bytes
+
+from extensions import request_user
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -52,7 +53,7 @@ def apply_security_headers(response: Response) -> Response:
 
 def _signed_in() -> bool:
     try:
-        user = current_user._get_current_object()
+        user = request_user()
         return bool(user and user.is_authenticated)
     except Exception:  # no request user (e.g. the database is down on /healthz)
         return False
