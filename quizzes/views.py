@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, func, literal_column, select
 from sqlalchemy.orm import defer, joinedload
 
 from core import languages
@@ -184,16 +185,26 @@ def _attempt_statement():
              .limit(1).correlate(Quiz).scalar_subquery())
     return (select(Attempt.id, Attempt.user_id, Attempt.submitted_at, Attempt.deadline_at, Attempt.drawn,
                    Attempt.position, Attempt.quiz_version_id, QuizVersion.fingerprint, QuizVersion.settings,
-                   Module.slug, Module.default_language, title.label("title"))
+                   Module.slug, Module.default_language, title.label("title"), _saved_responses().label("saved"))
             .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
             .join(Quiz, Quiz.id == Attempt.quiz_id)
             .join(Module, Module.id == Quiz.module_id)
             .where(Attempt.id == bindparam("attempt_id")))
 
 
-@cache
-def _responses_statement():
-    return select(Answer.question_id, Answer.response).where(Answer.attempt_id == bindparam("attempt_id"))
+def _saved_responses():
+    """The attempt's saved answers in the same statement, as the text of a JSON array of
+    [question id, response] pairs: each response is stored as JSON text, so the pairs are JSON
+    whatever a free-text answer holds. (A statement of their own was a twentieth of the page.)"""
+    pair = (literal_column("'['", String) + cast(Answer.question_id, String) + literal_column("','", String)
+            + cast(Answer.response, String) + literal_column("']'", String))
+    joined = func.coalesce(func.aggregate_strings(pair, literal_column("','")), literal_column("''", String))
+    return (select(literal_column("'['", String) + joined + literal_column("']'", String))
+            .where(Answer.attempt_id == Attempt.id).correlate(Attempt).scalar_subquery())
+
+
+def _responses(saved: str | None) -> dict[int, list]:
+    return {question_id: response for question_id, response in json.loads(saved or "[]")}
 
 
 @cache
@@ -225,7 +236,7 @@ def _show_page(row, indexes: list[int], number: int | None):
     if time_is_up(row, now):  # grading is a write: the mapped attempt and the services do it
         return _answer_page(_load_attempt(row.id), indexes, number)
     lang = _lang()
-    responses = dict(read(_responses_statement(), {"attempt_id": row.id}).all())
+    responses = _responses(row.saved)
 
     def items() -> list[dict]:
         questions = kept_question_map(

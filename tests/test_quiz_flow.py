@@ -112,3 +112,24 @@ def test_a_kept_question_shows_each_persons_own_choice_and_language(client, logi
     other.post(f"/quiz/attempts/{theirs.id}/q/1", data={f"q{question.id}": chosen, "save": "y"})
     assert ticked(client.get(url).get_data(as_text=True)) == [qf.right_option(question)]
     assert ticked(other.get(f"/quiz/attempts/{theirs.id}/q/1").get_data(as_text=True)) == [chosen]
+
+
+def test_the_saved_answers_come_with_the_attempt_whatever_they_hold(client, login, learner, app):
+    """The question page reads the saved answers inside the attempt's statement, as JSON pairs
+    (quizzes.views._saved_responses): any text survives, and an attempt with none gives none."""
+    from core.reads import read
+    from quizzes.views import _attempt_statement, _responses
+
+    module = qf.make_module()
+    first, second = qf.choice_question(module, "a", n_options=4), qf.choice_question(module, "b", n_options=4)
+    qf.make_quiz(module)
+    db.session.commit()
+    login(client, learner)
+    attempt = _start(client, module)
+    assert _responses(read(_attempt_statement(), {"attempt_id": attempt.id}).one().saved) == {}
+    odd = ['a,b]"c', "[", "\\", "عربي"]
+    db.session.add_all([Answer(attempt_id=attempt.id, question_id=first.id, response=odd),
+                        Answer(attempt_id=attempt.id, question_id=second.id, response=[])])
+    db.session.commit()
+    saved = read(_attempt_statement(), {"attempt_id": attempt.id}).one().saved
+    assert _responses(saved) == {first.id: odd, second.id: []}
