@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -138,7 +139,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     register_connection_setup(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
-    csrf.init_app(app)
+    _init_csrf(app)
     _init_limiter(app)
     languages.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -151,6 +152,26 @@ def register_extensions(app: Flask) -> None:
     from accounts.sessions import load_user_by_token
 
     login_manager.user_loader(load_user_by_token)
+
+
+def _init_csrf(app: Flask) -> None:
+    """Flask-WTF's CSRF protection, its check run only for the methods it checks (POST, PUT,
+    PATCH, DELETE: WTF_CSRF_METHODS). For any other it returned at once, but only after reading
+    three settings and the method through their proxies, on every page."""
+    earlier = list(app.before_request_funcs.get(None, ()))
+    csrf.init_app(app)
+
+    def checking_only(hook):
+        @functools.wraps(hook)
+        def check_when_the_method_is_checked():
+            if request._get_current_object().method in app.config["WTF_CSRF_METHODS"]:
+                return hook()
+            return None
+
+        return check_when_the_method_is_checked
+
+    app.before_request_funcs[None] = [function if function in earlier else checking_only(function)
+                                      for function in app.before_request_funcs.get(None, ())]
 
 
 def _init_limiter(app: Flask) -> None:
