@@ -51,8 +51,18 @@ def remembering_url_for(app: Flask):
 
 
 def static_url(filename: str) -> str:
-    """URL of a static file under its content-hashed name (core.assets), so it can be cached for a year."""
-    return current_app.jinja_env.globals["url_for"]("static", filename=assets.hashed_name(filename))
+    """URL of a static file under its content-hashed name (core.assets), so it can be cached for a year.
+    Kept per app, prefix and file once built (every page asks for the same two or three), except
+    in debug mode, where an edited file gets a new name."""
+    app = current_app._get_current_object()
+    if app.debug or not has_request_context():
+        return app.jinja_env.globals["url_for"]("static", filename=assets.hashed_name(filename))
+    kept = app.extensions.setdefault("static_urls", {})
+    key = (request._get_current_object().script_root, filename)
+    url = kept.get(key)
+    if url is None:
+        url = kept[key] = app.jinja_env.globals["url_for"]("static", filename=assets.hashed_name(filename))
+    return url
 
 
 def text_direction() -> str:

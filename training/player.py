@@ -94,7 +94,7 @@ def lesson_and_studied(user_id: int, lesson_id: int) -> tuple[LessonPage | None,
     page = _page_from(rows[0] if rows else None)
     if page is None:
         return None, None
-    return page, learning.studied_from(_StudiedRow(*(getattr(row, f"studied_{name}") for name in _StudiedRow._fields))
+    return page, learning.studied_from(_StudiedRow(*(row[index] for index in _studied_columns()))
                                        for row in rows if row.studied_id is not None)
 
 
@@ -105,6 +105,12 @@ class _StudiedRow(NamedTuple):
     number: int
     first_view: datetime | None
     viewed: str | None
+
+
+@cache
+def _studied_columns() -> tuple[int, ...]:
+    names = list(_page_and_studied_statement().selected_columns.keys())
+    return tuple(names.index(f"studied_{name}") for name in _StudiedRow._fields)
 
 
 def _page_from(row) -> LessonPage | None:
