@@ -116,13 +116,15 @@ class LessonRead:
     course_completed: bool = False  # and that completed the course
 
 
-def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[int], *, last: bool) -> LessonRead:
+def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[int], *, viewed: frozenset[int],
+                last: bool) -> LessonRead:
     """Mark a lesson of the version the person studies read (`lesson_ids`: the version's lessons in
-    order) and complete the module if that, and its gates, make it complete. While a lesson is
-    unread no completion can be recorded, so, except at the version's `last` lesson (whose answer
-    tells what became of the module), nothing more is asked: two statements, one when the lesson
-    was read before."""
-    viewed = viewed_lesson_ids(user.id, version_id)
+    order; `viewed`: those the person had read, as this request's transaction read them with the
+    studied version, learning.studied_from) and complete the module if that, and its gates, make
+    it complete. While a lesson is unread no completion can be recorded, so, except at the
+    version's `last` lesson (whose answer tells what became of the module), nothing more is asked:
+    one statement, none when the lesson was read before."""
+    viewed = set(viewed)
     if lesson_id not in viewed:
         record_view(user.id, lesson_id)  # a request that recorded it meanwhile: the insert does nothing
         viewed.add(lesson_id)

@@ -143,7 +143,7 @@ def lesson_done(lesson_id: int):
     lang = request.args.get("lang")
     lesson_ids = learning.lesson_ids(place.version_id, place.version_published_at)
     following = lesson_ids.index(lesson_id) + 1
-    done = progress.lesson_read(current_user, lesson_id, place.version_id, lesson_ids,
+    done = progress.lesson_read(current_user, lesson_id, place.version_id, lesson_ids, viewed=mine.viewed,
                                 last=following == len(lesson_ids))
     db.session.commit()
     if following < len(lesson_ids):
