@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -14,7 +13,17 @@ from flask_login import user_logged_in
 from config import INSTANCE_DIR, Config, database_url, get_config
 from core import languages
 from database import keep_compiled_statements
-from extensions import babel, csrf, db, limiter, login_manager, migrate, only_when_limited, request_user
+from extensions import (
+    babel,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    only_for_checked_methods,
+    only_when_limited,
+    request_user,
+)
 
 
 class TemplateEnvironment(FlaskEnvironment):
@@ -158,20 +167,7 @@ def _init_csrf(app: Flask) -> None:
     """Flask-WTF's CSRF protection, its check run only for the methods it checks (POST, PUT,
     PATCH, DELETE: WTF_CSRF_METHODS). For any other it returned at once, but only after reading
     three settings and the method through their proxies, on every page."""
-    earlier = list(app.before_request_funcs.get(None, ()))
-    csrf.init_app(app)
-
-    def checking_only(hook):
-        @functools.wraps(hook)
-        def check_when_the_method_is_checked():
-            if request._get_current_object().method in app.config["WTF_CSRF_METHODS"]:
-                return hook()
-            return None
-
-        return check_when_the_method_is_checked
-
-    app.before_request_funcs[None] = [function if function in earlier else checking_only(function)
-                                      for function in app.before_request_funcs.get(None, ())]
+    _gate_new_hooks(app, csrf.init_app, lambda hook, kind: only_for_checked_methods(hook, app))
 
 
 def _init_limiter(app: Flask) -> None:
@@ -179,19 +175,24 @@ def _init_limiter(app: Flask) -> None:
 
     Its before, after and teardown hooks ran on every request and cost about 50 microseconds even
     when its request filter (extensions._declares_no_limit) said at once that there was nothing to
-    check: a twentieth of a learner page. The hooks it registers are found by what init_app adds,
-    and each is wrapped to return at once for a request with no declared limit; every declared
-    limit is checked as before (tests/test_rate_limits.py)."""
+    check: a twentieth of a learner page. Every declared limit is checked as before
+    (tests/test_rate_limits.py)."""
+    _gate_new_hooks(app, limiter.init_app,
+                    lambda hook, kind: only_when_limited(hook, returns_its_argument=kind == "after"))
+
+
+def _gate_new_hooks(app: Flask, init_extension, gate) -> None:
+    """init_extension(app), then each app-wide request hook it registered replaced by
+    gate(hook, kind) (kind: "before", "after" or "teardown"): the hooks are found by what the
+    extension added, so nothing depends on its private names."""
     hooks = {"before": app.before_request_funcs, "after": app.after_request_funcs,
              "teardown": app.teardown_request_funcs}
     earlier = {kind: list(registered.get(None, ())) for kind, registered in hooks.items()}
-    limiter.init_app(app)
+    init_extension(app)
     for kind, registered in hooks.items():
-        registered[None] = [
-            function if function in earlier[kind]
-            else only_when_limited(function, returns_its_argument=kind == "after")
-            for function in registered.get(None, ())
-        ]
+        if None in registered:
+            registered[None] = [function if function in earlier[kind] else gate(function, kind)
+                                for function in registered[None]]
 
 
 def register_connection_setup(app: Flask) -> None:

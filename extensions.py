@@ -65,6 +65,18 @@ def only_when_limited(hook, *, returns_its_argument: bool = False):
     return hook_when_limited
 
 
+def only_for_checked_methods(hook, app):
+    """Flask-WTF's CSRF hook, run only for the methods it checks (WTF_CSRF_METHODS)."""
+
+    @functools.wraps(hook)
+    def check_when_the_method_is_checked():
+        if request._get_current_object().method in app.config["WTF_CSRF_METHODS"]:
+            return hook()
+        return None
+
+    return check_when_the_method_is_checked
+
+
 def _limited_endpoints(app) -> frozenset[tuple[str, str | None]]:
     """(endpoint, method) for every limit declared on a view (method None: any method); every
     request when a limit is app-wide or on a blueprint. Read once, at the first request, when

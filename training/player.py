@@ -94,8 +94,8 @@ def lesson_and_studied(user_id: int, lesson_id: int) -> tuple[LessonPage | None,
     page = _page_from(rows[0] if rows else None)
     if page is None:
         return None, None
-    return page, learning.studied_from(_StudiedRow(*(row[index] for index in _studied_columns()))
-                                       for row in rows if row.studied_id is not None)
+    studied = len(_StudiedRow._fields)  # the statement's last columns
+    return page, learning.studied_from(_StudiedRow(*row[-studied:]) for row in rows if row.studied_id is not None)
 
 
 class _StudiedRow(NamedTuple):
@@ -105,12 +105,6 @@ class _StudiedRow(NamedTuple):
     number: int
     first_view: datetime | None
     viewed: str | None
-
-
-@cache
-def _studied_columns() -> tuple[int, ...]:
-    names = list(_page_and_studied_statement().selected_columns.keys())
-    return tuple(names.index(f"studied_{name}") for name in _StudiedRow._fields)
 
 
 def _page_from(row) -> LessonPage | None:
@@ -125,6 +119,7 @@ def _page_from(row) -> LessonPage | None:
 def _page_and_studied_statement():
     page = _page_statement().subquery("page")
     studied = learning.studied_statement_of_lesson().subquery("studied")
+    # The studied version's columns last, in _StudiedRow's order: lesson_and_studied reads them so.
     return (select(*page.c, *(studied.c[name].label(f"studied_{name}") for name in _StudiedRow._fields))
             .select_from(page).outerjoin(studied, true()))
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from audit.services import record
-from core.reads import read, rows
+from core.reads import rows
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
@@ -49,18 +49,15 @@ def _view_insert(dialect: str):
             .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"]).returning(LessonView.__table__.c.id))
 
 
-def viewed_lesson_ids(user_id: int, module_version_id: int, *, pending: bool = True) -> set[int]:
-    """The lessons of the version the person has read. `pending=False` (a page that only reads)
-    skips the session's flush of pending changes: a plain-row read (core.reads)."""
-    params = {"user_id": user_id, "version_id": module_version_id}
-    if not pending:
-        return set(read(_viewed_statement(), params).scalars())
-    return set(rows(_viewed_statement(), params).scalars())  # the ORM's execute only when something is pending
+def viewed_lesson_ids(user_id: int, module_version_id: int) -> set[int]:
+    """The lessons of the version the person has read (plain rows, core.reads.rows: the ORM's
+    execute, which flushes first, only when something is pending)."""
+    return set(rows(_viewed_statement(), {"user_id": user_id, "version_id": module_version_id}).scalars())
 
 
 @cache
 def _viewed_statement():
-    # Built once: every lesson page runs it.
+    # Built once: every module completion checked online runs it.
     return (select(LessonView.lesson_id).join(Lesson, Lesson.id == LessonView.lesson_id)
             .where(LessonView.user_id == bindparam("user_id"), Lesson.module_version_id == bindparam("version_id")))
 
