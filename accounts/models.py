@@ -7,7 +7,19 @@ from datetime import date, datetime
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, bindparam, event, or_, select
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    bindparam,
+    event,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -160,6 +172,13 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.service_number}>"
+
+
+# Sign-in (accounts.services.find_user_for_sign_in), reset links, single sign-on and the roster
+# import find people by e-mail whatever its case, as lower(email): without an index on that
+# expression every sign-in read the whole table (SQLite's plan said SCAN users; 0.4 ms at 3,400
+# people, growing with them). With it, the service-number-or-e-mail lookup is two index searches.
+Index("ix_users_email_lower", func.lower(User.email))
 
 
 def _deployments_of(user_id: int) -> list[Deployment]:

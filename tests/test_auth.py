@@ -4,8 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 
+from accounts import services
 from accounts.models import SignInSession, User
 from audit.models import AuditEvent
 from extensions import db
@@ -19,6 +20,34 @@ def test_sign_in_with_service_number_and_email(client, learner):
     response = client.post("/sign-in", data={"identifier": learner.email.upper(), "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert b"Lena Learner" in client.get("/").data
+
+
+def test_the_sign_in_lookup_searches_indexes_not_the_whole_table(app, learner, engine_name):
+    """Service number or e-mail in any case: two index searches (ix_users_email_lower), not a
+    read of everyone, on every sign-in, reset link and single sign-on."""
+    sent = []
+    listener = lambda _conn, _cursor, statement, parameters, *_rest: sent.append((statement, parameters))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert services.find_user_for_sign_in(learner.email.upper()).id == learner.id
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    statement, parameters = next((s, p) for s, p in sent if "lower(users.email)" in s)
+    raw = db.session.connection().connection.driver_connection
+    if engine_name == "sqlite":
+        plan = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+        assert not [step for step in plan if step.startswith("SCAN")], plan
+        assert any("ix_users_email_lower" in step for step in plan), plan
+    else:
+        indexes = {index["name"]: index for index in inspect(db.engine).get_indexes("users")}
+        assert [expression.replace("(", "").replace(")", "") for expression in indexes["ix_users_email_lower"]["expressions"]] \
+            == ["loweremail::text"]
+        # The planner may prefer a scan on a table this small; without scans it must find the index.
+        with raw.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+        assert "ix_users_email_lower" in plan and "Seq Scan" not in plan, plan
 
 
 def _comparable(page: bytes, service_number: str) -> bytes:
