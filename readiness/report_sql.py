@@ -6,8 +6,9 @@ deployments (about 100,000 rows), whatever the mission asked for. Here the same 
 found per person with NOT EXISTS (no later open deployment of theirs), starting from the
 mission's own deployments in user order, so the lookups into users, certificates and
 completions that follow walk their indexes in order too (a covering index on
-deployments(mission_id, user_id, ...) gives that order). Same columns, same statuses:
-tests/test_reports_readiness.py checks the two agree on generated data, on both engines.
+deployments(mission_id, user_id, ...) gives that order). Everyone at once on PostgreSQL (the HQ
+view) takes each person's latest open deployment with DISTINCT ON instead. Same columns, same
+statuses: tests/test_readiness.py checks them against the rule on generated data, on both engines.
 """
 
 from __future__ import annotations
