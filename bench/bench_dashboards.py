@@ -12,8 +12,10 @@ people the first time). Then, in one process:
    dashboard, and HQ for the all-missions view, through the app (routing, session check,
    permission, SQL, Python, template, SVG charts): 3 warm-up requests, then p50 and p95 of 20.
 2. The floor: every SQL statement one such request sends is recorded (statement and parameters)
-   and replayed 20 times on a bare DBAPI cursor, fetching every row: the time the database alone
-   needs for the same numbers. The ratio page / floor is what the app adds on top.
+   and replayed on a bare DBAPI cursor, fetching every row: the time the database alone needs for
+   the same numbers. The ratio page / floor is what the app adds on top. Pages and floors are
+   timed in the same rounds (a request, then a replay, the other way round every other round),
+   so a slow spell on a shared machine slows both alike.
    On SQLite both are also given in CPU time of this one thread (the database runs inside it), a
    ratio that other work on a busy machine moves less than the wall times.
 
@@ -104,28 +106,6 @@ def signed_in_client(app, service_number: str):
     return client
 
 
-def time_pages_alternating(targets: list[tuple[object, str]], rounds: int = ROUNDS,
-                           cpu: list[list[float]] | None = None) -> list[list[float]]:
-    """Times requests for several (client, path) at once (after WARM_UP each), one request each per round, in turn (the order
-    flipping every round): a busy spell on a shared machine then slows each of them alike."""
-    for client, path in targets:
-        for _ in range(WARM_UP):
-            assert client.get(path).status_code == 200, path
-    times: list[list[float]] = [[] for _ in targets]
-    if cpu is not None:
-        cpu[:] = [[] for _ in targets]
-    for round_number in range(rounds):
-        order = list(enumerate(targets))
-        for index, (client, path) in order if round_number % 2 == 0 else reversed(order):
-            began, began_cpu = time.perf_counter(), time.thread_time()
-            answer = client.get(path)
-            times[index].append((time.perf_counter() - began) * 1000)
-            if cpu is not None:  # this thread's CPU: other work on the machine inflates it less than wall time
-                cpu[index].append((time.thread_time() - began_cpu) * 1000)
-            assert answer.status_code == 200, path
-    return times
-
-
 def record_statements(app, client, path: str) -> list[tuple[str, object]]:
     """The SQL (with parameters, as sent to the driver) of one request to `path`."""
     from sqlalchemy import event
@@ -148,37 +128,53 @@ def record_statements(app, client, path: str) -> list[tuple[str, object]]:
     return statements
 
 
-def time_floors_alternating(worlds: list[tuple[object, list]], rounds: int = ROUNDS,
-                            cpu: list[list[float]] | None = None) -> list[list[float]]:
-    """Replays each world's statements on a bare DBAPI connection, fetching every row, the worlds
-    taking turns as in time_pages_alternating."""
+def time_pages_and_floors(targets: list[tuple[tuple[object, str], object, list]], rounds: int = ROUNDS,
+                          page_cpu: list[list[float]] | None = None,
+                          floor_cpu: list[list[float]] | None = None) -> tuple[list[list[float]], list[list[float]]]:
+    """Each world's page and its SQL floor, timed in the same rounds: one request, then one replay
+    of its statements (the other way round every other round), world after world. On a shared
+    machine whose speed comes and goes in spells, a page timed in one stretch and its floor in the
+    next gave ratios from 0.96 to 2.29 for the same code (issue #14, 2026-12-06); timed side by
+    side, a slow spell slows both alike. `targets`: ((client, path), app, statements) per world."""
     from extensions import db
 
     raws = []
-    for app, _statements in worlds:
+    for _page, app, _statements in targets:
         with app.app_context():
             raws.append(db.engine.raw_connection())
     try:
-        times: list[list[float]] = [[] for _ in worlds]
-        if cpu is not None:
-            cpu[:] = [[] for _ in worlds]
+        for (client, path), _app, _statements in targets:
+            for _ in range(WARM_UP):
+                assert client.get(path).status_code == 200, path
+        pages: list[list[float]] = [[] for _ in targets]
+        floors: list[list[float]] = [[] for _ in targets]
+        for cpu in (page_cpu, floor_cpu):
+            if cpu is not None:
+                cpu[:] = [[] for _ in targets]
         for round_number in range(WARM_UP + rounds):
-            order = list(enumerate(worlds))
-            for index, (_app, statements) in order if round_number % 2 == 0 else reversed(order):
-                raw = raws[index]
-                began, began_cpu = time.perf_counter(), time.thread_time()
-                cursor = raw.cursor()
-                for statement, parameters in statements:
-                    cursor.execute(statement, parameters)
-                    if cursor.description is not None:
-                        cursor.fetchall()
-                cursor.close()
-                raw.rollback()
-                if round_number >= WARM_UP:
-                    times[index].append((time.perf_counter() - began) * 1000)
-                    if cpu is not None:
-                        cpu[index].append((time.thread_time() - began_cpu) * 1000)
-        return times
+            order = list(enumerate(targets))
+            for index, ((client, path), _app, statements) in order if round_number % 2 == 0 else reversed(order):
+                def page(client=client, path=path):
+                    assert client.get(path).status_code == 200, path
+
+                def floor(raw=raws[index], statements=statements):
+                    cursor = raw.cursor()
+                    for statement, parameters in statements:
+                        cursor.execute(statement, parameters)
+                        if cursor.description is not None:
+                            cursor.fetchall()
+                    cursor.close()
+                    raw.rollback()
+
+                steps = [(page, pages, page_cpu), (floor, floors, floor_cpu)]
+                for run, times, cpu in steps if round_number % 2 == 0 else reversed(steps):
+                    began, began_cpu = time.perf_counter(), time.thread_time()
+                    run()
+                    if round_number >= WARM_UP:
+                        times[index].append((time.perf_counter() - began) * 1000)
+                        if cpu is not None:
+                            cpu[index].append((time.thread_time() - began_cpu) * 1000)
+        return pages, floors
     finally:
         for raw in raws:
             raw.close()
@@ -251,11 +247,11 @@ def main() -> int:
         labels = list(opened)
         page_cpu: list[list[float]] = []
         floor_cpu: list[list[float]] = []
-        page_times = dict(zip(labels, time_pages_alternating(
-            [opened[label]["pages"][name] for label in labels], args.rounds, page_cpu), strict=True))
         statements = {label: record_statements(opened[label]["app"], *opened[label]["pages"][name]) for label in labels}
-        floor_times = dict(zip(labels, time_floors_alternating(
-            [(opened[label]["app"], statements[label]) for label in labels], args.rounds, floor_cpu), strict=True))
+        timed_pages, timed_floors = time_pages_and_floors(
+            [(opened[label]["pages"][name], opened[label]["app"], statements[label]) for label in labels],
+            args.rounds, page_cpu, floor_cpu)
+        page_times, floor_times = dict(zip(labels, timed_pages, strict=True)), dict(zip(labels, timed_floors, strict=True))
         medians = {}
         for label, world in opened.items():
             page_p50, floor_p50 = statistics.median(page_times[label]), statistics.median(floor_times[label])
