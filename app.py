@@ -167,7 +167,9 @@ def _init_csrf(app: Flask) -> None:
     """Flask-WTF's CSRF protection, its check run only for the methods it checks (POST, PUT,
     PATCH, DELETE: WTF_CSRF_METHODS). For any other it returned at once, but only after reading
     three settings and the method through their proxies, on every page."""
-    _gate_new_hooks(app, csrf.init_app, lambda hook, kind: only_for_checked_methods(hook, app))
+    # Flask-WTF registers one before-request hook; any other kind would be left as it is.
+    _gate_new_hooks(app, csrf.init_app,
+                    lambda hook, kind: only_for_checked_methods(hook, app) if kind == "before" else hook)
 
 
 def _init_limiter(app: Flask) -> None:

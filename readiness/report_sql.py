@@ -76,7 +76,7 @@ def current_people(on: date, *, mission_ids=None):
     """One row per active person whose current deployment is in `mission_ids` (all when None):
     user_id, mission_id, unit_id, arrival_on, category."""
     d = Deployment.__table__.alias("d")
-    if mission_ids is None and db.engine.dialect.name == "postgresql":
+    if mission_ids is None and db.session.get_bind().dialect.name == "postgresql":
         # Everyone at once (the HQ view): PostgreSQL sorts the open deployments by person and keeps
         # each one's latest, where looking for a later deployment of each one hashed them all twice:
         # the HQ statement at 100,000 people took about a tenth less (p50 333 -> 283 and 303 -> 264 ms,

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import event, func, select
 
 from accounts import services
 from accounts.models import SignInSession, User
@@ -39,9 +39,6 @@ def test_the_sign_in_lookup_searches_indexes_not_the_whole_table(app, learner, e
         assert not [step for step in plan if step.startswith("SCAN")], plan
         assert any("ix_users_email_lower" in step for step in plan), plan
     else:
-        indexes = {index["name"]: index for index in inspect(db.engine).get_indexes("users")}
-        assert [expression.replace("(", "").replace(")", "") for expression in indexes["ix_users_email_lower"]["expressions"]] \
-            == ["loweremail::text"]
         # The planner may prefer a scan on a table this small; without scans it must find the index.
         with raw.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
