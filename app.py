@@ -12,7 +12,7 @@ from flask_login import user_logged_in
 
 from config import INSTANCE_DIR, Config, database_url, get_config
 from core import languages
-from database import keep_compiled_statements
+from database import keep_compiled_statements, kept_json_loads
 from extensions import (
     babel,
     csrf,
@@ -144,7 +144,7 @@ def register_extensions(app: Flask) -> None:
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     import_models()
-    _sqlite_busy_timeout(app)
+    _engine_options(app)
     db.init_app(app)
     register_connection_setup(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
@@ -158,9 +158,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # sessions are server-side rows, see accounts.sessions
     use_fast_hashing(app.config.get("PASSWORD_HASH_FAST", False))
 
-    from accounts.sessions import load_user_by_token
+    from accounts.sessions import load_user_by_token, session_identifier
 
     login_manager.user_loader(load_user_by_token)
+    login_manager._session_identifier_generator = session_identifier  # not hashed while protection is off
 
 
 def _init_csrf(app: Flask) -> None:
@@ -209,16 +210,18 @@ def register_connection_setup(app: Flask) -> None:
         keep_tables(db.engine)
 
 
-def _sqlite_busy_timeout(app: Flask) -> None:
+def _engine_options(app: Flask) -> None:
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    # JSON columns' texts (titles above all) parsed once per process, each reader given a copy.
+    options.setdefault("json_deserializer", kept_json_loads)
     # sqlite3's connect timeout is SQLite's busy timeout: how long a writer waits for the lock
     # before the request gets a 503 (core.errors). Tests shorten it through the config.
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], **options.get("connect_args", {})}
         # A SQLite file does not drop connections: pinging it before every request's first
         # statement is a round trip for nothing (PostgreSQL keeps the ping).
         options["pool_pre_ping"] = False
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_blueprints(app: Flask) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, text
@@ -35,6 +37,39 @@ class Base(DeclarativeBase):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# JSON texts parsed once per process (kept_json_loads): how many, and up to what length.
+KEPT_JSON_TEXTS = 4096
+KEPT_JSON_LENGTH = 2048
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def kept_json_loads(text: str | bytes):
+    """json.loads for JSON columns (the engines' `json_deserializer`), a text parsed once per process.
+
+    The titles of courses, modules and lessons, {"en": ..., "fr": ..., "ar": ...}, come back with
+    every learner page and do not change: parsing them again was 3% of My training, the course and
+    module pages (12-76 texts each). A text of up to KEPT_JSON_LENGTH characters whose value is flat
+    (a dict or list of strings, numbers, booleans and nulls) is parsed once, and each caller gets
+    its own shallow copy, so changing what it got changes nothing for anyone else; any other text
+    (a lesson's body, a question with nested options) is parsed afresh every time, as before."""
+    if len(text) > KEPT_JSON_LENGTH:
+        return json.loads(text)
+    value, flat = _parsed_json(text)
+    if not flat:
+        return json.loads(text)
+    return value.copy() if type(value) in (dict, list) else value
+
+
+@lru_cache(maxsize=KEPT_JSON_TEXTS)
+def _parsed_json(text: str | bytes) -> tuple[object, bool]:
+    value = json.loads(text)
+    if type(value) is dict:
+        return value, all(type(item) in _SCALARS for item in value.values())
+    if type(value) is list:
+        return value, all(type(item) in _SCALARS for item in value)
+    return value, type(value) in _SCALARS
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

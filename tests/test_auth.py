@@ -211,3 +211,22 @@ def test_the_sign_in_form_is_shown_whatever_the_limits(make_app, learner):
     assert codes == [200, 429, 429]
     page = client.get("/sign-in?next=/training")
     assert page.status_code == 200 and b'name="next" type="hidden" value="/training"' in page.data
+
+
+def test_the_session_identifier_is_not_hashed_while_session_protection_is_off(app, client, learner, monkeypatch):
+    """Sign-ins are server-side rows, so Flask-Login's session protection is off; its identifier
+    (a SHA-512 of address and browser) is made only if a setting turns protection on."""
+    import flask_login.utils
+
+    from accounts import sessions
+
+    made = []  # Flask-Login hashes the identifier with its module's sha512, whoever asks for it
+    real = flask_login.utils.sha512
+    monkeypatch.setattr(flask_login.utils, "sha512", lambda *args: made.append(1) or real(*args))
+    assert client.post("/sign-in", data={"identifier": learner.service_number, "password": PASSWORD}).status_code == 302
+    assert b"Lena Learner" in client.get("/").data
+    assert made == []
+    app.config["SESSION_PROTECTION"] = "basic"
+    with app.test_request_context("/", headers={"User-Agent": "Chromium"}):
+        assert re.fullmatch(r"[0-9a-f]{128}", sessions.session_identifier())
+    assert made == [1]

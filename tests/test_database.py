@@ -104,3 +104,38 @@ def test_start_writing_keeps_changes_flushed_before_a_savepoint(app):
     db.session.expire_all()
     user = db.session.get(User, user_id)
     assert (user.name, user.rank) == ("Flushed before the savepoint", "Written in the savepoint")
+
+
+def test_json_texts_are_parsed_once_and_each_reader_gets_its_own_copy():
+    from database import kept_json_loads
+
+    title = '{"en": "Child rights", "fr": "Droits de l\'enfant", "ar": "حقوق الطفل"}'
+    first, second = kept_json_loads(title), kept_json_loads(title)
+    assert first == second == {"en": "Child rights", "fr": "Droits de l'enfant", "ar": "حقوق الطفل"}
+    first["en"] = "changed by one reader"
+    assert kept_json_loads(title)["en"] == "Child rights"  # nobody else sees it
+    assert kept_json_loads(title.encode()) == second  # PostgreSQL's driver hands over bytes
+    nested = '{"options": [{"id": "a"}], "shuffle": true}'
+    one, other = kept_json_loads(nested), kept_json_loads(nested)
+    assert one == other and one["options"] is not other["options"]  # nested: parsed afresh each time
+    assert kept_json_loads('["a", "b"]') == ["a", "b"] and kept_json_loads("null") is None
+
+
+def test_json_columns_read_through_the_kept_parser_on_both_engines(app, engine_name):
+    from database import kept_json_loads
+    from training.models import Course
+
+    assert db.engine.dialect._json_deserializer is kept_json_loads
+    course = Course(code="json-kept", title={"en": "Kept", "fr": "Gardé"}, default_language="en")
+    db.session.add(course)
+    db.session.commit()
+    course_id = course.id
+    db.session.expunge_all()
+    loaded = db.session.get(Course, course_id)
+    loaded.title["en"] = "changed in place, never saved"
+    db.session.expunge_all()
+    assert db.session.get(Course, course_id).title == {"en": "Kept", "fr": "Gardé"}
+    db.session.execute(update(Course).where(Course.id == course_id).values(title={"en": "Renamed"}))
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(Course, course_id).title == {"en": "Renamed"}  # a new text is parsed anew

@@ -153,11 +153,16 @@ def test_an_unchanged_session_sends_no_cookie_and_the_same_vary_as_flask():
             session.permanent = True
             return "ok"
 
+        @app.get("/negotiated")
+        def negotiated():
+            return session.get("value", "(none)"), {"Vary": "Accept"}
+
         client = app.test_client()
         client.get("/set/v")
         read = client.get("/get")
         assert read.get_data(as_text=True) == "v"
         assert "Set-Cookie" not in read.headers and read.headers["Vary"] == "Cookie"
+        assert client.get("/negotiated").headers["Vary"] == "Accept, Cookie"  # added to what the view said
         client.get("/permanent")
         refreshed = client.get("/get")  # a permanent session is sent again on every request
         assert "Set-Cookie" in refreshed.headers and refreshed.headers["Vary"] == "Cookie"
