@@ -56,20 +56,19 @@ def kept_json_loads(text: str | bytes):
     (a lesson's body, a question with nested options) is parsed afresh every time, as before."""
     if len(text) > KEPT_JSON_LENGTH:
         return json.loads(text)
-    value, flat = _parsed_json(text)
-    if not flat:
+    flat = _flat_json(text)
+    if flat is None:  # nested, or not a dict or list: parsed for this caller alone
         return json.loads(text)
-    return value.copy() if type(value) in (dict, list) else value
+    return flat.copy()
 
 
 @lru_cache(maxsize=KEPT_JSON_TEXTS)
-def _parsed_json(text: str | bytes) -> tuple[object, bool]:
+def _flat_json(text: str | bytes) -> dict | list | None:
+    """The parsed dict or list when every value in it is a plain scalar; None otherwise (so a
+    nested value takes no room here: it is parsed afresh every time)."""
     value = json.loads(text)
-    if type(value) is dict:
-        return value, all(type(item) in _SCALARS for item in value.values())
-    if type(value) is list:
-        return value, all(type(item) in _SCALARS for item in value)
-    return value, type(value) in _SCALARS
+    items = value.values() if type(value) is dict else value if type(value) is list else None
+    return value if items is not None and all(type(item) in _SCALARS for item in items) else None
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

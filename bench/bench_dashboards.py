@@ -143,9 +143,6 @@ def time_pages_and_floors(targets: list[tuple[tuple[object, str], object, list]]
         with app.app_context():
             raws.append(db.engine.raw_connection())
     try:
-        for (client, path), _app, _statements in targets:
-            for _ in range(WARM_UP):
-                assert client.get(path).status_code == 200, path
         pages: list[list[float]] = [[] for _ in targets]
         floors: list[list[float]] = [[] for _ in targets]
         for cpu in (page_cpu, floor_cpu):
