@@ -163,6 +163,22 @@ def test_finishing_the_lessons_completes_the_module_and_then_the_course(client, 
     assert first_module.id != second_module.id
 
 
+def test_reading_a_complete_module_again_records_and_announces_nothing(client, login, learner, course):
+    login(client, learner)
+    lessons = _lessons(course, 0)
+    for lesson in lessons:
+        client.post(f"/training/lessons/{lesson.id}/done")
+    assert _count(Completion) == 1
+
+    for lesson in lessons:  # the module's last lesson answers with the completion it has
+        response = client.post(f"/training/lessons/{lesson.id}/done", follow_redirects=True)
+    page = response.get_data(as_text=True)
+
+    assert "Module complete" not in page and "Take the quiz" not in page
+    assert _count(Completion) == 1 and _count(LessonView) == len(lessons)
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "module_completed")) == 1
+
+
 def test_a_gate_holds_the_module_until_it_passes(client, login, learner, course, monkeypatch):
     monkeypatch.setattr(hooks(), "module_gates", [lambda user, version: False])
     login(client, learner)

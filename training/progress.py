@@ -15,7 +15,6 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from accounts.models import User
 from audit.services import record
@@ -23,7 +22,7 @@ from core.reads import rows
 from database import utcnow
 from extensions import db
 from training.hooks import hooks
-from training.models import Completion, Course, DeliveryMode, Lesson, LessonView, Module, ModuleVersion
+from training.models import Completion, Course, DeliveryMode, Lesson, LessonView, ModuleVersion
 
 
 def record_lesson_view(user: User, lesson: Lesson) -> bool:
@@ -96,6 +95,13 @@ def _complete_if_done(user: User, module_version: ModuleVersion, *, attempt_id: 
     existing = _completion_in_cycle(user.id, module_version.id, cycle)
     if existing is not None:
         return existing, False
+    return _complete_in_cycle(user, module_version, course, cycle, moment, attempt_id=attempt_id,
+                              lessons_read=lessons_read)
+
+
+def _complete_in_cycle(user: User, module_version: ModuleVersion, course: Course, cycle: int, moment: datetime, *,
+                       attempt_id: int | None = None, lessons_read: bool | None = None) -> tuple[Completion | None, bool]:
+    """_complete_if_done() once the cycle is known to hold no completion of the version."""
     if lessons_read is None:
         lessons_read = lessons_done(user, module_version)
     if not lessons_read or not all(gate(user, module_version) for gate in hooks().module_gates):
@@ -114,13 +120,13 @@ class LessonRead:
 
 
 def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[int], *, viewed: frozenset[int],
-                last: bool) -> LessonRead:
+                last: bool, course_id: int) -> LessonRead:
     """Mark a lesson of the version the person studies read (`lesson_ids`: the version's lessons in
     order; `viewed`: those the person had read, as this request's transaction read them with the
-    studied version, learning.studied_from) and complete the module if that, and its gates, make
-    it complete. While a lesson is unread no completion can be recorded, so, except at the
-    version's `last` lesson (whose answer tells what became of the module), nothing more is asked:
-    one statement, none when the lesson was read before."""
+    studied version, learning.studied_from; `course_id`: its course's) and complete the module if
+    that, and its gates, make it complete. While a lesson is unread no completion can be recorded,
+    so, except at the version's `last` lesson (whose answer tells what became of the module),
+    nothing more is asked: one statement, none when the lesson was read before."""
     viewed = set(viewed)
     if lesson_id not in viewed:
         record_view(user.id, lesson_id)  # a request that recorded it meanwhile: the insert does nothing
@@ -128,13 +134,19 @@ def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[in
     lessons_read = len(viewed) >= len(lesson_ids)
     if not lessons_read and not last:
         return LessonRead(None)
-    # With its module and course, which the cycle and the gates read.
-    version = db.session.get(ModuleVersion, version_id,
-                             options=[joinedload(ModuleVersion.module).joinedload(Module.course)])
-    completion, created = _complete_if_done(user, version, lessons_read=lessons_read)
+    # The completion of this cycle first: once the module is complete (a learner going over it
+    # again), that is the answer, and the version with its module, mapped with two joined loads,
+    # was a third of such a request.
+    moment = utcnow()
+    course = db.session.get(Course, course_id)
+    cycle = current_cycle(user.id, course, moment)
+    existing = _completion_in_cycle(user.id, version_id, cycle)
+    if existing is not None or not lessons_read:
+        return LessonRead(existing)
+    version = db.session.get(ModuleVersion, version_id)
+    completion, created = _complete_in_cycle(user, version, course, cycle, moment, lessons_read=True)
     if not created:
         return LessonRead(completion)
-    course = version.module.course
     course_now = (course_complete(user.id, course, completion.cycle)
                   and not course_complete(user.id, course, completion.cycle, without=completion.id))
     return LessonRead(completion, module_completed=True, course_completed=course_now)
