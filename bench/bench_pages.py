@@ -151,7 +151,10 @@ def main() -> int:
     url = f"sqlite:///{workdir / 'pages.sqlite3'}"
     pages = prepare(url, workdir)
     if args.pages:
-        wanted = [name.strip() for name in args.pages.split(",")]
+        wanted = [name.strip().lower() for name in args.pages.split(",")]
+        unknown = [name for name in wanted if name not in pages]
+        if unknown:
+            raise SystemExit(f"no page called {', '.join(map(repr, unknown))}: the pages are {', '.join(pages)}")
         pages = {name: pages[name] for name in wanted}
     env = {"DATABASE_URL": url, "SECRET_KEY": "pages-" + uuid.uuid4().hex, "INSTANCE_PATH": str(workdir),
            "SIGNING_KEY_DIR": str(workdir / "signing-keys"), "APP_CONFIG": "default"}
