@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
@@ -18,6 +19,7 @@ from certificates.models import BadgeSubject, Certificate, CertificateStatus
 from core.reads import rows
 from database import AUDIT_CHAIN_LOCK, advisory_lock, utcnow
 from extensions import db
+from training.hooks import CycleCourse
 from training.i18n import pick
 from training.models import Completion, Course
 
@@ -47,7 +49,7 @@ def certificate_count(user_id: int, course_id: int) -> int:
         Certificate.user_id == user_id, Certificate.course_id == course_id)) or 0
 
 
-def needs_new_certificate(current: Certificate | None, course: Course, moment: datetime) -> bool:
+def needs_new_certificate(current: Certificate | None, course: CycleCourse, moment: datetime) -> bool:
     """A first completion, a completion after expiry or revocation, or one inside the renewal window."""
     if current is None or current.status != CertificateStatus.VALID.value:
         return True
@@ -66,7 +68,7 @@ def _held_statement():
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
 
 
-def certification_cycles(user_id: int, courses: list[Course], moment: datetime) -> dict[int, int]:
+def certification_cycles(user_id: int, courses: Sequence[CycleCourse], moment: datetime) -> dict[int, int]:
     """Which certification cycle each course's completions count toward now (training's cycles hook).
 
     The n-th certificate closes cycle n-1. While the newest certificate is valid and outside its

@@ -62,6 +62,32 @@ def test_gates_hold_a_module_back(learner, course, monkeypatch):
     assert _study(learner, course) == [None, None]
 
 
+def test_a_gate_the_caller_has_seen_pass_is_not_asked_again_and_the_others_are(learner, course, monkeypatch):
+    asked = []
+
+    def seen(user, version):  # the quiz gate, when a passing attempt is what completes the module
+        asked.append("seen")
+        return False
+
+    def other(user, version):
+        asked.append("other")
+        return other_says
+
+    monkeypatch.setattr(hooks(), "module_gates", [seen, other])
+    version = course.modules[0].versions[0]
+    for lesson in version.lessons:
+        progress.record_lesson_view(learner, lesson)
+
+    other_says = False
+    assert progress.complete_module_if_done(learner, version, passed=(seen,)) is None
+    assert asked == ["other"]
+    assert progress.complete_module_if_done(learner, version) is None  # not seen: asked, and it holds
+    assert asked == ["other", "seen"]
+    other_says = True
+    assert progress.complete_module_if_done(learner, version, passed=(seen,)) is not None
+    assert _count(Completion) == 1
+
+
 def test_the_certificate_hook_runs_in_the_completions_transaction(learner, course):
     """training tells certificates through a hook, yet the certificate commits or rolls back with
     the completion that earned it: the hook is a call in the caller's transaction, not a later event."""

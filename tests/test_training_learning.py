@@ -179,6 +179,26 @@ def test_reading_a_complete_module_again_records_and_announces_nothing(client, l
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "module_completed")) == 1
 
 
+def test_in_the_renewal_window_reading_the_lessons_again_renews_the_certificate(client, login, learner, course):
+    login(client, learner)
+    for lesson in (*_lessons(course, 0), *_lessons(course, 1)):
+        client.post(f"/training/lessons/{lesson.id}/done")
+    old = db.session.scalar(select(Certificate))
+    # The course's renewal window (from the lesson page's own row of the course) is open: it expires in 10 days.
+    old.issued_at = datetime.now(timezone.utc) - timedelta(days=course.validity_months * 30)
+    old.expires_at = datetime.now(timezone.utc) + timedelta(days=10)
+    db.session.commit()
+    assert course.renewal_window_days > 10
+
+    client.post(f"/training/lessons/{_lessons(course, 0)[0].id}/done")  # every lesson read: renewed in cycle 1
+    assert _count(Completion) == 3 and _count(Certificate) == 1
+    response = client.post(f"/training/lessons/{_lessons(course, 1)[0].id}/done", follow_redirects=True)
+
+    assert "You have completed the course" in response.get_data(as_text=True)
+    assert [c.cycle for c in db.session.scalars(select(Completion).order_by(Completion.id))] == [0, 0, 1, 1]
+    assert [c.status for c in db.session.scalars(select(Certificate).order_by(Certificate.id))] == ["superseded", "valid"]
+
+
 def test_a_gate_holds_the_module_until_it_passes(client, login, learner, course, monkeypatch):
     monkeypatch.setattr(hooks(), "module_gates", [lambda user, version: False])
     login(client, learner)

@@ -11,7 +11,7 @@ certificate, cycle 0, no requirement, no notice).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -33,15 +33,23 @@ class Standing(Protocol):
     def renewal_due(self) -> bool: ...
 
 
+class CycleCourse(Protocol):
+    """What the cycles hook reads of a course: a Course, or a plain row of these columns
+    (marking a lesson read passes the one the lesson page's statement brings)."""
+
+    id: int
+    renewal_window_days: int
+
+
 ModuleGate = Callable[[User, ModuleVersion], bool]
 ModuleCopied = Callable[[Module, Module], None]
 CourseCompleted = Callable[[User, Course, datetime], object]
-CycleSource = Callable[[int, list[Course], datetime], dict[int, int]]
+CycleSource = Callable[[int, Sequence[CycleCourse], datetime], dict[int, int]]
 RequirementSource = Callable[[User, date | None], list[tuple[Requirement, Standing]]]
 NoticeSource = Callable[[int, str], list[Any]]
 
 
-def first_cycle(user_id: int, courses: list[Course], moment: datetime) -> dict[int, int]:
+def first_cycle(user_id: int, courses: Sequence[CycleCourse], moment: datetime) -> dict[int, int]:
     return {course.id: 0 for course in courses}
 
 

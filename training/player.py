@@ -40,6 +40,7 @@ class CourseRow:
     code: str
     title: dict
     default_language: str
+    renewal_window_days: int  # with id, what the certification cycle reads (training.hooks.CycleCourse)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def _page_from(row) -> LessonPage | None:
     if row is None or row.status not in learning.FROZEN or row.module_archived or row.course_archived:
         return None
     return LessonPage(row.id, row.key, row.title, row.module_version_id, row.version_title,
-                      row.published_at, CourseRow(row.course_id, row.code, row.course_title, row.course_language),
+                      row.published_at, CourseRow(row.course_id, row.code, row.course_title, row.course_language,
+                                row.renewal_window_days),
                       ModuleRow(row.module_id, row.module_language))
 
 
@@ -134,7 +136,8 @@ def _page_statement():
                    Module.id.label("module_id"), Module.is_archived.label("module_archived"),
                    Module.default_language.label("module_language"),
                    Course.id.label("course_id"), Course.code, Course.title.label("course_title"),
-                   Course.default_language.label("course_language"), Course.is_archived.label("course_archived"))
+                   Course.default_language.label("course_language"), Course.is_archived.label("course_archived"),
+                   Course.renewal_window_days)
             .join(ModuleVersion, ModuleVersion.id == Lesson.module_version_id)
             .join(Module, Module.id == ModuleVersion.module_id)
             .join(Course, Course.id == Module.course_id)

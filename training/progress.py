@@ -8,6 +8,7 @@ hooks (certificates issues the certificate) in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,7 +22,7 @@ from audit.services import record
 from core.reads import rows
 from database import utcnow
 from extensions import db
-from training.hooks import hooks
+from training.hooks import CycleCourse, ModuleGate, hooks
 from training.models import Completion, Course, DeliveryMode, Lesson, LessonView, ModuleVersion
 
 
@@ -66,27 +67,29 @@ def lessons_done(user: User, module_version: ModuleVersion) -> bool:
     return len(viewed_lesson_ids(user.id, module_version.id)) >= (total or 0)
 
 
-def current_cycle(user_id: int, course: Course, moment: datetime | None = None) -> int:
+def current_cycle(user_id: int, course: CycleCourse, moment: datetime | None = None) -> int:
     """Which certification cycle completions count toward now (the cycles hook answers:
     certificates.services.certification_cycles has the rule)."""
     return current_cycles(user_id, [course], moment)[course.id]
 
 
-def current_cycles(user_id: int, courses: list[Course], moment: datetime | None = None) -> dict[int, int]:
+def current_cycles(user_id: int, courses: Sequence[CycleCourse], moment: datetime | None = None) -> dict[int, int]:
     """current_cycle() for several courses at once (answered by the cycles hook: certificates)."""
     return hooks().cycles(user_id, courses, moment or utcnow())
 
 
 def complete_module_if_done(user: User, module_version: ModuleVersion, *, attempt_id: int | None = None,
-                            moment: datetime | None = None) -> Completion | None:
+                            moment: datetime | None = None, passed: Collection[ModuleGate] = ()) -> Completion | None:
     """Record the completion when lessons and gates are done (idempotent per cycle), and tell the
     course_completed hooks when this completes the course (certificates issues the certificate),
-    all in the caller's transaction."""
-    return _complete_if_done(user, module_version, attempt_id=attempt_id, moment=moment)[0]
+    all in the caller's transaction. `passed`: gates the caller has just seen pass, not asked
+    again (the quiz gate, when a passing attempt is what completes the module)."""
+    return _complete_if_done(user, module_version, attempt_id=attempt_id, moment=moment, passed=passed)[0]
 
 
 def _complete_if_done(user: User, module_version: ModuleVersion, *, attempt_id: int | None = None,
-                      moment: datetime | None = None, lessons_read: bool | None = None) -> tuple[Completion | None, bool]:
+                      moment: datetime | None = None, lessons_read: bool | None = None,
+                      passed: Collection[ModuleGate] = ()) -> tuple[Completion | None, bool]:
     """complete_module_if_done(), and whether this call recorded the completion. `lessons_read`:
     whether every lesson is read, when the caller knows."""
     moment = moment or utcnow()
@@ -96,15 +99,17 @@ def _complete_if_done(user: User, module_version: ModuleVersion, *, attempt_id: 
     if existing is not None:
         return existing, False
     return _complete_in_cycle(user, module_version, course, cycle, moment, attempt_id=attempt_id,
-                              lessons_read=lessons_read)
+                              lessons_read=lessons_read, passed=passed)
 
 
 def _complete_in_cycle(user: User, module_version: ModuleVersion, course: Course, cycle: int, moment: datetime, *,
-                       attempt_id: int | None = None, lessons_read: bool | None = None) -> tuple[Completion | None, bool]:
+                       attempt_id: int | None = None, lessons_read: bool | None = None,
+                       passed: Collection[ModuleGate] = ()) -> tuple[Completion | None, bool]:
     """_complete_if_done() once the cycle is known to hold no completion of the version."""
     if lessons_read is None:
         lessons_read = lessons_done(user, module_version)
-    if not lessons_read or not all(gate(user, module_version) for gate in hooks().module_gates):
+    if not lessons_read or not all(gate(user, module_version) for gate in hooks().module_gates
+                                   if gate not in passed):
         return None, False
     return _record_completion(user, module_version, course, cycle, moment, attempt_id=attempt_id,
                               delivery_mode=DeliveryMode.ONLINE)
@@ -120,10 +125,10 @@ class LessonRead:
 
 
 def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[int], *, viewed: frozenset[int],
-                last: bool, course_id: int) -> LessonRead:
+                last: bool, course: CycleCourse) -> LessonRead:
     """Mark a lesson of the version the person studies read (`lesson_ids`: the version's lessons in
     order; `viewed`: those the person had read, as this request's transaction read them with the
-    studied version, learning.studied_from; `course_id`: its course's) and complete the module if
+    studied version, learning.studied_from; `course`: its course, or a row of it) and complete the module if
     that, and its gates, make it complete. While a lesson is unread no completion can be recorded,
     so, except at the version's `last` lesson (whose answer tells what became of the module),
     nothing more is asked: one statement, none when the lesson was read before."""
@@ -136,19 +141,19 @@ def lesson_read(user: User, lesson_id: int, version_id: int, lesson_ids: list[in
         return LessonRead(None)
     # The completion of this cycle first: once the module is complete (a learner going over it
     # again), that is the answer, and the version with its module, mapped with two joined loads,
-    # was a third of such a request.
+    # was a third of such a request; the course as a mapped object only to record a completion.
     moment = utcnow()
-    course = db.session.get(Course, course_id)
     cycle = current_cycle(user.id, course, moment)
     existing = _completion_in_cycle(user.id, version_id, cycle)
     if existing is not None or not lessons_read:
         return LessonRead(existing)
     version = db.session.get(ModuleVersion, version_id)
-    completion, created = _complete_in_cycle(user, version, course, cycle, moment, lessons_read=True)
+    mapped = db.session.get(Course, course.id)
+    completion, created = _complete_in_cycle(user, version, mapped, cycle, moment, lessons_read=True)
     if not created:
         return LessonRead(completion)
-    course_now = (course_complete(user.id, course, completion.cycle)
-                  and not course_complete(user.id, course, completion.cycle, without=completion.id))
+    course_now = (course_complete(user.id, mapped, completion.cycle)
+                  and not course_complete(user.id, mapped, completion.cycle, without=completion.id))
     return LessonRead(completion, module_completed=True, course_completed=course_now)
 
 

@@ -144,7 +144,7 @@ def lesson_done(lesson_id: int):
     lesson_ids = learning.lesson_ids(place.version_id, place.version_published_at)
     following = lesson_ids.index(lesson_id) + 1
     done = progress.lesson_read(current_user, lesson_id, place.version_id, lesson_ids, viewed=mine.viewed,
-                                last=following == len(lesson_ids), course_id=place.course.id)
+                                last=following == len(lesson_ids), course=place.course)
     db.session.commit()
     if following < len(lesson_ids):
         return redirect(url_for(".lesson", lesson_id=lesson_ids[following], lang=lang))
