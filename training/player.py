@@ -111,10 +111,9 @@ class _StudiedRow(NamedTuple):
 def _page_from(row) -> LessonPage | None:
     if row is None or row.status not in learning.FROZEN or row.module_archived or row.course_archived:
         return None
-    return LessonPage(row.id, row.key, row.title, row.module_version_id, row.version_title,
-                      row.published_at, CourseRow(row.course_id, row.code, row.course_title, row.course_language,
-                                row.renewal_window_days),
-                      ModuleRow(row.module_id, row.module_language))
+    course = CourseRow(row.course_id, row.code, row.course_title, row.course_language, row.renewal_window_days)
+    return LessonPage(row.id, row.key, row.title, row.module_version_id, row.version_title, row.published_at,
+                      course, ModuleRow(row.module_id, row.module_language))
 
 
 @cache
