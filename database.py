@@ -64,8 +64,8 @@ def kept_json_loads(text: str | bytes):
 
 @lru_cache(maxsize=KEPT_JSON_TEXTS)
 def _flat_json(text: str | bytes) -> dict | list | None:
-    """The parsed dict or list when every value in it is a plain scalar; None otherwise (so a
-    nested value takes no room here: it is parsed afresh every time)."""
+    """The parsed dict or list when every value in it is a plain scalar; None otherwise: the
+    cache then holds the text and None, not the parsed value, and each caller parses it afresh."""
     value = json.loads(text)
     items = value.values() if type(value) is dict else value if type(value) is list else None
     return value if items is not None and all(type(item) in _SCALARS for item in items) else None

@@ -134,6 +134,15 @@ def wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> 
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
+def chosen(pages: dict[str, str], names: list[str]) -> dict[str, str]:
+    """The pages of these names (any case), or a message naming the pages there are."""
+    wanted = [name.strip().lower() for name in names]
+    unknown = [name for name in wanted if name not in pages]
+    if unknown:
+        raise SystemExit(f"no page called {', '.join(map(repr, unknown))}: the pages are {', '.join(pages)}")
+    return {name: pages[name] for name in wanted}
+
+
 def main() -> int:
     from bench.load.server import Gunicorn
 
@@ -151,11 +160,7 @@ def main() -> int:
     url = f"sqlite:///{workdir / 'pages.sqlite3'}"
     pages = prepare(url, workdir)
     if args.pages:
-        wanted = [name.strip().lower() for name in args.pages.split(",")]
-        unknown = [name for name in wanted if name not in pages]
-        if unknown:
-            raise SystemExit(f"no page called {', '.join(map(repr, unknown))}: the pages are {', '.join(pages)}")
-        pages = {name: pages[name] for name in wanted}
+        pages = chosen(pages, args.pages.split(","))
     env = {"DATABASE_URL": url, "SECRET_KEY": "pages-" + uuid.uuid4().hex, "INSTANCE_PATH": str(workdir),
            "SIGNING_KEY_DIR": str(workdir / "signing-keys"), "APP_CONFIG": "default"}
     rates: dict[str, list[tuple[float, float]]] = {name: [] for name in pages}

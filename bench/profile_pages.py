@@ -142,18 +142,16 @@ def profile_page(page: str, seconds: int, out: Path, py_spy: str) -> list[Path]:
     from bench.load.server import Gunicorn
 
     url = f"sqlite:///{out / 'pages.sqlite3'}"
-    pages = bench_pages.prepare(url, out)
-    if page not in pages:
-        raise SystemExit(f"no page {page!r}: choose from {', '.join(pages)}")
+    [(page, path)] = bench_pages.chosen(bench_pages.prepare(url, out), [page]).items()
     env = {"DATABASE_URL": url, "SECRET_KEY": "profile-" + uuid.uuid4().hex, "INSTANCE_PATH": str(out),
            "SIGNING_KEY_DIR": str(out / "signing-keys"), "APP_CONFIG": "default"}
     with Gunicorn(env) as product:
         cookie = None if page == "sign-in" else bench_pages.sign_in(product.url)
         if cookie:
-            bench_pages.check_pages(product.url, cookie, {page: pages[page]})
-        bench_pages.wrk(product.url + pages[page], 2, 16, cookie)  # warm: every worker has served it
+            bench_pages.check_pages(product.url, cookie, {page: path})
+        bench_pages.wrk(product.url + path, 2, 16, cookie)  # warm: every worker has served it
         files, spies = record(product.worker_pids, seconds, out, py_spy)
-        rate = bench_pages.wrk(product.url + pages[page], seconds + 1, 16, cookie)
+        rate = bench_pages.wrk(product.url + path, seconds + 1, 16, cookie)
         finish(spies)
     print(f"{page}: {rate:.0f} requests/s under wrk -t2 -c16 while py-spy sampled workers {product.worker_pids}")
     return files

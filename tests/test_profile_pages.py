@@ -43,3 +43,14 @@ def test_the_summary_gives_shares_of_all_samples():
 def test_the_summary_looks_inside_the_busiest_view_unless_told_otherwise():
     report = summary(parse(RAW.splitlines()))
     assert "by directly under mission:\n   30.0%  read (core/reads.py:31)" in report
+
+
+def test_pages_are_chosen_by_name_in_any_case_and_an_unknown_name_is_told():
+    import pytest
+
+    from bench.bench_pages import chosen
+
+    pages = {"lesson": "/training/lessons/1", "my training": "/training"}
+    assert chosen(pages, [" My Training", "lesson"]) == {"my training": "/training", "lesson": "/training/lessons/1"}
+    with pytest.raises(SystemExit, match="no page called 'lessons': the pages are lesson, my training"):
+        chosen(pages, ["lessons"])
