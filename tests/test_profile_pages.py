@@ -1,6 +1,9 @@
 """bench/profile_pages.py: py-spy's stacks sorted into the parts of a request, and the view found
 past the permission decorators (the numbers a performance pass reads its next step from)."""
 
+import pytest
+
+from bench.bench_pages import chosen
 from bench.profile_pages import parse, phase_of, summary, view_of
 
 WORKER = "<module> (gunicorn:6);SyncWorker.run (gunicorn/workers/sync.py:132);SyncWorker.handle (gunicorn/workers/sync.py:141)"
@@ -46,10 +49,6 @@ def test_the_summary_looks_inside_the_busiest_view_unless_told_otherwise():
 
 
 def test_pages_are_chosen_by_name_in_any_case_and_an_unknown_name_is_told():
-    import pytest
-
-    from bench.bench_pages import chosen
-
     pages = {"lesson": "/training/lessons/1", "my training": "/training"}
     assert chosen(pages, [" My Training", "lesson"]) == {"my training": "/training", "lesson": "/training/lessons/1"}
     with pytest.raises(SystemExit, match="no page called 'lessons': the pages are lesson, my training"):
